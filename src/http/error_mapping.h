@@ -1,0 +1,18 @@
+#pragma once
+
+#include "common/error.h"
+#include "http/message.h"
+
+namespace statehouse::http {
+
+// The HTTP status for an error code. Total over ErrorCode.
+int HttpStatusFor(ErrorCode code);
+
+// The Pulumi error response: status from HttpStatusFor and the JSON body
+// {"code": <status>, "message": "<error.message>"}.
+Response ErrorResponse(const Error& error);
+
+// Shorthand: ErrorResponse for an error built from a status-like code.
+Response ErrorResponse(ErrorCode code, std::string message);
+
+}  // namespace statehouse::http

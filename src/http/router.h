@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.h"
+
+namespace statehouse::http {
+
+// A request handler. Runs on a worker thread (never an io thread), may block
+// on storage, must not throw (the transport turns an escaped exception into a
+// 500 as a last resort).
+using Handler = std::function<Response(Request&)>;
+
+struct RouteOptions {
+  // Largest accepted request body, after gzip inflation. Larger → 413.
+  size_t max_body_bytes = 4 * 1024 * 1024;
+};
+
+// Maps (method, path) to a handler over path templates such as
+// "/api/stacks/{org}/{project}/{stack}". Literal segments win over parameter
+// segments at the same position. A template's last segment may be "{name*}",
+// which captures the rest of the path (one or more segments, joined by '/').
+// Parameters are percent-decoded after splitting, so "%2F" stays inside one
+// parameter value. HEAD falls back to the GET route when no HEAD route exists.
+//
+// Thread-safety: Add() before serving; Find() is const and thread-safe.
+class Router {
+ public:
+  void Add(std::string_view method, std::string_view path_template, Handler handler,
+           RouteOptions options = {});
+
+  enum class Outcome { kFound, kNotFound, kMethodNotAllowed, kBadPath };
+  struct Match {
+    Outcome outcome = Outcome::kNotFound;
+    const Handler* handler = nullptr;
+    const RouteOptions* options = nullptr;
+    std::string_view route;  // the matched template (valid for the router's lifetime)
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string allow;  // for kMethodNotAllowed: comma-separated allowed methods
+  };
+  // `raw_path` is the request path without query, still percent-encoded.
+  // kBadPath: a segment has a malformed percent escape.
+  Match Find(std::string_view method, std::string_view raw_path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string path_template;
+    std::vector<std::string> segments;  // "{x}" marks a parameter, "{x*}" a tail
+    Handler handler;
+    RouteOptions options;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace statehouse::http

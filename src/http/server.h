@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/error.h"
+#include "http/metrics.h"
+#include "http/router.h"
+
+namespace statehouse::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = pick a free port
+  int io_threads = 2;
+  int worker_threads = 4;  // blocking handler work runs here, never on io threads
+  size_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds header_timeout{30};  // whole request head must arrive within this
+  std::chrono::seconds body_timeout{300};   // whole body must arrive within this
+  std::chrono::seconds idle_timeout{75};    // keep-alive connection with no request
+  std::chrono::seconds write_timeout{300};
+  std::chrono::seconds drain_timeout{20};   // after SIGTERM, wait this long for in-flight work
+  size_t gzip_min_response_bytes = 1024;    // compress responses at least this large
+  bool access_log = true;
+};
+
+// The HTTP/1.1 server (Boost.Beast). Reads each request head first, picks the
+// route's body limit, reads and (if gzip) inflates the body with a cap, runs the
+// handler on the worker pool, writes the response (gzip when accepted), logs one
+// access line (request id, method, route template, status, bytes, microseconds).
+//
+// Thread-safety: Listen() then Run() from one thread; Stop() from any thread.
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens. Returns the bound port (useful with port 0).
+  Result<uint16_t> Listen();
+  // Serves until SIGTERM/SIGINT or Stop(); then stops accepting, lets
+  // in-flight requests finish (up to drain_timeout) and returns.
+  void Run();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace statehouse::http
