@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "common/error.h"
 #include "http/message.h"
 
@@ -14,5 +17,9 @@ Response ErrorResponse(const Error& error);
 
 // Shorthand: ErrorResponse for an error built from a status-like code.
 Response ErrorResponse(ErrorCode code, std::string message);
+
+// The same JSON error body for a transport-level status that no ErrorCode maps
+// to (e.g. 431 Request Header Fields Too Large).
+Response ErrorResponseForStatus(int status, std::string_view message);
 
 }  // namespace statehouse::http

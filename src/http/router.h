@@ -25,7 +25,9 @@ struct RouteOptions {
 // segments at the same position. A template's last segment may be "{name*}",
 // which captures the rest of the path (one or more segments, joined by '/').
 // Parameters are percent-decoded after splitting, so "%2F" stays inside one
-// parameter value. HEAD falls back to the GET route when no HEAD route exists.
+// parameter value. A parameter (and the first segment of a tail) never matches
+// an empty segment, so "//" or a trailing '/' only match templates that spell
+// them out. HEAD falls back to the GET route when no HEAD route exists.
 //
 // Thread-safety: Add() before serving; Find() is const and thread-safe.
 class Router {

@@ -121,6 +121,11 @@ class OrgStore {
   virtual Result<OrgRole> GetRole(const std::string& org_id, const std::string& user_id) = 0;
   // Every org the user belongs to, ordered by org name.
   virtual Result<std::vector<MembershipRecord>> ListMemberships(const std::string& user_id) = 0;
+  // Adds the user to the org with `role`. kAlreadyExists if already a member.
+  virtual Result<void> AddMember(const std::string& org_id, const std::string& user_id,
+                                 OrgRole role, int64_t created) {
+    return Fail(Error::Internal("AddMember is not implemented by this store"));
+  }
 };
 
 class TokenStore {

@@ -1,0 +1,34 @@
+#include "api/endpoint.h"
+
+#include <utility>
+
+#include "http/error_mapping.h"
+
+namespace statehouse::api {
+
+http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler) {
+  return [&authorizer, need, handler = std::move(handler)](http::Request& request) -> http::Response {
+    auth::Access access;
+    if (need != auth::Need::kPublic) {
+      auto principal = authorizer.Authenticate(request.Header("authorization"));
+      if (!principal) return http::ErrorResponse(principal.error());
+      auto granted = authorizer.Authorize(std::move(*principal), need, request.Param("org"),
+                                          request.Param("project"), request.Param("stack"));
+      if (!granted) return http::ErrorResponse(granted.error());
+      access = std::move(*granted);
+    }
+    auto response = handler(request, access);
+    if (!response) return http::ErrorResponse(response.error());
+    return std::move(*response);
+  };
+}
+
+void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_view method,
+              std::string_view path_template, auth::Need need, ApiHandler handler,
+              http::RouteOptions options) {
+  router.Add(method, path_template, Guard(authorizer, need, std::move(handler)), options);
+}
+
+http::Response JsonOk(std::string body) { return http::Response::Json(200, std::move(body)); }
+
+}  // namespace statehouse::api

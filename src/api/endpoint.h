@@ -1,0 +1,29 @@
+#pragma once
+
+#include <functional>
+
+#include "auth/authorizer.h"
+#include "common/error.h"
+#include "http/message.h"
+#include "http/router.h"
+
+namespace statehouse::api {
+
+// An API handler: runs only after the guard has authenticated the caller and
+// the Authorizer has granted the route's Need. Returns a response or an error
+// value (mapped to HTTP in exactly one place, src/http/error_mapping.cc).
+using ApiHandler = std::function<Result<http::Response>(const http::Request&, const auth::Access&)>;
+
+// Wraps `handler` so that every call first authenticates (unless kPublic) and
+// authorizes `need` against the route's {org}/{project}/{stack} parameters.
+http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler);
+
+// Registers a guarded route.
+void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_view method,
+              std::string_view path_template, auth::Need need, ApiHandler handler,
+              http::RouteOptions options = {});
+
+// A 200 response with a serialized JSON body.
+http::Response JsonOk(std::string body);
+
+}  // namespace statehouse::api

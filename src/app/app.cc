@@ -1,0 +1,252 @@
+#include "app/app.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/endpoint.h"
+#include "auth/authorizer.h"
+#include "common/clock.h"
+#include "crypto/crypto.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "identity/handlers.h"
+#include "identity/service.h"
+#include "stacks/handlers.h"
+#include "stacks/service.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "tokens/handlers.h"
+#include "tokens/service.h"
+
+namespace statehouse::app {
+
+namespace {
+
+namespace bj = boost::json;
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  std::string host;
+  std::string port;
+  if (!listen.empty() && listen.front() == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return Fail(Error::InvalidArgument(fmt::format("invalid --listen '{}'", listen)));
+    }
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+      return Fail(Error::InvalidArgument(fmt::format("invalid --listen '{}': want HOST:PORT", listen)));
+    }
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  char* end = nullptr;
+  long value = std::strtol(port.c_str(), &end, 10);
+  if (host.empty() || port.empty() || *end != '\0' || value < 0 || value > 65535) {
+    return Fail(Error::InvalidArgument(fmt::format("invalid --listen '{}': want HOST:PORT", listen)));
+  }
+  return std::make_pair(host, static_cast<uint16_t>(value));
+}
+
+std::string CapabilitiesJson() {
+  bj::array caps;
+  caps.push_back(bj::object{
+      {"capability", "api-version"},
+      {"version", 1},
+      {"configuration", bj::object{{"minVersion", 1}, {"maxVersion", 9}, {"defaultVersion", 9}}}});
+  caps.push_back(bj::object{{"capability", "deployment-schema-version"},
+                            {"version", 1},
+                            {"configuration", bj::object{{"version", 4}}}});
+  return bj::serialize(bj::object{{"capabilities", std::move(caps)}});
+}
+
+bool IsHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  }
+  return true;
+}
+
+std::string HexToBytes(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,
+                                          const std::string& path) {
+  auto decode = [](std::string text, std::string_view source) -> Result<std::string> {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    if (text.size() != 64 || !IsHex(text)) {
+      return Fail(Error::InvalidArgument(
+          fmt::format("master key from {} must be 64 hex digits", source)));
+    }
+    return HexToBytes(text);
+  };
+  if (hex) return decode(*hex, "STATEHOUSE_MASTER_KEY");
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return decode(buffer.str(), path);
+  }
+  crypto::OpenSslRandom random;
+  std::string key_hex = random.Hex(32);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    return Fail(Error::Internal(fmt::format("cannot create master key file {}: {}", path,
+                                            std::strerror(errno))));
+  }
+  std::string contents = key_hex + "\n";
+  bool ok = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok) return Fail(Error::Internal(fmt::format("cannot write master key file {}", path)));
+  return HexToBytes(key_hex);
+}
+
+struct App::Impl {
+  Config config;
+  SystemClock clock;
+  crypto::OpenSslRandom random;
+  storage::StorePtr store;
+  std::unique_ptr<auth::Authorizer> authorizer;
+  std::unique_ptr<identity::IdentityService> identity;
+  std::unique_ptr<tokens::TokenService> tokens;
+  std::unique_ptr<stacks::StackService> stacks;
+  std::string master_key;
+  http::Router router;
+  http::Metrics metrics;
+  std::unique_ptr<http::Server> server;
+
+  void RegisterSystemRoutes() {
+    router.Add("GET", "/healthz", [](http::Request&) {
+      return http::Response::Json(200, R"({"status":"ok"})");
+    });
+    router.Add("GET", "/metrics", [this](http::Request&) {
+      http::Response response;
+      response.content_type = "text/plain; version=0.0.4";
+      response.body = metrics.RenderPrometheus();
+      return response;
+    });
+    api::AddRoute(router, *authorizer, "GET", "/api/capabilities", auth::Need::kUser,
+                  [caps = CapabilitiesJson()](const http::Request&, const auth::Access&)
+                      -> Result<http::Response> { return api::JsonOk(caps); });
+  }
+};
+
+App::App(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+App::~App() = default;
+
+Result<void> App::Start() {
+  Impl& s = *impl_;
+  const Config& c = s.config;
+  SH_ASSIGN_OR_RETURN(auto listen, ParseListen(c.listen));
+
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) {
+    return Fail(Error::Internal(fmt::format("cannot create data dir {}: {}", c.data_dir, ec.message())));
+  }
+  if (!c.database.empty()) {
+    return Fail(Error::InvalidArgument(
+        "--database: the PostgreSQL backend is not available in this build yet; omit it to use "
+        "the embedded SQLite store"));
+  }
+  SH_ASSIGN_OR_RETURN(s.master_key,
+                      LoadOrCreateMasterKey(c.master_key_hex,
+                                            c.master_key_file.value_or(c.data_dir + "/master.key")));
+
+  const int cores = std::max(1u, std::thread::hardware_concurrency());
+  const int io_threads = c.io_threads > 0 ? c.io_threads : cores;
+  const int workers = c.worker_threads > 0 ? c.worker_threads : std::max(4, 2 * cores);
+
+  storage::SqliteOptions sqlite_options;
+  sqlite_options.path = c.data_dir + "/statehouse.db";
+  sqlite_options.pool_size = workers;
+  SH_ASSIGN_OR_RETURN(s.store, storage::OpenSqliteStore(sqlite_options));
+
+  s.authorizer = std::make_unique<auth::Authorizer>(*s.store, s.clock);
+  s.identity = std::make_unique<identity::IdentityService>(*s.store, s.clock, s.random);
+  s.tokens = std::make_unique<tokens::TokenService>(*s.store, s.clock, s.random);
+  s.stacks = std::make_unique<stacks::StackService>(*s.store, s.clock, s.random, *s.authorizer);
+
+  SH_ASSIGN_OR_RETURN(auto boot, s.identity->Bootstrap(c.bootstrap_user, c.bootstrap_token));
+
+  s.RegisterSystemRoutes();
+  identity::RegisterRoutes(s.router, *s.authorizer, *s.identity);
+  tokens::RegisterRoutes(s.router, *s.authorizer, *s.tokens);
+  stacks::RegisterRoutes(s.router, *s.authorizer, *s.stacks);
+
+  s.metrics.AddExternalSource([store = s.store.get()] {
+    storage::PoolStats stats = store->Stats();
+    return fmt::format(
+        "# HELP statehouse_db_pool_connections Storage connections in the pool.\n"
+        "# TYPE statehouse_db_pool_connections gauge\n"
+        "statehouse_db_pool_connections{{engine=\"{0}\"}} {1}\n"
+        "# HELP statehouse_db_pool_in_use Storage connections currently checked out.\n"
+        "# TYPE statehouse_db_pool_in_use gauge\n"
+        "statehouse_db_pool_in_use{{engine=\"{0}\"}} {2}\n"
+        "# HELP statehouse_db_pool_waits_total Acquisitions that waited for a free connection.\n"
+        "# TYPE statehouse_db_pool_waits_total counter\n"
+        "statehouse_db_pool_waits_total{{engine=\"{0}\"}} {3}\n",
+        store->Engine(), stats.size, stats.in_use, stats.waits);
+  });
+
+  http::ServerOptions options;
+  options.host = listen.first;
+  options.port = listen.second;
+  options.io_threads = io_threads;
+  options.worker_threads = workers;
+  options.access_log = c.access_log;
+  s.server = std::make_unique<http::Server>(options, s.router, s.metrics);
+  SH_ASSIGN_OR_RETURN(uint16_t port, s.server->Listen());
+
+  std::string host = listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
+  std::string url = fmt::format("http://{}:{}", host, port);
+  std::fprintf(stderr, "statehouse listening on %s (data in %s, %s store)\n", url.c_str(),
+               c.data_dir.c_str(), s.store->Engine());
+  if (boot.created) {
+    std::fprintf(stderr, "created site admin '%s' with its organization '%s'\n", boot.login.c_str(),
+                 boot.login.c_str());
+    if (boot.generated_token) {
+      std::fprintf(stderr,
+                   "\n  pulumi login %s\n  export PULUMI_ACCESS_TOKEN=%s\n\n"
+                   "(this token is shown only once)\n",
+                   url.c_str(), boot.generated_token->c_str());
+    } else {
+      std::fprintf(stderr, "\n  pulumi login %s\n  (token: the value of --bootstrap-token)\n\n",
+                   url.c_str());
+    }
+  } else {
+    std::fprintf(stderr, "  pulumi login %s\n", url.c_str());
+  }
+  std::fflush(stderr);
+  return {};
+}
+
+void App::Run() {
+  impl_->server->Run();
+  spdlog::info("statehouse stopped");
+}
+
+}  // namespace statehouse::app

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "common/error.h"
+
+namespace statehouse::app {
+
+// Wires storage, services, routes and the HTTP server from a Config.
+// Start() opens storage, runs migrations and bootstrap, binds the listener
+// and prints the login line; Run() serves until SIGTERM/SIGINT and drains.
+class App {
+ public:
+  explicit App(Config config);
+  ~App();
+
+  Result<void> Start();
+  void Run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Loads the master key (64 hex digits) from `hex` when given, else from
+// `path`, creating that file with mode 0600 and a random key when absent.
+// Returns the 32 raw key bytes.
+Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,
+                                          const std::string& path);
+
+}  // namespace statehouse::app

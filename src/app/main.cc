@@ -1,0 +1,67 @@
+#include <cstdio>
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/app.h"
+#include "app/config.h"
+
+int main(int argc, char** argv) {
+  statehouse::app::Config config;
+  CLI::App cli{"Statehouse: a self-hosted Pulumi Cloud API server"};
+  cli.require_subcommand(1);
+
+  CLI::App* serve = cli.add_subcommand("serve", "Serve the API");
+  std::string bootstrap_token;
+  std::string master_key_file;
+  serve->add_option("--listen", config.listen, "HOST:PORT to listen on")
+      ->envname("STATEHOUSE_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--data-dir", config.data_dir, "Directory for the SQLite file and key file")
+      ->envname("STATEHOUSE_DATA_DIR")
+      ->capture_default_str();
+  serve->add_option("--database", config.database, "postgres://... selects PostgreSQL")
+      ->envname("STATEHOUSE_DATABASE");
+  serve->add_option("--bootstrap-user", config.bootstrap_user, "Site admin created on an empty database")
+      ->envname("STATEHOUSE_BOOTSTRAP_USER")
+      ->capture_default_str();
+  serve->add_option("--bootstrap-token", bootstrap_token, "Access token for the bootstrap user")
+      ->envname("STATEHOUSE_BOOTSTRAP_TOKEN");
+  serve->add_option("--master-key-file", master_key_file,
+                    "File holding the master key (default DATA_DIR/master.key)");
+  serve->add_option("--io-threads", config.io_threads, "HTTP io threads (0 = cores)");
+  serve->add_option("--worker-threads", config.worker_threads, "Blocking worker threads (0 = auto)");
+  serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
+      ->envname("STATEHOUSE_LOG_LEVEL")
+      ->capture_default_str();
+  bool no_access_log = false;
+  serve->add_flag("--no-access-log", no_access_log, "Do not log one line per request");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (!bootstrap_token.empty()) config.bootstrap_token = bootstrap_token;
+  if (!master_key_file.empty()) config.master_key_file = master_key_file;
+  if (const char* key = std::getenv("STATEHOUSE_MASTER_KEY"); key && *key) {
+    config.master_key_hex = std::string(key);
+  }
+  config.access_log = !no_access_log;
+
+  auto logger = spdlog::stderr_color_mt("statehouse");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  if (serve->parsed()) {
+    statehouse::app::App app(std::move(config));
+    auto started = app.Start();
+    if (!started) {
+      std::fprintf(stderr, "statehouse: %s%s%s\n", started.error().message.c_str(),
+                   started.error().detail.empty() ? "" : ": ", started.error().detail.c_str());
+      return 1;
+    }
+    app.Run();
+  }
+  return 0;
+}

@@ -1,0 +1,184 @@
+#include "auth/authorizer.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/names.h"
+#include "crypto/crypto.h"
+
+namespace statehouse::auth {
+
+namespace {
+
+constexpr int64_t kLastUsedResolutionSeconds = 60;
+constexpr std::string_view kUnauthenticatedMessage =
+    "Unauthorized: No credentials provided or are invalid.";
+
+StackPermission Max(StackPermission a, StackPermission b) {
+  return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
+}
+
+StackPermission FromOrgDefault(int value) {
+  switch (value) {
+    case 101:
+      return StackPermission::kRead;
+    case 102:
+      return StackPermission::kWrite;
+    case 103:
+    case 104:
+      return StackPermission::kAdmin;
+    default:
+      return StackPermission::kNone;
+  }
+}
+
+StackPermission Required(Need need) {
+  switch (need) {
+    case Need::kStackRead:
+      return StackPermission::kRead;
+    case Need::kStackWrite:
+      return StackPermission::kWrite;
+    case Need::kStackAdmin:
+      return StackPermission::kAdmin;
+    default:
+      return StackPermission::kNone;
+  }
+}
+
+std::string_view LevelName(StackPermission p) {
+  switch (p) {
+    case StackPermission::kRead:
+      return "read";
+    case StackPermission::kWrite:
+      return "write";
+    case StackPermission::kAdmin:
+      return "admin";
+    case StackPermission::kNone:
+      break;
+  }
+  return "none";
+}
+
+Error OrgNotFound(std::string_view org) {
+  return Error::NotFound(fmt::format("Organization '{}' not found", org));
+}
+
+Error StackNotFound(std::string_view org, std::string_view project, std::string_view stack) {
+  return Error::NotFound(fmt::format("Stack '{}/{}/{}' not found", org, project, stack));
+}
+
+}  // namespace
+
+bool LooksLikeAccessToken(std::string_view value) {
+  if (value.size() != 44 || value.substr(0, 4) != "pul-") return false;
+  return std::all_of(value.begin() + 4, value.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> header) {
+  if (!header) return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  std::string_view value = *header;
+  constexpr std::string_view kScheme = "token ";
+  if (value.size() <= kScheme.size() || value.substr(0, kScheme.size()) != kScheme) {
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  }
+  std::string_view token = value.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty() || token.size() > 512) {
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  }
+  SH_ASSIGN_OR_RETURN(auto found, store_.FindTokenByHash(crypto::Sha256Hex(token)));
+  if (!found) return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  const int64_t now = clock_.NowSeconds();
+  if (found->token.expires != 0 && found->token.expires <= now) {
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  }
+  if (now - found->token.last_used >= kLastUsedResolutionSeconds) {
+    // Best effort: a failed bookkeeping write must not fail the request.
+    (void)store_.SetTokenLastUsed(found->token.id, now);
+  }
+  return Principal{std::move(found->user), std::move(found->token.id)};
+}
+
+Result<StackPermission> Authorizer::EffectivePermission(const Principal& principal,
+                                                        const storage::OrgRecord& org,
+                                                        OrgRole role,
+                                                        const storage::StackRecord& stack) {
+  if (role == OrgRole::kNone) return StackPermission::kNone;
+  if (role == OrgRole::kAdmin) return StackPermission::kAdmin;
+  if (stack.created_by == principal.user.id) return StackPermission::kAdmin;
+  StackPermission effective = FromOrgDefault(org.default_stack_permission);
+  for (StackGrantSource* source : grant_sources_) {
+    if (effective == StackPermission::kAdmin) break;
+    SH_ASSIGN_OR_RETURN(StackPermission grant, source->GrantFor(principal.user, stack));
+    effective = Max(effective, grant);
+  }
+  return effective;
+}
+
+Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string_view org,
+                                     std::string_view project, std::string_view stack) {
+  Access access;
+  access.principal = std::move(principal);
+  switch (need) {
+    case Need::kPublic:
+    case Need::kUser:
+      return access;
+    case Need::kSiteAdmin:
+      if (!access.principal.user.site_admin) {
+        return Fail(Error::PermissionDenied("Forbidden: site administrator access required"));
+      }
+      return access;
+    default:
+      break;
+  }
+
+  if (!names::IsValidOrgName(org)) return Fail(OrgNotFound(org));
+  auto org_record = store_.GetOrgByName(std::string(org));
+  if (!org_record) {
+    if (org_record.error().code == ErrorCode::kNotFound) return Fail(OrgNotFound(org));
+    return Fail(std::move(org_record).error());
+  }
+  SH_ASSIGN_OR_RETURN(access.org_role, store_.GetRole(org_record->id, access.principal.user.id));
+  access.org = std::move(*org_record);
+
+  if (need == Need::kOrgMember || need == Need::kOrgAdmin) {
+    if (access.org_role == OrgRole::kNone) return Fail(OrgNotFound(org));
+    if (need == Need::kOrgAdmin && access.org_role != OrgRole::kAdmin) {
+      return Fail(Error::PermissionDenied(
+          fmt::format("Forbidden: only admins of organization '{}' may do this", access.org->name)));
+    }
+    return access;
+  }
+
+  // Stack needs. A non-member learns nothing about the org's stacks.
+  if (access.org_role == OrgRole::kNone) return Fail(StackNotFound(org, project, stack));
+  if (!names::IsValidProjectName(project) || !names::IsValidStackName(stack)) {
+    return Fail(StackNotFound(org, project, stack));
+  }
+  auto stack_record = store_.GetStack(access.org->name, std::string(project), std::string(stack));
+  if (!stack_record) {
+    if (stack_record.error().code == ErrorCode::kNotFound) {
+      return Fail(StackNotFound(org, project, stack));
+    }
+    return Fail(std::move(stack_record).error());
+  }
+  SH_ASSIGN_OR_RETURN(access.stack_permission,
+                      EffectivePermission(access.principal, *access.org, access.org_role,
+                                          *stack_record));
+  if (access.stack_permission == StackPermission::kNone) {
+    return Fail(StackNotFound(org, project, stack));
+  }
+  const StackPermission required = Required(need);
+  if (static_cast<int>(access.stack_permission) < static_cast<int>(required)) {
+    return Fail(Error::PermissionDenied(
+        fmt::format("Forbidden: this action requires {} permission on stack '{}/{}/{}'",
+                    LevelName(required), org, project, stack)));
+  }
+  access.stack = std::move(*stack_record);
+  return access;
+}
+
+}  // namespace statehouse::auth

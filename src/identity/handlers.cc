@@ -1,0 +1,113 @@
+#include "identity/handlers.h"
+
+#include "api/endpoint.h"
+#include "json/json_util.h"
+
+namespace statehouse::identity {
+
+namespace {
+
+namespace bj = boost::json;
+using auth::Access;
+using auth::Need;
+using http::Request;
+using http::Response;
+
+std::string_view RoleName(storage::OrgRole role) {
+  switch (role) {
+    case storage::OrgRole::kAdmin:
+      return "admin";
+    case storage::OrgRole::kMember:
+      return "member";
+    case storage::OrgRole::kNone:
+      break;
+  }
+  return "none";
+}
+
+Result<storage::OrgRole> ParseRole(const std::optional<std::string>& role) {
+  if (!role || *role == "member") return storage::OrgRole::kMember;
+  if (*role == "admin") return storage::OrgRole::kAdmin;
+  return Fail(Error::InvalidArgument("Invalid field 'role': must be 'member' or 'admin'"));
+}
+
+}  // namespace
+
+void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, IdentityService& service) {
+  api::AddRoute(router, authorizer, "GET", "/api/user", Need::kUser,
+                [&service](const Request&, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto memberships, service.Memberships(access.principal));
+                  bj::array orgs;
+                  for (const auto& m : memberships) {
+                    orgs.push_back(bj::object{
+                        {"githubLogin", m.org_name}, {"name", m.org_name}, {"avatarUrl", ""}});
+                  }
+                  const auto& user = access.principal.user;
+                  bj::object body{{"id", user.id},
+                                  {"githubLogin", user.login},
+                                  {"name", user.name},
+                                  {"email", user.email},
+                                  {"avatarUrl", ""},
+                                  {"organizations", std::move(orgs)},
+                                  {"identities", bj::array{}},
+                                  {"siteAdmin", user.site_admin}};
+                  return api::JsonOk(json::Serialize(body));
+                });
+
+  api::AddRoute(router, authorizer, "GET", "/api/user/organizations/default", Need::kUser,
+                [&service](const Request&, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto name, service.DefaultOrgName(access.principal));
+                  return api::JsonOk(
+                      json::Serialize(bj::object{{"GitHubLogin", name}, {"Messages", bj::array{}}}));
+                });
+
+  api::AddRoute(router, authorizer, "POST", "/api/admin/users", Need::kSiteAdmin,
+                [&service](const Request& request, const Access&) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
+                  SH_ASSIGN_OR_RETURN(auto login, json::RequiredString(body, "login"));
+                  SH_ASSIGN_OR_RETURN(auto name, json::OptionalString(body, "name"));
+                  SH_ASSIGN_OR_RETURN(auto email, json::OptionalString(body, "email"));
+                  SH_ASSIGN_OR_RETURN(auto created,
+                                      service.CreateUser(login, name.value_or(""), email.value_or("")));
+                  return Response::Json(201, json::Serialize(bj::object{
+                                                 {"login", created.user.login},
+                                                 {"name", created.user.name},
+                                                 {"email", created.user.email},
+                                                 {"token", created.token_value}}));
+                });
+
+  api::AddRoute(router, authorizer, "POST", "/api/admin/orgs", Need::kSiteAdmin,
+                [&service](const Request& request, const Access&) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
+                  SH_ASSIGN_OR_RETURN(auto name, json::RequiredString(body, "name"));
+                  SH_ASSIGN_OR_RETURN(auto admin, json::RequiredString(body, "admin"));
+                  SH_ASSIGN_OR_RETURN(auto org, service.CreateOrg(name, admin));
+                  return Response::Json(201, json::Serialize(bj::object{{"name", org.name}}));
+                });
+
+  api::AddRoute(
+      router, authorizer, "POST", "/api/orgs/{org}/members/{username}", Need::kOrgAdmin,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        std::optional<std::string> role;
+        if (!request.body.empty()) {
+          SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
+          SH_ASSIGN_OR_RETURN(role, json::OptionalString(body, "role"));
+        }
+        SH_ASSIGN_OR_RETURN(auto parsed_role, ParseRole(role));
+        SH_ASSIGN_OR_RETURN(auto added, service.AddMember(*access.org,
+                                                          std::string(request.Param("username")),
+                                                          parsed_role));
+        const auto& [user, membership] = added;
+        bj::object body{{"role", RoleName(membership.role)},
+                        {"user", bj::object{{"name", user.name},
+                                            {"githubLogin", user.login},
+                                            {"avatarUrl", ""},
+                                            {"email", user.email}}},
+                        {"created", json::Rfc3339(membership.created)},
+                        {"knownToPulumi", true},
+                        {"virtualAdmin", false}};
+        return api::JsonOk(json::Serialize(body));
+      });
+}
+
+}  // namespace statehouse::identity

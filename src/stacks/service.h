@@ -1,0 +1,91 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/authorizer.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/random.h"
+#include "storage/store.h"
+
+namespace statehouse::stacks {
+
+struct CreateStackInput {
+  std::string project;
+  std::string stack_name;
+  std::map<std::string, std::string> tags;
+  // The exact bytes of an initial UntypedDeployment, when the client sent one.
+  std::optional<std::string> initial_state;
+};
+
+struct ListStacksInput {
+  std::optional<std::string> organization;
+  std::optional<std::string> project;
+  std::optional<std::string> tag_name;
+  std::optional<std::string> tag_value;
+  std::optional<std::string> continuation_token;
+  int max_results = 100;
+};
+
+struct StackPage {
+  std::vector<storage::StackRecord> stacks;
+  std::optional<std::string> continuation_token;  // URL-safe, opaque
+};
+
+// Stack domain rules: names, tags, deletion, rename and transfer. Access has
+// already been granted by the Authorizer for the route's Need; this service
+// only enforces rules that depend on the data. Thread-safe.
+class StackService {
+ public:
+  StackService(storage::Store& store, const Clock& clock, Random& random,
+               auth::Authorizer& authorizer)
+      : store_(store), clock_(clock), random_(random), authorizer_(authorizer) {}
+
+  // In access.org (caller is a member). kInvalidArgument for bad names, tags
+  // or initial state; kAlreadyExists (message contains "already exists").
+  Result<storage::StackRecord> Create(const auth::Access& access, CreateStackInput input);
+
+  Result<bool> ProjectExists(const auth::Access& access, const std::string& project);
+
+  // Stacks the caller can read, across the orgs they belong to.
+  Result<StackPage> List(const auth::Principal& caller, const ListStacksInput& input);
+
+  // kInvalidArgument "Bad Request: Stack still contains resources." when the
+  // stack has resources and `force` is false.
+  Result<void> Delete(const auth::Access& access, bool force);
+
+  // Renames within the org, rewriting URNs in the stored state.
+  // kInvalidArgument for bad names or no change; kAlreadyExists if taken.
+  Result<void> Rename(const auth::Access& access, const std::string& new_project,
+                      const std::string& new_name);
+
+  // Moves the stack to `to_org`. kNotFound when that org does not exist or the
+  // caller is not a member; kAlreadyExists if the name is taken there.
+  Result<void> Transfer(const auth::Access& access, const std::string& to_org);
+
+  // Replaces every tag. kInvalidArgument for invalid tags or a changed
+  // pulumi:project.
+  Result<void> ReplaceTags(const auth::Access& access, const std::map<std::string, std::string>& tags);
+  // Single-tag operations; built-in tags are refused (kInvalidArgument).
+  // Add: kInvalidArgument if the tag exists. Update/Delete: kNotFound if absent.
+  Result<void> AddTag(const auth::Access& access, const std::string& name, const std::string& value);
+  Result<void> UpdateTag(const auth::Access& access, const std::string& name, const std::string& value);
+  Result<void> DeleteTag(const auth::Access& access, const std::string& name);
+
+ private:
+  storage::Store& store_;
+  const Clock& clock_;
+  Random& random_;
+  auth::Authorizer& authorizer_;
+};
+
+// Rewrites every "urn:pulumi:<old_stack>::<old_project>::" prefix in a
+// deployment text to the new names, byte-wise (no DOM round trip).
+std::string RewriteStackUrns(std::string_view text, std::string_view old_stack,
+                             std::string_view old_project, std::string_view new_stack,
+                             std::string_view new_project);
+
+}  // namespace statehouse::stacks

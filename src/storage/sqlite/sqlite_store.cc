@@ -1,0 +1,1038 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "storage/sqlite/migrations.h"
+
+namespace statehouse::storage {
+namespace sqlite {
+namespace {
+
+constexpr char kBusyMessage[] = "storage is busy, try again later";
+
+bool IsBusy(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+bool IsUniqueViolation(int rc) {
+  return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+// Maps an SQLite result code to an Error. `db` may be null. Unique-key
+// violations become kAlreadyExists with a generic message that callers
+// replace with one naming the taken key.
+Error MakeError(int rc, sqlite3* db, std::string_view context) {
+  std::string detail =
+      fmt::format("sqlite {}: {} (code {}: {})", context,
+                  db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc, sqlite3_errstr(rc));
+  if (IsBusy(rc)) {
+    return Error{ErrorCode::kUnavailable, kBusyMessage, std::move(detail)};
+  }
+  if (IsUniqueViolation(rc)) {
+    return Error{ErrorCode::kAlreadyExists, "already exists", std::move(detail)};
+  }
+  return Error::Internal(std::move(detail));
+}
+
+// Replaces the message of a kAlreadyExists error.
+Result<void> AlreadyExistsAs(Result<void> result, std::string message) {
+  if (!result && result.error().code == ErrorCode::kAlreadyExists) {
+    result.error().message = std::move(message);
+  }
+  return result;
+}
+
+// A prepared statement. Cached statements (not owned) are reset and their
+// bindings cleared when this handle dies; uncached ones are finalized.
+// Text and blob bindings refer to the caller's bytes (SQLITE_STATIC), which
+// must stay alive until the last Step() on this handle. Not thread-safe.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, bool owned) : stmt_(stmt), owned_(owned) {}
+  Statement(Statement&& other) noexcept
+      : stmt_(std::exchange(other.stmt_, nullptr)),
+        owned_(other.owned_),
+        bind_rc_(other.bind_rc_) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement() {
+    if (stmt_ == nullptr) return;
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+
+  Statement& BindText(int index, std::string_view value) {
+    Check(sqlite3_bind_text64(stmt_, index, value.data() != nullptr ? value.data() : "",
+                              value.size(), SQLITE_STATIC, SQLITE_UTF8));
+    return *this;
+  }
+  Statement& BindBlob(int index, std::string_view value) {
+    Check(sqlite3_bind_blob64(stmt_, index, value.data() != nullptr ? value.data() : "",
+                              value.size(), SQLITE_STATIC));
+    return *this;
+  }
+  Statement& BindInt(int index, int64_t value) {
+    Check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+
+  // True when a row is available, false when the statement has finished.
+  Result<bool> Step() {
+    if (bind_rc_ != SQLITE_OK) return Fail(MakeError(bind_rc_, Db(), Context("bind")));
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return Fail(MakeError(rc, Db(), Context("step")));
+  }
+
+  // Steps to completion, discarding rows.
+  Result<void> Run() {
+    for (;;) {
+      SH_ASSIGN_OR_RETURN(const bool row, Step());
+      if (!row) return {};
+    }
+  }
+
+  int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string ColumnText(int col) const {
+    const unsigned char* text = sqlite3_column_text(stmt_, col);
+    const int size = sqlite3_column_bytes(stmt_, col);
+    if (text == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  }
+  std::string ColumnBlob(int col) const {
+    const void* data = sqlite3_column_blob(stmt_, col);
+    const int size = sqlite3_column_bytes(stmt_, col);
+    if (data == nullptr) return {};
+    return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
+  }
+
+ private:
+  sqlite3* Db() const { return sqlite3_db_handle(stmt_); }
+  std::string Context(std::string_view op) const {
+    const char* sql = sqlite3_sql(stmt_);
+    return fmt::format("{} [{:.120}]", op, sql != nullptr ? sql : "");
+  }
+  void Check(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+
+  sqlite3_stmt* stmt_;
+  bool owned_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+constexpr char kBeginImmediateSql[] = "BEGIN IMMEDIATE";
+constexpr char kBeginDeferredSql[] = "BEGIN";
+constexpr char kCommitSql[] = "COMMIT";
+constexpr char kRollbackSql[] = "ROLLBACK";
+
+}  // namespace
+
+// One SQLite connection with its prepared-statement cache. Owns the handle.
+// Used by one thread at a time (the pool hands it out exclusively).
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(const SqliteOptions& options) {
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(
+        options.path.c_str(), &db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+        nullptr);
+    std::unique_ptr<Connection> conn(new Connection(db));
+    if (rc != SQLITE_OK) {
+      return Fail(MakeError(rc, db, fmt::format("open '{}'", options.path)));
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, options.busy_timeout_ms);
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn->PrepareUncached("PRAGMA journal_mode=WAL"));
+      SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      const std::string mode = row ? stmt.ColumnText(0) : std::string();
+      if (mode != "wal") {
+        return Fail(Error::Internal(fmt::format(
+            "sqlite open '{}': cannot enable WAL (journal_mode is '{}')", options.path, mode)));
+      }
+    }
+    SH_TRY(conn->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    return conn;
+  }
+
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  // A statement from the cache, keyed by the address of `sql`, which must
+  // have static storage duration. At most one handle per SQL text may be
+  // alive at a time.
+  Result<Statement> Prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) return Statement(it->second, /*owned=*/false);
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Fail(MakeError(rc, db_, fmt::format("prepare [{:.120}]", sql)));
+    cache_.emplace(sql, stmt);
+    return Statement(stmt, /*owned=*/false);
+  }
+
+  // A one-off statement, finalized when the handle dies.
+  Result<Statement> PrepareUncached(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), 0, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Fail(MakeError(rc, db_, fmt::format("prepare [{:.120}]", sql)));
+    return Statement(stmt, /*owned=*/true);
+  }
+
+  // Runs a script of one or more statements.
+  Result<void> Exec(const char* sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    sqlite3_free(message);
+    if (rc != SQLITE_OK) return Fail(MakeError(rc, db_, fmt::format("exec [{:.120}]", sql)));
+    return {};
+  }
+
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t Changes() const { return sqlite3_changes64(db_); }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+
+  sqlite3* db_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// A fixed set of connections handed out exclusively, at most one of them to
+// a writer at a time. Thread-safe. Every lease must be returned before the
+// pool is destroyed.
+class ConnectionPool {
+ public:
+  enum class Access { kRead, kWrite };
+
+  // Returns its connection (and the write slot) to the pool when destroyed.
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, Connection* conn, Access access)
+        : pool_(pool), conn_(conn), access_(access) {}
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)),
+          conn_(std::exchange(other.conn_, nullptr)),
+          access_(other.access_) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_ != nullptr) pool_->Release(conn_, access_);
+    }
+    Connection& operator*() const { return *conn_; }
+    Connection* operator->() const { return conn_; }
+
+   private:
+    ConnectionPool* pool_;
+    Connection* conn_;
+    Access access_;
+  };
+
+  ConnectionPool(std::vector<std::unique_ptr<Connection>> connections, int timeout_ms)
+      : all_(std::move(connections)), timeout_(timeout_ms) {
+    for (auto& conn : all_) idle_.push_back(conn.get());
+  }
+
+  // A free connection; with kWrite also the pool's single write slot, so
+  // in-process writers queue here instead of polling SQLite's write lock.
+  // kUnavailable when they do not free up within the timeout.
+  Result<Lease> Acquire(Access access) {
+    const bool writer = access == Access::kWrite;
+    std::unique_lock lock(mu_);
+    auto ready = [&] { return !idle_.empty() && !(writer && writer_active_); };
+    if (!ready()) {
+      ++waits_;
+      if (!cv_.wait_for(lock, timeout_, ready)) {
+        return Fail(
+            Error{ErrorCode::kUnavailable, kBusyMessage,
+                  fmt::format("sqlite: no free {} connection within {} ms ({} of {} in use)",
+                              writer ? "write" : "read", timeout_.count(), in_use_, all_.size())});
+      }
+    }
+    Connection* conn = idle_.back();
+    idle_.pop_back();
+    ++in_use_;
+    if (writer) writer_active_ = true;
+    return Lease(this, conn, access);
+  }
+
+  PoolStats Stats() const {
+    std::lock_guard lock(mu_);
+    return PoolStats{static_cast<int>(all_.size()), in_use_, waits_};
+  }
+
+ private:
+  void Release(Connection* conn, Access access) {
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(conn);
+      --in_use_;
+      if (access == Access::kWrite) writer_active_ = false;
+    }
+    cv_.notify_all();
+  }
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> all_;
+  std::vector<Connection*> idle_;
+  int in_use_ = 0;
+  bool writer_active_ = false;
+  uint64_t waits_ = 0;
+  std::chrono::milliseconds timeout_;
+};
+
+namespace {
+
+// An open transaction on a connection; rolls back unless committed.
+class Transaction {
+ public:
+  enum class Mode { kDeferred, kImmediate };
+
+  static Result<Transaction> Begin(Connection& conn, Mode mode) {
+    SH_ASSIGN_OR_RETURN(
+        auto stmt, conn.Prepare(mode == Mode::kImmediate ? kBeginImmediateSql : kBeginDeferredSql));
+    SH_TRY(stmt.Run());
+    return Transaction(&conn);
+  }
+
+  Transaction(Transaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction() {
+    if (conn_ == nullptr || sqlite3_get_autocommit(conn_->db())) return;
+    sqlite3_exec(conn_->db(), kRollbackSql, nullptr, nullptr, nullptr);
+  }
+
+  Result<void> Commit() {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn_->Prepare(kCommitSql));
+    SH_TRY(stmt.Run());
+    conn_ = nullptr;
+    return {};
+  }
+
+ private:
+  explicit Transaction(Connection* conn) : conn_(conn) {}
+  Connection* conn_;
+};
+
+// ---------------------------------------------------------------------------
+// SQL
+
+constexpr char kSelectSchemaVersionSql[] =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr char kInsertSchemaMigrationSql[] =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, unixepoch())";
+
+constexpr char kHasNoUsersSql[] = "SELECT NOT EXISTS (SELECT 1 FROM users)";
+constexpr char kInsertUserSql[] =
+    "INSERT INTO users (id, login, name, email, site_admin, created)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr char kSelectUserByLoginSql[] =
+    "SELECT id, login, name, email, site_admin, created FROM users WHERE login = ?1";
+
+constexpr char kInsertOrgSql[] =
+    "INSERT INTO orgs (id, name, created, default_stack_permission) VALUES (?1, ?2, ?3, ?4)";
+constexpr char kSelectOrgByNameSql[] =
+    "SELECT id, name, created, default_stack_permission FROM orgs WHERE name = ?1";
+constexpr char kInsertMembershipSql[] =
+    "INSERT INTO memberships (org_id, user_id, role, created) VALUES (?1, ?2, ?3, ?4)";
+constexpr char kSelectRoleSql[] = "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2";
+constexpr char kSelectMembershipsSql[] =
+    "SELECT m.org_id, o.name, m.user_id, m.role, m.created"
+    " FROM memberships AS m JOIN orgs AS o ON o.id = m.org_id"
+    " WHERE m.user_id = ?1 ORDER BY o.name COLLATE NOCASE";
+
+constexpr char kInsertTokenSql[] =
+    "INSERT INTO tokens (id, user_id, hash, name, description, created, last_used, expires)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr char kSelectTokenByHashSql[] =
+    "SELECT t.id, t.user_id, t.name, t.description, t.created, t.last_used, t.expires,"
+    " u.id, u.login, u.name, u.email, u.site_admin, u.created"
+    " FROM tokens AS t JOIN users AS u ON u.id = t.user_id"
+    " WHERE t.hash = ?1 AND t.deleted = 0";
+constexpr char kUpdateTokenLastUsedSql[] =
+    "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND deleted = 0";
+constexpr char kSelectTokensSql[] =
+    "SELECT id, user_id, name, description, created, last_used, expires FROM tokens"
+    " WHERE user_id = ?1 AND deleted = 0 ORDER BY created, id LIMIT ?2";
+constexpr char kSelectTokensAfterSql[] =
+    "SELECT id, user_id, name, description, created, last_used, expires FROM tokens"
+    " WHERE user_id = ?1 AND deleted = 0"
+    " AND (created, id) > (SELECT created, id FROM tokens WHERE id = ?3 AND user_id = ?1)"
+    " ORDER BY created, id LIMIT ?2";
+constexpr char kDeleteTokenSql[] =
+    "UPDATE tokens SET deleted = 1 WHERE id = ?1 AND user_id = ?2 AND deleted = 0";
+
+constexpr char kInsertStackSql[] =
+    "INSERT INTO stacks (id, org_id, project, name, created_by, created, version,"
+    " resource_count, last_update, active_update)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+// The columns ReadStack() reads, in order, from `stacks AS s JOIN orgs AS o`.
+#define SH_SQLITE_STACK_SELECT                                                 \
+  "SELECT s.id, s.org_id, o.name, s.project, s.name, s.created_by, s.created," \
+  " s.version, s.resource_count, s.last_update, s.active_update"               \
+  " FROM stacks AS s JOIN orgs AS o ON o.id = s.org_id"
+constexpr char kSelectStackSql[] =
+    SH_SQLITE_STACK_SELECT " WHERE o.name = ?1 AND s.project = ?2 AND s.name = ?3";
+// ListStacks appends the org id placeholders, optional filters, ordering and
+// limit to this prefix.
+constexpr char kListStacksPrefixSql[] = SH_SQLITE_STACK_SELECT " WHERE s.org_id IN (";
+#undef SH_SQLITE_STACK_SELECT
+constexpr char kStackExistsSql[] = "SELECT 1 FROM stacks WHERE id = ?1";
+constexpr char kProjectExistsSql[] =
+    "SELECT EXISTS (SELECT 1 FROM stacks WHERE org_id = ?1 AND project = ?2)";
+constexpr char kDeleteStackSql[] = "DELETE FROM stacks WHERE id = ?1";
+constexpr char kMoveStackSql[] =
+    "UPDATE stacks SET org_id = ?2, project = ?3, name = ?4 WHERE id = ?1";
+
+constexpr char kSelectStateSql[] = "SELECT deployment FROM stack_states WHERE stack_id = ?1";
+constexpr char kUpsertStateSql[] =
+    "INSERT INTO stack_states (stack_id, deployment) VALUES (?1, ?2)"
+    " ON CONFLICT (stack_id) DO UPDATE SET deployment = excluded.deployment";
+
+constexpr char kSelectTagsSql[] = "SELECT name, value FROM stack_tags WHERE stack_id = ?1";
+constexpr char kInsertTagSql[] =
+    "INSERT INTO stack_tags (stack_id, name, value) VALUES (?1, ?2, ?3)";
+constexpr char kUpdateTagSql[] =
+    "UPDATE stack_tags SET value = ?3 WHERE stack_id = ?1 AND name = ?2";
+constexpr char kDeleteTagSql[] = "DELETE FROM stack_tags WHERE stack_id = ?1 AND name = ?2";
+constexpr char kDeleteTagsSql[] = "DELETE FROM stack_tags WHERE stack_id = ?1";
+
+// ---------------------------------------------------------------------------
+// Row helpers
+
+UserRecord ReadUser(const Statement& stmt, int first) {
+  UserRecord user;
+  user.id = stmt.ColumnText(first);
+  user.login = stmt.ColumnText(first + 1);
+  user.name = stmt.ColumnText(first + 2);
+  user.email = stmt.ColumnText(first + 3);
+  user.site_admin = stmt.ColumnInt(first + 4) != 0;
+  user.created = stmt.ColumnInt(first + 5);
+  return user;
+}
+
+TokenRecord ReadToken(const Statement& stmt) {
+  TokenRecord token;
+  token.id = stmt.ColumnText(0);
+  token.user_id = stmt.ColumnText(1);
+  token.name = stmt.ColumnText(2);
+  token.description = stmt.ColumnText(3);
+  token.created = stmt.ColumnInt(4);
+  token.last_used = stmt.ColumnInt(5);
+  token.expires = stmt.ColumnInt(6);
+  return token;
+}
+
+StackRecord ReadStack(const Statement& stmt) {
+  StackRecord stack;
+  stack.id = stmt.ColumnText(0);
+  stack.org_id = stmt.ColumnText(1);
+  stack.org_name = stmt.ColumnText(2);
+  stack.project = stmt.ColumnText(3);
+  stack.name = stmt.ColumnText(4);
+  stack.created_by = stmt.ColumnText(5);
+  stack.created = stmt.ColumnInt(6);
+  stack.version = stmt.ColumnInt(7);
+  stack.resource_count = stmt.ColumnInt(8);
+  stack.last_update = stmt.ColumnInt(9);
+  stack.active_update = stmt.ColumnText(10);
+  return stack;
+}
+
+OrgRole ToRole(int64_t value) {
+  switch (value) {
+    case static_cast<int64_t>(OrgRole::kMember):
+      return OrgRole::kMember;
+    case static_cast<int64_t>(OrgRole::kAdmin):
+      return OrgRole::kAdmin;
+    default:
+      return OrgRole::kNone;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Statement helpers shared by several methods
+
+Result<void> InsertUser(Connection& conn, const UserRecord& user) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertUserSql));
+  stmt.BindText(1, user.id)
+      .BindText(2, user.login)
+      .BindText(3, user.name)
+      .BindText(4, user.email)
+      .BindInt(5, user.site_admin ? 1 : 0)
+      .BindInt(6, user.created);
+  return AlreadyExistsAs(stmt.Run(), fmt::format("user '{}' already exists", user.login));
+}
+
+Result<void> InsertOrg(Connection& conn, const OrgRecord& org) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertOrgSql));
+  stmt.BindText(1, org.id)
+      .BindText(2, org.name)
+      .BindInt(3, org.created)
+      .BindInt(4, org.default_stack_permission);
+  return AlreadyExistsAs(stmt.Run(), fmt::format("organization '{}' already exists", org.name));
+}
+
+Result<void> InsertMembership(Connection& conn, const std::string& org_id,
+                              const std::string& user_id, OrgRole role, int64_t created) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertMembershipSql));
+  stmt.BindText(1, org_id)
+      .BindText(2, user_id)
+      .BindInt(3, static_cast<int64_t>(role))
+      .BindInt(4, created);
+  return AlreadyExistsAs(stmt.Run(), "membership already exists");
+}
+
+Result<void> InsertToken(Connection& conn, const TokenRecord& token, const std::string& user_id,
+                         const std::string& token_hash) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertTokenSql));
+  stmt.BindText(1, token.id)
+      .BindText(2, user_id)
+      .BindText(3, token_hash)
+      .BindText(4, token.name)
+      .BindText(5, token.description)
+      .BindInt(6, token.created)
+      .BindInt(7, token.last_used)
+      .BindInt(8, token.expires);
+  return AlreadyExistsAs(stmt.Run(), "token already exists");
+}
+
+Result<void> InsertTag(Connection& conn, const std::string& stack_id, const std::string& name,
+                       const std::string& value) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertTagSql));
+  stmt.BindText(1, stack_id).BindText(2, name).BindText(3, value);
+  return AlreadyExistsAs(stmt.Run(), fmt::format("tag '{}' already exists", name));
+}
+
+Result<void> UpsertState(Connection& conn, const std::string& stack_id, const std::string& state) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kUpsertStateSql));
+  stmt.BindText(1, stack_id).BindBlob(2, state);
+  return stmt.Run();
+}
+
+Result<void> RequireStack(Connection& conn, const std::string& stack_id) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kStackExistsSql));
+  stmt.BindText(1, stack_id);
+  SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return Fail(Error::NotFound("stack not found"));
+  return {};
+}
+
+Result<void> LoadTags(Connection& conn, StackRecord& stack) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kSelectTagsSql));
+  stmt.BindText(1, stack.id);
+  for (;;) {
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return {};
+    stack.tags.emplace(stmt.ColumnText(0), stmt.ColumnText(1));
+  }
+}
+
+std::string StackLabel(std::string_view org_name, std::string_view project, std::string_view name) {
+  if (org_name.empty()) return fmt::format("{}/{}", project, name);
+  return fmt::format("{}/{}/{}", org_name, project, name);
+}
+
+// The statement for `query`; placeholders in the order ListStacks binds them:
+// org ids, project, tag name, tag value, keyset position, limit.
+std::string ListStacksSql(const StackQuery& query) {
+  std::string sql = kListStacksPrefixSql;
+  for (size_t i = 0; i < query.org_ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
+  sql += ")";
+  if (query.project) sql += " AND s.project = ?";
+  if (query.tag_name) {
+    sql += " AND EXISTS (SELECT 1 FROM stack_tags AS t WHERE t.stack_id = s.id AND t.name = ?";
+    if (query.tag_value) sql += " AND t.value = ?";
+    sql += ")";
+  }
+  if (query.after) {
+    sql +=
+        " AND (o.name COLLATE NOCASE, s.project COLLATE NOCASE, s.name COLLATE NOCASE)"
+        " > (?, ?, ?)";
+  }
+  sql +=
+      " ORDER BY o.name COLLATE NOCASE, s.project COLLATE NOCASE, s.name COLLATE NOCASE"
+      " LIMIT ?";
+  return sql;
+}
+
+Result<int64_t> SchemaVersion(Connection& conn) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kSelectSchemaVersionSql));
+  SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  return row ? stmt.ColumnInt(0) : 0;
+}
+
+Error NewerSchemaError(int64_t version, const std::string& path) {
+  return Error{ErrorCode::kInternal,
+               fmt::format("database schema version {} is newer than this binary supports ({})",
+                           version, LatestSchemaVersion()),
+               fmt::format("sqlite database '{}'", path)};
+}
+
+// Applies every pending migration, each in its own write transaction that
+// re-reads the recorded version (another process may be migrating too).
+Result<void> Migrate(Connection& conn, const std::string& path) {
+  SH_TRY(conn.Exec(kCreateSchemaMigrationsSql));
+  SH_ASSIGN_OR_RETURN(const int64_t initial, SchemaVersion(conn));
+  if (initial > LatestSchemaVersion()) return Fail(NewerSchemaError(initial, path));
+  if (initial == LatestSchemaVersion()) return {};
+  for (const Migration& migration : AllMigrations()) {
+    SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn, Transaction::Mode::kImmediate));
+    SH_ASSIGN_OR_RETURN(const int64_t current, SchemaVersion(conn));
+    if (current > LatestSchemaVersion()) return Fail(NewerSchemaError(current, path));
+    if (migration.version <= current) continue;
+    if (auto applied = conn.Exec(migration.sql); !applied) {
+      Error error = std::move(applied).error();
+      error.detail =
+          fmt::format("migration {} ({}): {}", migration.version, migration.name, error.detail);
+      return Fail(std::move(error));
+    }
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertSchemaMigrationSql));
+      stmt.BindInt(1, migration.version).BindText(2, migration.name);
+      SH_TRY(stmt.Run());
+    }
+    SH_TRY(tx.Commit());
+  }
+  return {};
+}
+
+template <class R>
+R InternalFromException(const std::exception& e) {
+  return Fail(Error::Internal(fmt::format("sqlite store: exception: {}", e.what())));
+}
+
+}  // namespace
+}  // namespace sqlite
+
+using sqlite::Connection;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+template <class Fn>
+auto SqliteStore::Write(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+  using R = std::invoke_result_t<Fn&, Connection&>;
+  try {
+    SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(sqlite::ConnectionPool::Access::kWrite));
+    SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, Transaction::Mode::kImmediate));
+    R result = fn(*conn);
+    if (!result) return result;
+    SH_TRY(tx.Commit());
+    return result;
+  } catch (const std::exception& e) {
+    return sqlite::InternalFromException<R>(e);
+  }
+}
+
+template <class Fn>
+auto SqliteStore::Read(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+  using R = std::invoke_result_t<Fn&, Connection&>;
+  try {
+    SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(sqlite::ConnectionPool::Access::kRead));
+    SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, Transaction::Mode::kDeferred));
+    R result = fn(*conn);
+    if (!result) return result;
+    SH_TRY(tx.Commit());
+    return result;
+  } catch (const std::exception& e) {
+    return sqlite::InternalFromException<R>(e);
+  }
+}
+
+template <class Fn>
+auto SqliteStore::Query(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+  using R = std::invoke_result_t<Fn&, Connection&>;
+  try {
+    SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(sqlite::ConnectionPool::Access::kRead));
+    return fn(*conn);
+  } catch (const std::exception& e) {
+    return sqlite::InternalFromException<R>(e);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// UserStore
+
+Result<bool> SqliteStore::HasNoUsers() {
+  return Query([](Connection& conn) -> Result<bool> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kHasNoUsersSql));
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    return row && stmt.ColumnInt(0) != 0;
+  });
+}
+
+Result<void> SqliteStore::CreateUserWithPersonalOrg(const UserRecord& user, const OrgRecord& org,
+                                                    const std::optional<TokenRecord>& token,
+                                                    const std::string& token_hash) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_TRY(sqlite::InsertUser(conn, user));
+    SH_TRY(sqlite::InsertOrg(conn, org));
+    SH_TRY(sqlite::InsertMembership(conn, org.id, user.id, OrgRole::kAdmin, org.created));
+    if (token) SH_TRY(sqlite::InsertToken(conn, *token, user.id, token_hash));
+    return {};
+  });
+}
+
+Result<UserRecord> SqliteStore::GetUserByLogin(const std::string& login) {
+  return Query([&](Connection& conn) -> Result<UserRecord> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectUserByLoginSql));
+    stmt.BindText(1, login);
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return Fail(Error::NotFound(fmt::format("user '{}' not found", login)));
+    return sqlite::ReadUser(stmt, 0);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// OrgStore
+
+Result<void> SqliteStore::CreateOrg(const OrgRecord& org, const std::string& admin_user_id) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_TRY(sqlite::InsertOrg(conn, org));
+    return sqlite::InsertMembership(conn, org.id, admin_user_id, OrgRole::kAdmin, org.created);
+  });
+}
+
+Result<OrgRecord> SqliteStore::GetOrgByName(const std::string& name) {
+  return Query([&](Connection& conn) -> Result<OrgRecord> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectOrgByNameSql));
+    stmt.BindText(1, name);
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return Fail(Error::NotFound(fmt::format("organization '{}' not found", name)));
+    OrgRecord org;
+    org.id = stmt.ColumnText(0);
+    org.name = stmt.ColumnText(1);
+    org.created = stmt.ColumnInt(2);
+    org.default_stack_permission = static_cast<int>(stmt.ColumnInt(3));
+    return org;
+  });
+}
+
+Result<OrgRole> SqliteStore::GetRole(const std::string& org_id, const std::string& user_id) {
+  return Query([&](Connection& conn) -> Result<OrgRole> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectRoleSql));
+    stmt.BindText(1, org_id).BindText(2, user_id);
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    return row ? sqlite::ToRole(stmt.ColumnInt(0)) : OrgRole::kNone;
+  });
+}
+
+Result<std::vector<MembershipRecord>> SqliteStore::ListMemberships(const std::string& user_id) {
+  return Query([&](Connection& conn) -> Result<std::vector<MembershipRecord>> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectMembershipsSql));
+    stmt.BindText(1, user_id);
+    std::vector<MembershipRecord> memberships;
+    for (;;) {
+      SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      if (!row) break;
+      MembershipRecord& m = memberships.emplace_back();
+      m.org_id = stmt.ColumnText(0);
+      m.org_name = stmt.ColumnText(1);
+      m.user_id = stmt.ColumnText(2);
+      m.role = sqlite::ToRole(stmt.ColumnInt(3));
+      m.created = stmt.ColumnInt(4);
+    }
+    return memberships;
+  });
+}
+
+Result<void> SqliteStore::AddMember(const std::string& org_id, const std::string& user_id,
+                                    OrgRole role, int64_t created) {
+  return Write([&](Connection& conn) -> Result<void> {
+    return sqlite::AlreadyExistsAs(sqlite::InsertMembership(conn, org_id, user_id, role, created),
+                                   "user is already a member of the organization");
+  });
+}
+
+// ---------------------------------------------------------------------------
+// TokenStore
+
+Result<void> SqliteStore::CreateToken(const TokenRecord& token, const std::string& token_hash) {
+  return Write([&](Connection& conn) -> Result<void> {
+    return sqlite::InsertToken(conn, token, token.user_id, token_hash);
+  });
+}
+
+Result<std::optional<TokenLookup>> SqliteStore::FindTokenByHash(const std::string& token_hash) {
+  return Query([&](Connection& conn) -> Result<std::optional<TokenLookup>> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectTokenByHashSql));
+    stmt.BindText(1, token_hash);
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return std::nullopt;
+    return TokenLookup{sqlite::ReadToken(stmt), sqlite::ReadUser(stmt, 7)};
+  });
+}
+
+Result<void> SqliteStore::SetTokenLastUsed(const std::string& token_id, int64_t when) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kUpdateTokenLastUsedSql));
+    stmt.BindText(1, token_id).BindInt(2, when);
+    return stmt.Run();
+  });
+}
+
+Result<std::vector<TokenRecord>> SqliteStore::ListTokens(const std::string& user_id,
+                                                         const std::optional<std::string>& after_id,
+                                                         int limit) {
+  if (limit <= 0) return std::vector<TokenRecord>{};
+  return Query([&](Connection& conn) -> Result<std::vector<TokenRecord>> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(after_id ? sqlite::kSelectTokensAfterSql
+                                                         : sqlite::kSelectTokensSql));
+    stmt.BindText(1, user_id).BindInt(2, limit);
+    if (after_id) stmt.BindText(3, *after_id);
+    std::vector<TokenRecord> tokens;
+    for (;;) {
+      SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      if (!row) break;
+      tokens.push_back(sqlite::ReadToken(stmt));
+    }
+    return tokens;
+  });
+}
+
+Result<void> SqliteStore::DeleteToken(const std::string& user_id, const std::string& token_id) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kDeleteTokenSql));
+    stmt.BindText(1, token_id).BindText(2, user_id);
+    SH_TRY(stmt.Run());
+    if (conn.Changes() == 0) return Fail(Error::NotFound("token not found"));
+    return {};
+  });
+}
+
+// ---------------------------------------------------------------------------
+// StackStore
+
+Result<void> SqliteStore::CreateStack(const StackRecord& stack,
+                                      const std::optional<std::string>& initial_state) {
+  return Write([&](Connection& conn) -> Result<void> {
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kInsertStackSql));
+      stmt.BindText(1, stack.id)
+          .BindText(2, stack.org_id)
+          .BindText(3, stack.project)
+          .BindText(4, stack.name)
+          .BindText(5, stack.created_by)
+          .BindInt(6, stack.created)
+          .BindInt(7, stack.version)
+          .BindInt(8, stack.resource_count)
+          .BindInt(9, stack.last_update)
+          .BindText(10, stack.active_update);
+      SH_TRY(sqlite::AlreadyExistsAs(
+          stmt.Run(), fmt::format("stack '{}' already exists",
+                                  sqlite::StackLabel(stack.org_name, stack.project, stack.name))));
+    }
+    for (const auto& [name, value] : stack.tags) {
+      SH_TRY(sqlite::InsertTag(conn, stack.id, name, value));
+    }
+    if (initial_state) SH_TRY(sqlite::UpsertState(conn, stack.id, *initial_state));
+    return {};
+  });
+}
+
+Result<StackRecord> SqliteStore::GetStack(const std::string& org_name, const std::string& project,
+                                          const std::string& name) {
+  return Read([&](Connection& conn) -> Result<StackRecord> {
+    StackRecord stack;
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectStackSql));
+      stmt.BindText(1, org_name).BindText(2, project).BindText(3, name);
+      SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      if (!row) {
+        return Fail(Error::NotFound(
+            fmt::format("stack '{}' not found", sqlite::StackLabel(org_name, project, name))));
+      }
+      stack = sqlite::ReadStack(stmt);
+    }
+    SH_TRY(sqlite::LoadTags(conn, stack));
+    return stack;
+  });
+}
+
+Result<bool> SqliteStore::ProjectExists(const std::string& org_id, const std::string& project) {
+  return Query([&](Connection& conn) -> Result<bool> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kProjectExistsSql));
+    stmt.BindText(1, org_id).BindText(2, project);
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    return row && stmt.ColumnInt(0) != 0;
+  });
+}
+
+Result<std::vector<StackRecord>> SqliteStore::ListStacks(const StackQuery& query) {
+  if (query.org_ids.empty() || query.limit <= 0) return std::vector<StackRecord>{};
+
+  return Read([&](Connection& conn) -> Result<std::vector<StackRecord>> {
+    std::vector<StackRecord> stacks;
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.PrepareUncached(sqlite::ListStacksSql(query)));
+      int index = 0;
+      for (const std::string& org_id : query.org_ids) stmt.BindText(++index, org_id);
+      if (query.project) stmt.BindText(++index, *query.project);
+      if (query.tag_name) {
+        stmt.BindText(++index, *query.tag_name);
+        if (query.tag_value) stmt.BindText(++index, *query.tag_value);
+      }
+      if (query.after) {
+        stmt.BindText(++index, query.after->org_name);
+        stmt.BindText(++index, query.after->project);
+        stmt.BindText(++index, query.after->name);
+      }
+      stmt.BindInt(++index, query.limit);
+      for (;;) {
+        SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+        if (!row) break;
+        stacks.push_back(sqlite::ReadStack(stmt));
+      }
+    }
+    for (StackRecord& stack : stacks) SH_TRY(sqlite::LoadTags(conn, stack));
+    return stacks;
+  });
+}
+
+Result<void> SqliteStore::DeleteStack(const std::string& stack_id) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kDeleteStackSql));
+    stmt.BindText(1, stack_id);
+    SH_TRY(stmt.Run());
+    if (conn.Changes() == 0) return Fail(Error::NotFound("stack not found"));
+    return {};
+  });
+}
+
+Result<void> SqliteStore::MoveStack(const std::string& stack_id, const std::string& org_id,
+                                    const std::string& project, const std::string& name,
+                                    const std::optional<std::string>& new_state) {
+  return Write([&](Connection& conn) -> Result<void> {
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kMoveStackSql));
+      stmt.BindText(1, stack_id).BindText(2, org_id).BindText(3, project).BindText(4, name);
+      SH_TRY(sqlite::AlreadyExistsAs(
+          stmt.Run(),
+          fmt::format("stack '{}/{}' already exists in the target organization", project, name)));
+      if (conn.Changes() == 0) return Fail(Error::NotFound("stack not found"));
+    }
+    if (new_state) SH_TRY(sqlite::UpsertState(conn, stack_id, *new_state));
+    return {};
+  });
+}
+
+Result<std::optional<std::string>> SqliteStore::GetCurrentState(const std::string& stack_id) {
+  return Query([&](Connection& conn) -> Result<std::optional<std::string>> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectStateSql));
+    stmt.BindText(1, stack_id);
+    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return std::nullopt;
+    return stmt.ColumnBlob(0);
+  });
+}
+
+Result<void> SqliteStore::ReplaceTags(const std::string& stack_id,
+                                      const std::map<std::string, std::string>& tags) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_TRY(sqlite::RequireStack(conn, stack_id));
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kDeleteTagsSql));
+      stmt.BindText(1, stack_id);
+      SH_TRY(stmt.Run());
+    }
+    for (const auto& [name, value] : tags) {
+      SH_TRY(sqlite::InsertTag(conn, stack_id, name, value));
+    }
+    return {};
+  });
+}
+
+Result<void> SqliteStore::AddTag(const std::string& stack_id, const std::string& name,
+                                 const std::string& value) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_TRY(sqlite::RequireStack(conn, stack_id));
+    return sqlite::InsertTag(conn, stack_id, name, value);
+  });
+}
+
+Result<void> SqliteStore::UpdateTag(const std::string& stack_id, const std::string& name,
+                                    const std::string& value) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kUpdateTagSql));
+    stmt.BindText(1, stack_id).BindText(2, name).BindText(3, value);
+    SH_TRY(stmt.Run());
+    if (conn.Changes() == 0) return Fail(Error::NotFound(fmt::format("tag '{}' not found", name)));
+    return {};
+  });
+}
+
+Result<void> SqliteStore::DeleteTag(const std::string& stack_id, const std::string& name) {
+  return Write([&](Connection& conn) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kDeleteTagSql));
+    stmt.BindText(1, stack_id).BindText(2, name);
+    SH_TRY(stmt.Run());
+    if (conn.Changes() == 0) return Fail(Error::NotFound(fmt::format("tag '{}' not found", name)));
+    return {};
+  });
+}
+
+PoolStats SqliteStore::Stats() const { return pool_->Stats(); }
+
+// ---------------------------------------------------------------------------
+
+Result<StorePtr> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty()) return Fail(Error::InvalidArgument("sqlite path is empty"));
+  if (options.pool_size < 1) return Fail(Error::InvalidArgument("sqlite pool size must be >= 1"));
+  if (options.busy_timeout_ms < 0) {
+    return Fail(Error::InvalidArgument("sqlite busy timeout must be >= 0"));
+  }
+  try {
+    std::vector<std::unique_ptr<Connection>> connections;
+    connections.reserve(static_cast<size_t>(options.pool_size));
+    {
+      SH_ASSIGN_OR_RETURN(auto first, Connection::Open(options));
+      SH_TRY(sqlite::Migrate(*first, options.path));
+      connections.push_back(std::move(first));
+    }
+    while (connections.size() < static_cast<size_t>(options.pool_size)) {
+      SH_ASSIGN_OR_RETURN(auto conn, Connection::Open(options));
+      connections.push_back(std::move(conn));
+    }
+    auto pool =
+        std::make_unique<sqlite::ConnectionPool>(std::move(connections), options.busy_timeout_ms);
+    return std::make_unique<SqliteStore>(std::move(pool));
+  } catch (const std::exception& e) {
+    return sqlite::InternalFromException<Result<StorePtr>>(e);
+  }
+}
+
+}  // namespace statehouse::storage

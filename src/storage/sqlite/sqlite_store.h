@@ -1,0 +1,132 @@
+#pragma once
+
+// The SQLite implementation of storage::Store (embedded, single node).
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so every
+// acknowledged write survives a process kill or power loss.
+//
+// Concurrency: a fixed pool of connections serves all threads; a method holds
+// one connection for its whole duration and returns it before returning.
+// Writers are serialized inside the process before they contend for SQLite's
+// write lock, so the busy timeout only matters against other processes.
+// Waiting longer than `busy_timeout_ms` for a connection, the in-process write
+// lock or SQLite's locks yields kUnavailable.
+//
+// Case-insensitive comparisons and orderings of logins, org names, projects
+// and stack names fold ASCII letters only (SQLite NOCASE); tag names and
+// values compare byte for byte.
+//
+// Choices where storage::Store leaves room:
+//   * deleted tokens are kept (flagged) so their hash stays reserved;
+//   * SetTokenLastUsed on an unknown or deleted token does nothing;
+//   * ListTokens after an id that is not the user's returns nothing;
+//   * ListStacks with no org_ids or a non-positive limit returns nothing, and
+//     ignores tag_value without tag_name;
+//   * tag methods on an unknown stack id fail with kNotFound;
+//   * writes that reference a missing org or user (foreign keys) fail with
+//     kInternal.
+
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include "common/error.h"
+#include "storage/store.h"
+
+namespace statehouse::storage {
+
+struct SqliteOptions {
+  // Database file. Its directory must exist; the file is created if missing.
+  std::string path;
+  // Number of connections, at least 1.
+  int pool_size = 4;
+  // Longest wait for a connection or a lock before kUnavailable.
+  int busy_timeout_ms = 5000;
+};
+
+namespace sqlite {
+class ConnectionPool;
+class Connection;
+}  // namespace sqlite
+
+// Thread-safe: see storage::Store. Construct through OpenSqliteStore().
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<sqlite::ConnectionPool> pool);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // UserStore
+  Result<bool> HasNoUsers() override;
+  Result<void> CreateUserWithPersonalOrg(const UserRecord& user, const OrgRecord& org,
+                                         const std::optional<TokenRecord>& token,
+                                         const std::string& token_hash) override;
+  Result<UserRecord> GetUserByLogin(const std::string& login) override;
+
+  // OrgStore
+  Result<void> CreateOrg(const OrgRecord& org, const std::string& admin_user_id) override;
+  Result<OrgRecord> GetOrgByName(const std::string& name) override;
+  Result<OrgRole> GetRole(const std::string& org_id, const std::string& user_id) override;
+  Result<std::vector<MembershipRecord>> ListMemberships(const std::string& user_id) override;
+  Result<void> AddMember(const std::string& org_id, const std::string& user_id, OrgRole role,
+                         int64_t created) override;
+
+  // TokenStore
+  Result<void> CreateToken(const TokenRecord& token, const std::string& token_hash) override;
+  Result<std::optional<TokenLookup>> FindTokenByHash(const std::string& token_hash) override;
+  Result<void> SetTokenLastUsed(const std::string& token_id, int64_t when) override;
+  Result<std::vector<TokenRecord>> ListTokens(const std::string& user_id,
+                                              const std::optional<std::string>& after_id,
+                                              int limit) override;
+  Result<void> DeleteToken(const std::string& user_id, const std::string& token_id) override;
+
+  // StackStore
+  Result<void> CreateStack(const StackRecord& stack,
+                           const std::optional<std::string>& initial_state) override;
+  Result<StackRecord> GetStack(const std::string& org_name, const std::string& project,
+                               const std::string& name) override;
+  Result<bool> ProjectExists(const std::string& org_id, const std::string& project) override;
+  Result<std::vector<StackRecord>> ListStacks(const StackQuery& query) override;
+  Result<void> DeleteStack(const std::string& stack_id) override;
+  Result<void> MoveStack(const std::string& stack_id, const std::string& org_id,
+                         const std::string& project, const std::string& name,
+                         const std::optional<std::string>& new_state) override;
+  Result<std::optional<std::string>> GetCurrentState(const std::string& stack_id) override;
+  Result<void> ReplaceTags(const std::string& stack_id,
+                           const std::map<std::string, std::string>& tags) override;
+  Result<void> AddTag(const std::string& stack_id, const std::string& name,
+                      const std::string& value) override;
+  Result<void> UpdateTag(const std::string& stack_id, const std::string& name,
+                         const std::string& value) override;
+  Result<void> DeleteTag(const std::string& stack_id, const std::string& name) override;
+
+  // Store
+  PoolStats Stats() const override;
+  const char* Engine() const override { return "sqlite"; }
+
+ private:
+  // Runs `fn(Connection&)` inside BEGIN IMMEDIATE ... COMMIT, rolling back
+  // when `fn` fails.
+  template <class Fn>
+  auto Write(Fn&& fn) -> std::invoke_result_t<Fn&, sqlite::Connection&>;
+  // Runs `fn(Connection&)` inside a deferred (read) transaction.
+  template <class Fn>
+  auto Read(Fn&& fn) -> std::invoke_result_t<Fn&, sqlite::Connection&>;
+  // Runs `fn(Connection&)` without an explicit transaction; for reads made
+  // of a single statement.
+  template <class Fn>
+  auto Query(Fn&& fn) -> std::invoke_result_t<Fn&, sqlite::Connection&>;
+
+  std::unique_ptr<sqlite::ConnectionPool> pool_;
+};
+
+// Opens (creating if needed) the database at `options.path`, configures every
+// connection and applies pending schema migrations. Fails with kInternal when
+// the file cannot be opened, is not a usable SQLite database, or records a
+// schema version newer than this binary knows; kUnavailable when it stays
+// locked by another process beyond the busy timeout; kInvalidArgument for bad
+// options.
+Result<StorePtr> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace statehouse::storage

@@ -1,0 +1,968 @@
+// Conformance suite for storage::Store. Every backend must pass it unchanged:
+// the tests use only the abstract interface; a backend joins by adding a
+// StoreFactory to an instantiation at the bottom of this file.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <ostream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/sqlite/sqlite_store.h"
+#include "storage/store.h"
+
+namespace statehouse::storage {
+namespace {
+
+// Opens a fresh, empty store whose files (if any) live under `scratch_dir`.
+// Returns null (after reporting why) on failure.
+struct StoreFactory {
+  std::string name;
+  std::function<StorePtr(const std::string& scratch_dir)> open;
+};
+
+void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
+template <class T>
+std::string ErrorText(const Result<T>& result) {
+  if (result) return "ok";
+  return "code " + std::to_string(static_cast<int>(result.error().code)) + ": " +
+         result.error().message + " [" + result.error().detail + "]";
+}
+
+#define SH_EXPECT_OK(expr)                                        \
+  do {                                                            \
+    const auto& sh_result_ = (expr);                              \
+    EXPECT_TRUE(sh_result_.has_value()) << ErrorText(sh_result_); \
+  } while (0)
+
+#define SH_ASSERT_OK(expr)                                        \
+  do {                                                            \
+    const auto& sh_result_ = (expr);                              \
+    ASSERT_TRUE(sh_result_.has_value()) << ErrorText(sh_result_); \
+  } while (0)
+
+#define SH_EXPECT_ERROR(expr, expected_code)                                              \
+  do {                                                                                    \
+    const auto& sh_result_ = (expr);                                                      \
+    ASSERT_FALSE(sh_result_.has_value()) << "expected an error";                          \
+    EXPECT_EQ(static_cast<int>(sh_result_.error().code), static_cast<int>(expected_code)) \
+        << ErrorText(sh_result_);                                                         \
+  } while (0)
+
+constexpr int64_t kT0 = 1'700'000'000;
+
+UserRecord MakeUser(const std::string& id, const std::string& login) {
+  UserRecord user;
+  user.id = id;
+  user.login = login;
+  user.name = "Name of " + login;
+  user.email = login + "@example.com";
+  user.created = kT0;
+  return user;
+}
+
+OrgRecord MakeOrg(const std::string& id, const std::string& name) {
+  OrgRecord org;
+  org.id = id;
+  org.name = name;
+  org.created = kT0 + 1;
+  return org;
+}
+
+TokenRecord MakeToken(const std::string& id, const std::string& user_id, int64_t created) {
+  TokenRecord token;
+  token.id = id;
+  token.user_id = user_id;
+  token.name = "token " + id;
+  token.description = "description of " + id;
+  token.created = created;
+  return token;
+}
+
+StackRecord MakeStack(const std::string& id, const OrgRecord& org, const std::string& project,
+                      const std::string& name) {
+  StackRecord stack;
+  stack.id = id;
+  stack.org_id = org.id;
+  stack.org_name = org.name;
+  stack.project = project;
+  stack.name = name;
+  stack.created_by = "u-owner";
+  stack.created = kT0 + 10;
+  return stack;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string Key(const StackRecord& stack) {
+  return stack.org_name + "/" + stack.project + "/" + stack.name;
+}
+
+// A JSON-shaped document of at least `size` bytes with multi-byte UTF-8,
+// escapes, irregular whitespace and CRLF line ends; deterministic.
+std::string MakeDeployment(size_t size, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string text = "{\r\n  \"version\": 3,\n\t\"deployment\": {\"resources\": [";
+  text.reserve(size + 256);
+  int n = 0;
+  while (text.size() < size) {
+    if (n++ > 0) text += ",";
+    text += std::string(rng() % 4, ' ');
+    text += "{\"urn\": \"urn:pulumi:dev::proj::aws:s3/bucket:Bucket::b" + std::to_string(rng()) +
+            "\", \"note\": \"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \\\"q\\\" \\n\",";
+    text += "  \"n\": " + std::to_string(static_cast<int32_t>(rng())) + ".50, \"ok\": true}";
+    if (rng() % 3 == 0) text += "\r\n";
+  }
+  text += "]}}  \n";
+  return text;
+}
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/statehouse-store-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    store_ = GetParam().open(dir_);
+    ASSERT_NE(store_, nullptr) << "cannot open " << GetParam().name << " store";
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
+  }
+
+  // Creates user `login` (id "u-<login>") with personal org "<login>"
+  // (id "o-<login>") and returns the org.
+  OrgRecord AddUser(const std::string& login) {
+    OrgRecord org = MakeOrg("o-" + login, login);
+    auto created =
+        store_->CreateUserWithPersonalOrg(MakeUser("u-" + login, login), org, std::nullopt, "");
+    EXPECT_TRUE(created.has_value()) << ErrorText(created);
+    return org;
+  }
+
+  std::vector<StackRecord> ListAll(StackQuery query) {
+    std::vector<StackRecord> all;
+    for (int page = 0; page < 1000; ++page) {
+      auto stacks = store_->ListStacks(query);
+      EXPECT_TRUE(stacks.has_value()) << ErrorText(stacks);
+      if (!stacks || stacks->empty()) break;
+      all.insert(all.end(), stacks->begin(), stacks->end());
+      const StackRecord& last = stacks->back();
+      query.after = StackQuery::Position{last.org_name, last.project, last.name};
+    }
+    return all;
+  }
+
+  std::string dir_;
+  StorePtr store_;
+};
+
+// ---------------------------------------------------------------------------
+// Users and orgs
+
+TEST_P(StoreConformanceTest, HasNoUsersUntilTheFirstUserIsCreated) {
+  auto empty = store_->HasNoUsers();
+  SH_ASSERT_OK(empty);
+  EXPECT_TRUE(*empty);
+  AddUser("alice");
+  empty = store_->HasNoUsers();
+  SH_ASSERT_OK(empty);
+  EXPECT_FALSE(*empty);
+}
+
+TEST_P(StoreConformanceTest, CreateUserWithPersonalOrgWritesUserOrgMembershipAndToken) {
+  UserRecord user = MakeUser("u-1", "Alice");
+  user.site_admin = true;
+  OrgRecord org = MakeOrg("o-1", "Alice");
+  TokenRecord token = MakeToken("t-1", "u-1", kT0 + 2);
+  SH_ASSERT_OK(store_->CreateUserWithPersonalOrg(user, org, token, "hash-1"));
+
+  auto got = store_->GetUserByLogin("Alice");
+  SH_ASSERT_OK(got);
+  EXPECT_EQ(got->id, "u-1");
+  EXPECT_EQ(got->login, "Alice");
+  EXPECT_EQ(got->name, user.name);
+  EXPECT_EQ(got->email, user.email);
+  EXPECT_TRUE(got->site_admin);
+  EXPECT_EQ(got->created, kT0);
+
+  auto got_org = store_->GetOrgByName("Alice");
+  SH_ASSERT_OK(got_org);
+  EXPECT_EQ(got_org->id, "o-1");
+  EXPECT_EQ(got_org->name, "Alice");
+  EXPECT_EQ(got_org->created, kT0 + 1);
+  EXPECT_EQ(got_org->default_stack_permission, 0);
+
+  auto role = store_->GetRole("o-1", "u-1");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kAdmin);
+
+  auto memberships = store_->ListMemberships("u-1");
+  SH_ASSERT_OK(memberships);
+  ASSERT_EQ(memberships->size(), 1u);
+  EXPECT_EQ((*memberships)[0].org_id, "o-1");
+  EXPECT_EQ((*memberships)[0].org_name, "Alice");
+  EXPECT_EQ((*memberships)[0].user_id, "u-1");
+  EXPECT_EQ((*memberships)[0].role, OrgRole::kAdmin);
+
+  auto lookup = store_->FindTokenByHash("hash-1");
+  SH_ASSERT_OK(lookup);
+  ASSERT_TRUE(lookup->has_value());
+  EXPECT_EQ((*lookup)->token.id, "t-1");
+  EXPECT_EQ((*lookup)->token.user_id, "u-1");
+  EXPECT_EQ((*lookup)->token.name, token.name);
+  EXPECT_EQ((*lookup)->user.login, "Alice");
+}
+
+TEST_P(StoreConformanceTest, CreateUserWithoutTokenStoresNoToken) {
+  SH_ASSERT_OK(store_->CreateUserWithPersonalOrg(MakeUser("u-1", "bob"), MakeOrg("o-1", "bob"),
+                                                 std::nullopt, ""));
+  auto tokens = store_->ListTokens("u-1", std::nullopt, 10);
+  SH_ASSERT_OK(tokens);
+  EXPECT_TRUE(tokens->empty());
+}
+
+TEST_P(StoreConformanceTest, CreateUserRejectsTakenLoginAndWritesNothing) {
+  AddUser("alice");
+  auto result =
+      store_->CreateUserWithPersonalOrg(MakeUser("u-2", "ALICE"), MakeOrg("o-2", "fresh-org"),
+                                        MakeToken("t-2", "u-2", kT0), "hash-2");
+  SH_EXPECT_ERROR(result, ErrorCode::kAlreadyExists);
+  EXPECT_NE(result.error().message.find("user"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("ALICE"), std::string::npos) << result.error().message;
+
+  SH_EXPECT_ERROR(store_->GetOrgByName("fresh-org"), ErrorCode::kNotFound);
+  auto lookup = store_->FindTokenByHash("hash-2");
+  SH_ASSERT_OK(lookup);
+  EXPECT_FALSE(lookup->has_value());
+  auto user = store_->GetUserByLogin("alice");
+  SH_ASSERT_OK(user);
+  EXPECT_EQ(user->id, "u-alice");
+}
+
+TEST_P(StoreConformanceTest, CreateUserRejectsTakenOrgNameAndWritesNothing) {
+  AddUser("alice");
+  auto result = store_->CreateUserWithPersonalOrg(MakeUser("u-2", "bob"), MakeOrg("o-2", "Alice"),
+                                                  std::nullopt, "");
+  SH_EXPECT_ERROR(result, ErrorCode::kAlreadyExists);
+  EXPECT_NE(result.error().message.find("organization"), std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("Alice"), std::string::npos) << result.error().message;
+  SH_EXPECT_ERROR(store_->GetUserByLogin("bob"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, GetUserByLoginIsCaseInsensitive) {
+  AddUser("MixedCase");
+  for (const char* login : {"MixedCase", "mixedcase", "MIXEDCASE"}) {
+    auto user = store_->GetUserByLogin(login);
+    SH_ASSERT_OK(user);
+    EXPECT_EQ(user->login, "MixedCase");
+  }
+  SH_EXPECT_ERROR(store_->GetUserByLogin("nobody"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CreateOrgMakesTheUserAdminAndRejectsTakenNames) {
+  AddUser("alice");
+  AddUser("bob");
+  OrgRecord org = MakeOrg("o-acme", "Acme");
+  org.default_stack_permission = 101;
+  SH_ASSERT_OK(store_->CreateOrg(org, "u-alice"));
+
+  auto got = store_->GetOrgByName("aCME");
+  SH_ASSERT_OK(got);
+  EXPECT_EQ(got->id, "o-acme");
+  EXPECT_EQ(got->name, "Acme");
+  EXPECT_EQ(got->default_stack_permission, 101);
+
+  auto role = store_->GetRole("o-acme", "u-alice");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kAdmin);
+  role = store_->GetRole("o-acme", "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kNone);
+  role = store_->GetRole("o-missing", "u-alice");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kNone);
+
+  auto duplicate = store_->CreateOrg(MakeOrg("o-other", "ACME"), "u-bob");
+  SH_EXPECT_ERROR(duplicate, ErrorCode::kAlreadyExists);
+  role = store_->GetRole("o-other", "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kNone);
+
+  SH_EXPECT_ERROR(store_->GetOrgByName("missing"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListMembershipsIsOrderedByOrgNameIgnoringCase) {
+  AddUser("carol");
+  AddUser("dave");
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-b", "Banana"), "u-carol"));
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-a", "apple"), "u-carol"));
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-d", "Durian"), "u-dave"));
+
+  auto memberships = store_->ListMemberships("u-carol");
+  SH_ASSERT_OK(memberships);
+  std::vector<std::string> names;
+  for (const auto& m : *memberships) {
+    names.push_back(m.org_name);
+    EXPECT_EQ(m.user_id, "u-carol");
+    EXPECT_EQ(m.role, OrgRole::kAdmin);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"apple", "Banana", "carol"}));
+
+  auto none = store_->ListMemberships("u-nobody");
+  SH_ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreConformanceTest, AddMemberGrantsRoleOnce) {
+  AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-acme", "acme"), "u-alice"));
+  SH_ASSERT_OK(store_->AddMember("o-acme", "u-bob", OrgRole::kMember, kT0 + 3));
+
+  auto role = store_->GetRole("o-acme", "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kMember);
+  auto memberships = store_->ListMemberships("u-bob");
+  SH_ASSERT_OK(memberships);
+  ASSERT_EQ(memberships->size(), 2u);
+  EXPECT_EQ((*memberships)[0].org_name, "acme");
+  EXPECT_EQ((*memberships)[0].role, OrgRole::kMember);
+  EXPECT_EQ((*memberships)[0].created, kT0 + 3);
+
+  SH_EXPECT_ERROR(store_->AddMember("o-acme", "u-bob", OrgRole::kAdmin, kT0),
+                  ErrorCode::kAlreadyExists);
+  role = store_->GetRole("o-acme", "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kMember);
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+TEST_P(StoreConformanceTest, FindTokenByHashReturnsTokenAndOwner) {
+  AddUser("alice");
+  TokenRecord token = MakeToken("t-1", "u-alice", kT0 + 5);
+  token.expires = kT0 - 100;
+  SH_ASSERT_OK(store_->CreateToken(token, "hash-1"));
+
+  auto lookup = store_->FindTokenByHash("hash-1");
+  SH_ASSERT_OK(lookup);
+  ASSERT_TRUE(lookup->has_value()) << "expired tokens are still found";
+  const TokenLookup& found = **lookup;
+  EXPECT_EQ(found.token.id, "t-1");
+  EXPECT_EQ(found.token.user_id, "u-alice");
+  EXPECT_EQ(found.token.name, token.name);
+  EXPECT_EQ(found.token.description, token.description);
+  EXPECT_EQ(found.token.created, kT0 + 5);
+  EXPECT_EQ(found.token.last_used, 0);
+  EXPECT_EQ(found.token.expires, kT0 - 100);
+  EXPECT_EQ(found.user.id, "u-alice");
+  EXPECT_EQ(found.user.login, "alice");
+  EXPECT_EQ(found.user.email, "alice@example.com");
+
+  auto missing = store_->FindTokenByHash("HASH-1");
+  SH_ASSERT_OK(missing);
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_P(StoreConformanceTest, CreateTokenRejectsDuplicateHash) {
+  AddUser("alice");
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("t-1", "u-alice", kT0), "hash-1"));
+  SH_EXPECT_ERROR(store_->CreateToken(MakeToken("t-2", "u-alice", kT0), "hash-1"),
+                  ErrorCode::kAlreadyExists);
+}
+
+TEST_P(StoreConformanceTest, SetTokenLastUsedIsVisible) {
+  AddUser("alice");
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("t-1", "u-alice", kT0), "hash-1"));
+  SH_ASSERT_OK(store_->SetTokenLastUsed("t-1", kT0 + 99));
+  auto lookup = store_->FindTokenByHash("hash-1");
+  SH_ASSERT_OK(lookup);
+  ASSERT_TRUE(lookup->has_value());
+  EXPECT_EQ((*lookup)->token.last_used, kT0 + 99);
+  auto tokens = store_->ListTokens("u-alice", std::nullopt, 10);
+  SH_ASSERT_OK(tokens);
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ((*tokens)[0].last_used, kT0 + 99);
+}
+
+TEST_P(StoreConformanceTest, ListTokensOrdersByCreatedThenIdAndPages) {
+  AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("tok-b", "u-alice", kT0 + 10), "h-b"));
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("tok-a", "u-alice", kT0 + 10), "h-a"));
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("tok-c", "u-alice", kT0 + 5), "h-c"));
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("tok-d", "u-alice", kT0 + 20), "h-d"));
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("tok-z", "u-bob", kT0 + 1), "h-z"));
+  SH_ASSERT_OK(store_->DeleteToken("u-alice", "tok-d"));
+
+  auto ids = [](const std::vector<TokenRecord>& tokens) {
+    std::vector<std::string> out;
+    for (const auto& t : tokens) out.push_back(t.id);
+    return out;
+  };
+  auto all = store_->ListTokens("u-alice", std::nullopt, 100);
+  SH_ASSERT_OK(all);
+  EXPECT_EQ(ids(*all), (std::vector<std::string>{"tok-c", "tok-a", "tok-b"}));
+
+  auto page1 = store_->ListTokens("u-alice", std::nullopt, 2);
+  SH_ASSERT_OK(page1);
+  EXPECT_EQ(ids(*page1), (std::vector<std::string>{"tok-c", "tok-a"}));
+  auto page2 = store_->ListTokens("u-alice", std::string("tok-a"), 2);
+  SH_ASSERT_OK(page2);
+  EXPECT_EQ(ids(*page2), (std::vector<std::string>{"tok-b"}));
+  auto page3 = store_->ListTokens("u-alice", std::string("tok-b"), 2);
+  SH_ASSERT_OK(page3);
+  EXPECT_TRUE(page3->empty());
+
+  auto bob = store_->ListTokens("u-bob", std::nullopt, 100);
+  SH_ASSERT_OK(bob);
+  EXPECT_EQ(ids(*bob), (std::vector<std::string>{"tok-z"}));
+}
+
+TEST_P(StoreConformanceTest, DeleteTokenHidesItImmediately) {
+  AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateToken(MakeToken("t-1", "u-alice", kT0), "hash-1"));
+  auto before = store_->FindTokenByHash("hash-1");
+  SH_ASSERT_OK(before);
+  ASSERT_TRUE(before->has_value());
+
+  SH_EXPECT_ERROR(store_->DeleteToken("u-bob", "t-1"), ErrorCode::kNotFound);
+  SH_ASSERT_OK(store_->DeleteToken("u-alice", "t-1"));
+
+  auto after = store_->FindTokenByHash("hash-1");
+  SH_ASSERT_OK(after);
+  EXPECT_FALSE(after->has_value());
+  auto listed = store_->ListTokens("u-alice", std::nullopt, 10);
+  SH_ASSERT_OK(listed);
+  EXPECT_TRUE(listed->empty());
+
+  SH_EXPECT_ERROR(store_->DeleteToken("u-alice", "t-1"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->DeleteToken("u-alice", "t-missing"), ErrorCode::kNotFound);
+}
+
+// ---------------------------------------------------------------------------
+// Stacks
+
+TEST_P(StoreConformanceTest, CreateAndGetStackCaseInsensitively) {
+  OrgRecord org = AddUser("Alice");
+  StackRecord stack = MakeStack("s-1", org, "MyProject", "Dev");
+  stack.version = 7;
+  stack.resource_count = 12;
+  stack.last_update = kT0 + 50;
+  stack.active_update = "upd-9";
+  stack.tags = {{"env", "dev"}, {"owner", "alice"}};
+  SH_ASSERT_OK(store_->CreateStack(stack, std::string("{\"v\":1}")));
+
+  auto got = store_->GetStack("alice", "myproject", "DEV");
+  SH_ASSERT_OK(got);
+  EXPECT_EQ(got->id, "s-1");
+  EXPECT_EQ(got->org_id, org.id);
+  EXPECT_EQ(got->org_name, "Alice");
+  EXPECT_EQ(got->project, "MyProject");
+  EXPECT_EQ(got->name, "Dev");
+  EXPECT_EQ(got->created_by, "u-owner");
+  EXPECT_EQ(got->created, kT0 + 10);
+  EXPECT_EQ(got->version, 7);
+  EXPECT_EQ(got->resource_count, 12);
+  EXPECT_EQ(got->last_update, kT0 + 50);
+  EXPECT_EQ(got->active_update, "upd-9");
+  EXPECT_EQ(got->tags, stack.tags);
+
+  auto state = store_->GetCurrentState("s-1");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, "{\"v\":1}");
+
+  SH_EXPECT_ERROR(store_->GetStack("alice", "myproject", "prod"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->GetStack("nobody", "myproject", "dev"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CreateStackRejectsTakenNameCaseInsensitively) {
+  OrgRecord alice = AddUser("alice");
+  OrgRecord bob = AddUser("bob");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "proj", "dev"), std::nullopt));
+
+  StackRecord clash = MakeStack("s-2", alice, "PROJ", "Dev");
+  clash.tags = {{"k", "v"}};
+  SH_EXPECT_ERROR(store_->CreateStack(clash, std::string("{}")), ErrorCode::kAlreadyExists);
+
+  SH_EXPECT_OK(store_->CreateStack(MakeStack("s-3", alice, "proj2", "dev"), std::nullopt));
+  SH_EXPECT_OK(store_->CreateStack(MakeStack("s-4", bob, "proj", "dev"), std::nullopt));
+
+  auto state = store_->GetCurrentState("s-2");
+  SH_ASSERT_OK(state);
+  EXPECT_FALSE(state->has_value());
+  auto kept = store_->GetStack("alice", "proj", "dev");
+  SH_ASSERT_OK(kept);
+  EXPECT_EQ(kept->id, "s-1");
+  EXPECT_TRUE(kept->tags.empty());
+}
+
+TEST_P(StoreConformanceTest, StateIsAbsentUntilGivenAndMayBeEmpty) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-none", org, "p", "none"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-empty", org, "p", "empty"), std::string()));
+
+  auto none = store_->GetCurrentState("s-none");
+  SH_ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  auto empty = store_->GetCurrentState("s-empty");
+  SH_ASSERT_OK(empty);
+  ASSERT_TRUE(empty->has_value());
+  EXPECT_EQ(**empty, "");
+  auto unknown = store_->GetCurrentState("s-unknown");
+  SH_ASSERT_OK(unknown);
+  EXPECT_FALSE(unknown->has_value());
+}
+
+TEST_P(StoreConformanceTest, ProjectExistsIsCaseInsensitiveAndPerOrg) {
+  OrgRecord alice = AddUser("alice");
+  OrgRecord bob = AddUser("bob");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "Website", "dev"), std::nullopt));
+
+  auto exists = store_->ProjectExists(alice.id, "website");
+  SH_ASSERT_OK(exists);
+  EXPECT_TRUE(*exists);
+  exists = store_->ProjectExists(bob.id, "website");
+  SH_ASSERT_OK(exists);
+  EXPECT_FALSE(*exists);
+  exists = store_->ProjectExists(alice.id, "other");
+  SH_ASSERT_OK(exists);
+  EXPECT_FALSE(*exists);
+
+  SH_ASSERT_OK(store_->DeleteStack("s-1"));
+  exists = store_->ProjectExists(alice.id, "Website");
+  SH_ASSERT_OK(exists);
+  EXPECT_FALSE(*exists);
+}
+
+TEST_P(StoreConformanceTest, TagsWithArbitraryCharactersRoundTrip) {
+  OrgRecord org = AddUser("alice");
+  StackRecord stack = MakeStack("s-1", org, "p", "dev");
+  stack.tags = {
+      {"plain", "value"},
+      {"comma,separated=pairs", "a,b=c;d|e"},
+      {"quotes\"and'apostrophes", "\"quoted\" 'single'"},
+      {"new\nline\ttab", "line1\nline2\r\n"},
+      {"unicode \xC3\xBC\xC3\x9F \xE6\x97\xA5\xE6\x9C\xAC", "\xF0\x9F\x9A\x80 \xE2\x82\xAC"},
+      {"percent%_under", "%_\\backslash"},
+      {"empty-value", ""},
+      {"Case", "upper"},
+      {"case", "lower"},
+  };
+  SH_ASSERT_OK(store_->CreateStack(stack, std::nullopt));
+
+  auto got = store_->GetStack("alice", "p", "dev");
+  SH_ASSERT_OK(got);
+  EXPECT_EQ(got->tags, stack.tags);
+
+  StackQuery query;
+  query.org_ids = {org.id};
+  auto listed = store_->ListStacks(query);
+  SH_ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].tags, stack.tags);
+
+  query.tag_name = "unicode \xC3\xBC\xC3\x9F \xE6\x97\xA5\xE6\x9C\xAC";
+  query.tag_value = "\xF0\x9F\x9A\x80 \xE2\x82\xAC";
+  listed = store_->ListStacks(query);
+  SH_ASSERT_OK(listed);
+  EXPECT_EQ(listed->size(), 1u);
+
+  query.tag_name = "percent%_under";
+  query.tag_value = "%_\\backslash";
+  listed = store_->ListStacks(query);
+  SH_ASSERT_OK(listed);
+  EXPECT_EQ(listed->size(), 1u);
+
+  query.tag_name = "percent__under";
+  query.tag_value.reset();
+  listed = store_->ListStacks(query);
+  SH_ASSERT_OK(listed);
+  EXPECT_TRUE(listed->empty()) << "tag names match exactly, not as patterns";
+}
+
+TEST_P(StoreConformanceTest, TagOperations) {
+  OrgRecord org = AddUser("alice");
+  StackRecord stack = MakeStack("s-1", org, "p", "dev");
+  stack.tags = {{"a", "1"}, {"b", "2"}};
+  SH_ASSERT_OK(store_->CreateStack(stack, std::nullopt));
+  auto tags = [&] {
+    auto got = store_->GetStack("alice", "p", "dev");
+    EXPECT_TRUE(got.has_value()) << ErrorText(got);
+    return got ? got->tags : std::map<std::string, std::string>{};
+  };
+
+  SH_ASSERT_OK(store_->ReplaceTags("s-1", {{"c", "3"}, {"d", "4"}}));
+  EXPECT_EQ(tags(), (std::map<std::string, std::string>{{"c", "3"}, {"d", "4"}}));
+
+  SH_ASSERT_OK(store_->AddTag("s-1", "e", "5"));
+  SH_EXPECT_ERROR(store_->AddTag("s-1", "e", "other"), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(tags(), (std::map<std::string, std::string>{{"c", "3"}, {"d", "4"}, {"e", "5"}}));
+
+  SH_ASSERT_OK(store_->UpdateTag("s-1", "c", "33"));
+  SH_EXPECT_ERROR(store_->UpdateTag("s-1", "zzz", "1"), ErrorCode::kNotFound);
+  SH_ASSERT_OK(store_->DeleteTag("s-1", "d"));
+  SH_EXPECT_ERROR(store_->DeleteTag("s-1", "d"), ErrorCode::kNotFound);
+  EXPECT_EQ(tags(), (std::map<std::string, std::string>{{"c", "33"}, {"e", "5"}}));
+
+  SH_ASSERT_OK(store_->ReplaceTags("s-1", {}));
+  EXPECT_TRUE(tags().empty());
+
+  SH_EXPECT_ERROR(store_->AddTag("s-missing", "a", "1"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->ReplaceTags("s-missing", {{"a", "1"}}), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->UpdateTag("s-missing", "a", "1"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->DeleteTag("s-missing", "a"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListStacksPagesByKeysetIgnoringCase) {
+  OrgRecord zeta = AddUser("Zeta");
+  OrgRecord alpha = AddUser("alpha");
+  AddUser("gamma");
+  std::vector<std::string> expected;
+  const std::vector<std::string> projects = {"web", "Api", "batch"};
+  const std::vector<std::string> names = {"apple", "Banana", "cherry", "Dev", "echo"};
+  for (int i = 0; i < 25; ++i) {
+    const OrgRecord& org = i % 2 == 0 ? zeta : alpha;
+    const int j = i / 2;
+    StackRecord stack = MakeStack("s-" + std::to_string(i), org, projects[j % 3], names[j / 3]);
+    stack.tags = {{"index", std::to_string(i)}};
+    SH_ASSERT_OK(store_->CreateStack(stack, std::nullopt));
+    expected.push_back(Key(stack));
+  }
+  ASSERT_EQ(expected.size(), 25u);
+  std::sort(expected.begin(), expected.end(),
+            [](const std::string& a, const std::string& b) { return Lower(a) < Lower(b); });
+
+  StackQuery query;
+  query.org_ids = {zeta.id, alpha.id, "o-gamma"};
+  query.limit = 10;
+  std::vector<std::string> seen;
+  std::vector<size_t> page_sizes;
+  for (int page = 0; page < 10; ++page) {
+    auto stacks = store_->ListStacks(query);
+    SH_ASSERT_OK(stacks);
+    page_sizes.push_back(stacks->size());
+    if (stacks->empty()) break;
+    for (const auto& stack : *stacks) {
+      seen.push_back(Key(stack));
+      EXPECT_EQ(stack.tags.size(), 1u);
+    }
+    const StackRecord& last = stacks->back();
+    query.after = StackQuery::Position{last.org_name, last.project, last.name};
+  }
+  EXPECT_EQ(page_sizes, (std::vector<size_t>{10, 10, 5, 0}));
+  EXPECT_EQ(seen, expected);
+
+  query.after = StackQuery::Position{"ALPHA", "API", "cherry"};
+  query.limit = 2;
+  auto resumed = store_->ListStacks(query);
+  SH_ASSERT_OK(resumed);
+  std::vector<std::string> resumed_keys;
+  for (const auto& stack : *resumed) resumed_keys.push_back(Key(stack));
+  EXPECT_EQ(resumed_keys, (std::vector<std::string>{"alpha/Api/Dev", "alpha/batch/apple"}));
+}
+
+TEST_P(StoreConformanceTest, ListStacksFilters) {
+  OrgRecord alice = AddUser("alice");
+  OrgRecord bob = AddUser("bob");
+  OrgRecord carol = AddUser("carol");
+  auto add = [&](const std::string& id, const OrgRecord& org, const std::string& project,
+                 const std::string& name, std::map<std::string, std::string> tags) {
+    StackRecord stack = MakeStack(id, org, project, name);
+    stack.tags = std::move(tags);
+    SH_EXPECT_OK(store_->CreateStack(stack, std::nullopt));
+  };
+  add("s-1", alice, "Web", "dev", {{"env", "dev"}, {"team", "a"}});
+  add("s-2", alice, "web", "prod", {{"env", "prod"}});
+  add("s-3", alice, "api", "dev", {{"env", "dev"}});
+  add("s-4", bob, "WEB", "dev", {{"env", "dev"}});
+  add("s-5", bob, "api", "prod", {});
+  add("s-6", carol, "web", "dev", {{"env", "dev"}});
+
+  auto ids = [&](StackQuery query) {
+    std::vector<std::string> out;
+    for (const auto& stack : ListAll(std::move(query))) out.push_back(stack.id);
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+
+  StackQuery query;
+  query.org_ids = {alice.id, bob.id};
+  EXPECT_EQ(ids(query), (Ids{"s-3", "s-1", "s-2", "s-5", "s-4"}));
+
+  query.project = "WEB";
+  EXPECT_EQ(ids(query), (Ids{"s-1", "s-2", "s-4"}));
+
+  query.tag_name = "env";
+  EXPECT_EQ(ids(query), (Ids{"s-1", "s-2", "s-4"}));
+
+  query.tag_value = "dev";
+  EXPECT_EQ(ids(query), (Ids{"s-1", "s-4"}));
+
+  query.project.reset();
+  EXPECT_EQ(ids(query), (Ids{"s-3", "s-1", "s-4"}));
+
+  query.tag_name = "team";
+  query.tag_value = "a";
+  EXPECT_EQ(ids(query), (Ids{"s-1"}));
+
+  query.tag_value = "b";
+  EXPECT_TRUE(ids(query).empty());
+
+  query.tag_name = "ENV";
+  query.tag_value.reset();
+  EXPECT_TRUE(ids(query).empty()) << "tag names are case-sensitive";
+
+  StackQuery only_carol;
+  only_carol.org_ids = {carol.id};
+  EXPECT_EQ(ids(only_carol), (Ids{"s-6"}));
+
+  StackQuery unknown_org;
+  unknown_org.org_ids = {"o-unknown"};
+  EXPECT_TRUE(ids(unknown_org).empty());
+
+  StackQuery paged;
+  paged.org_ids = {alice.id, bob.id, carol.id};
+  paged.tag_name = "env";
+  paged.tag_value = "dev";
+  paged.limit = 1;
+  EXPECT_EQ(ids(paged), (Ids{"s-3", "s-1", "s-4", "s-6"}));
+}
+
+TEST_P(StoreConformanceTest, DeleteStackRemovesStateAndTags) {
+  OrgRecord org = AddUser("alice");
+  StackRecord stack = MakeStack("s-1", org, "p", "dev");
+  stack.tags = {{"env", "dev"}};
+  SH_ASSERT_OK(store_->CreateStack(stack, std::string("{\"old\":true}")));
+
+  SH_ASSERT_OK(store_->DeleteStack("s-1"));
+  SH_EXPECT_ERROR(store_->GetStack("alice", "p", "dev"), ErrorCode::kNotFound);
+  auto state = store_->GetCurrentState("s-1");
+  SH_ASSERT_OK(state);
+  EXPECT_FALSE(state->has_value());
+  StackQuery query;
+  query.org_ids = {org.id};
+  query.tag_name = "env";
+  EXPECT_TRUE(ListAll(query).empty());
+  SH_EXPECT_ERROR(store_->DeleteStack("s-1"), ErrorCode::kNotFound);
+
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "P", "Dev"), std::nullopt));
+  auto recreated = store_->GetStack("alice", "p", "dev");
+  SH_ASSERT_OK(recreated);
+  EXPECT_EQ(recreated->name, "Dev");
+  EXPECT_TRUE(recreated->tags.empty());
+  state = store_->GetCurrentState("s-1");
+  SH_ASSERT_OK(state);
+  EXPECT_FALSE(state->has_value());
+
+  SH_EXPECT_ERROR(store_->DeleteStack("s-unknown"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, MoveStackRenamesAndTransfersKeepingStateAndTags) {
+  OrgRecord alice = AddUser("alice");
+  OrgRecord bob = AddUser("bob");
+  StackRecord stack = MakeStack("s-1", alice, "p", "dev");
+  stack.tags = {{"env", "dev"}};
+  SH_ASSERT_OK(store_->CreateStack(stack, std::string("{\"v\":1}")));
+
+  SH_ASSERT_OK(store_->MoveStack("s-1", bob.id, "q", "staging", std::nullopt));
+  SH_EXPECT_ERROR(store_->GetStack("alice", "p", "dev"), ErrorCode::kNotFound);
+  auto moved = store_->GetStack("BOB", "Q", "Staging");
+  SH_ASSERT_OK(moved);
+  EXPECT_EQ(moved->id, "s-1");
+  EXPECT_EQ(moved->org_id, bob.id);
+  EXPECT_EQ(moved->org_name, "bob");
+  EXPECT_EQ(moved->project, "q");
+  EXPECT_EQ(moved->name, "staging");
+  EXPECT_EQ(moved->tags, stack.tags);
+  auto state = store_->GetCurrentState("s-1");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, "{\"v\":1}");
+
+  SH_ASSERT_OK(store_->MoveStack("s-1", bob.id, "Q", "STAGING", std::string("{\"v\":2}")));
+  moved = store_->GetStack("bob", "q", "staging");
+  SH_ASSERT_OK(moved);
+  EXPECT_EQ(moved->project, "Q");
+  EXPECT_EQ(moved->name, "STAGING");
+  state = store_->GetCurrentState("s-1");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, "{\"v\":2}");
+
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-2", alice, "p", "bare"), std::nullopt));
+  SH_ASSERT_OK(store_->MoveStack("s-2", alice.id, "p", "bare2", std::string("{\"v\":3}")));
+  state = store_->GetCurrentState("s-2");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, "{\"v\":3}");
+}
+
+TEST_P(StoreConformanceTest, MoveStackConflictsChangeNothing) {
+  OrgRecord alice = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "p", "dev"), std::string("one")));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-2", alice, "p", "prod"), std::string("two")));
+
+  auto conflict = store_->MoveStack("s-1", alice.id, "P", "PROD", std::string("replaced"));
+  SH_EXPECT_ERROR(conflict, ErrorCode::kAlreadyExists);
+
+  auto still = store_->GetStack("alice", "p", "dev");
+  SH_ASSERT_OK(still);
+  EXPECT_EQ(still->id, "s-1");
+  auto state = store_->GetCurrentState("s-1");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, "one");
+  state = store_->GetCurrentState("s-2");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, "two");
+
+  SH_EXPECT_ERROR(store_->MoveStack("s-missing", alice.id, "p", "x", std::string("s")),
+                  ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, LargeStatesRoundTripByteForByte) {
+  OrgRecord org = AddUser("alice");
+  const std::string first = MakeDeployment(20u << 20, 1);
+  const std::string second = MakeDeployment((20u << 20) + 12345, 2);
+  ASSERT_NE(first, second);
+
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-big", org, "p", "big"), first));
+  auto state = store_->GetCurrentState("s-big");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ((*state)->size(), first.size());
+  EXPECT_TRUE(**state == first) << "state differs from what was stored";
+
+  SH_ASSERT_OK(store_->MoveStack("s-big", org.id, "p", "big", second));
+  state = store_->GetCurrentState("s-big");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ((*state)->size(), second.size());
+  EXPECT_TRUE(**state == second) << "state differs from what was stored";
+}
+
+// ---------------------------------------------------------------------------
+// Concurrency and store-wide
+
+TEST_P(StoreConformanceTest, ConcurrentUseFromEightThreads) {
+  OrgRecord org = AddUser("alice");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 10;
+  std::atomic<int> failures{0};
+  std::mutex first_failure_mu;
+  std::string first_failure;
+  auto fail = [&](const std::string& what) {
+    if (failures.fetch_add(1) == 0) {
+      std::lock_guard lock(first_failure_mu);
+      first_failure = what;
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string suffix = std::to_string(t) + "-" + std::to_string(i);
+        if (auto r =
+                store_->CreateToken(MakeToken("t-" + suffix, "u-alice", kT0 + i), "hash-" + suffix);
+            !r) {
+          fail("CreateToken " + ErrorText(r));
+        }
+        auto found = store_->FindTokenByHash("hash-" + suffix);
+        if (!found || !found->has_value()) fail("FindTokenByHash " + ErrorText(found));
+
+        StackRecord stack = MakeStack("s-" + suffix, org, "proj-" + std::to_string(t),
+                                      "stack-" + std::to_string(i));
+        stack.tags = {{"thread", std::to_string(t)}};
+        if (auto r = store_->CreateStack(stack, "{\"thread\":" + suffix + "}"); !r) {
+          fail("CreateStack " + ErrorText(r));
+        }
+        if (auto r = store_->AddTag(stack.id, "i", std::to_string(i)); !r) {
+          fail("AddTag " + ErrorText(r));
+        }
+        auto got = store_->GetStack("alice", stack.project, stack.name);
+        if (!got || got->tags.size() != 2) fail("GetStack " + ErrorText(got));
+        StackQuery query;
+        query.org_ids = {org.id};
+        query.tag_name = "thread";
+        query.tag_value = std::to_string(t);
+        auto listed = store_->ListStacks(query);
+        if (!listed || listed->size() != static_cast<size_t>(i + 1)) {
+          fail("ListStacks " + ErrorText(listed));
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+
+  auto tokens = store_->ListTokens("u-alice", std::nullopt, 1000);
+  SH_ASSERT_OK(tokens);
+  EXPECT_EQ(tokens->size(), static_cast<size_t>(kThreads * kPerThread));
+  StackQuery query;
+  query.org_ids = {org.id};
+  EXPECT_EQ(ListAll(query).size(), static_cast<size_t>(kThreads * kPerThread));
+
+  PoolStats stats = store_->Stats();
+  EXPECT_GE(stats.size, 1);
+  EXPECT_EQ(stats.in_use, 0);
+}
+
+TEST_P(StoreConformanceTest, ReportsEngineAndIdlePool) {
+  EXPECT_NE(std::string(store_->Engine()), "");
+  PoolStats stats = store_->Stats();
+  EXPECT_GE(stats.size, 1);
+  EXPECT_EQ(stats.in_use, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Backends
+
+StoreFactory SqliteFactory() {
+  return StoreFactory{"Sqlite", [](const std::string& scratch_dir) -> StorePtr {
+                        SqliteOptions options;
+                        options.path = scratch_dir + "/statehouse.db";
+                        auto store = OpenSqliteStore(options);
+                        if (!store) {
+                          ADD_FAILURE() << "OpenSqliteStore: " << ErrorText(store);
+                          return nullptr;
+                        }
+                        return std::move(*store);
+                      }};
+}
+
+std::string FactoryName(const ::testing::TestParamInfo<StoreFactory>& info) {
+  return info.param.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(SqliteFactory()),
+                         FactoryName);
+
+}  // namespace
+}  // namespace statehouse::storage
