@@ -195,7 +195,7 @@ Result<void> App::Start() {
   s.RegisterSystemRoutes();
   identity::RegisterRoutes(s.router, *s.authorizer, *s.identity);
   tokens::RegisterRoutes(s.router, *s.authorizer, *s.tokens);
-  stacks::RegisterRoutes(s.router, *s.authorizer, *s.stacks);
+  stacks::RegisterRoutes(s.router, *s.authorizer, *s.stacks, c.max_state_bytes);
 
   s.metrics.AddExternalSource([store = s.store.get()] {
     storage::PoolStats stats = store->Stats();

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
                     "File holding the master key (default DATA_DIR/master.key)");
   serve->add_option("--io-threads", config.io_threads, "HTTP io threads (0 = cores)");
   serve->add_option("--worker-threads", config.worker_threads, "Blocking worker threads (0 = auto)");
+  serve->add_option("--max-state-bytes", config.max_state_bytes,
+                    "Largest accepted body on routes that carry a deployment (after gzip)")
+      ->envname("STATEHOUSE_MAX_STATE_BYTES")
+      ->capture_default_str();
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
       ->envname("STATEHOUSE_LOG_LEVEL")
       ->capture_default_str();

@@ -281,6 +281,9 @@ struct Server::Impl {
   ~Impl() {
     pool.stop();
     pool.join();
+    // Connections whose session never ran must die while the io_context lives.
+    std::lock_guard lock(mu);
+    connections.clear();
   }
 
   void RequestStop() {
@@ -347,22 +350,22 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       co_await backoff.async_wait(kUseTuple);
       continue;
     }
-    if (draining.load()) {
-      beast::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
     auto conn = std::make_shared<Connection>(tcp::socket(std::move(socket)));
+    {
+      std::lock_guard lock(mu);
+      if (draining.load()) {
+        beast::error_code ignored;
+        conn->stream.socket().close(ignored);
+        continue;
+      }
+      connections.insert(conn);
+    }
     asio::co_spawn(conn->stream.get_executor(), Session(conn),
                    [](std::exception_ptr e) { LogUncaught("session", e); });
   }
 }
 
 asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
-  {
-    std::lock_guard lock(mu);
-    connections.insert(conn);
-  }
   struct Unregister {
     Impl* impl;
     std::shared_ptr<Connection> conn;
@@ -717,6 +720,13 @@ void Server::Run() {
   work.reset();
   s.ioc.stop();
   for (auto& thread : threads) thread.join();
+  {
+    std::lock_guard lock(s.mu);
+    for (const auto& conn : s.connections) {
+      beast::error_code ignored;
+      conn->stream.socket().close(ignored);
+    }
+  }
   s.pool.stop();
   s.pool.join();
 }

@@ -18,9 +18,6 @@ using auth::Need;
 using http::Request;
 using http::Response;
 
-// Create-stack bodies may carry an initial deployment.
-constexpr size_t kCreateStackBodyLimit = 64 * 1024 * 1024;
-
 bj::object StackJson(const storage::StackRecord& s) {
   bj::object tags;
   for (const auto& [k, v] : s.tags) tags[k] = v;
@@ -65,7 +62,8 @@ std::optional<std::string> NonEmpty(std::optional<std::string> v) {
 
 }  // namespace
 
-void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackService& service) {
+void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackService& service,
+                    size_t state_body_limit) {
   api::AddRoute(router, authorizer, "GET", "/api/user/stacks", Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   ListStacksInput input;
@@ -104,7 +102,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
         SH_TRY(service.Create(access, std::move(input)));
         return api::JsonOk("{}");
       },
-      http::RouteOptions{kCreateStackBodyLimit});
+      http::RouteOptions{state_body_limit});
 
   api::AddRoute(router, authorizer, "HEAD", "/api/stacks/{org}/{project}", Need::kOrgMember,
                 [&service](const Request& request, const Access& access) -> Result<Response> {

@@ -7,7 +7,9 @@
 namespace statehouse::stacks {
 
 // Stack routes: list, create, project existence, get, delete, rename,
-// transfer and tags.
-void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackService& service);
+// transfer and tags. `state_body_limit` caps bodies that may carry a
+// deployment (create stack with an initial state).
+void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackService& service,
+                    size_t state_body_limit);
 
 }  // namespace statehouse::stacks

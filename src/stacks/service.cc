@@ -222,7 +222,12 @@ Result<void> StackService::Rename(const auth::Access& access, const std::string&
   if (!moved && moved.error().code == ErrorCode::kAlreadyExists) {
     return Fail(AlreadyExists(stack.org_name, project, new_name));
   }
-  return moved;
+  SH_TRY(moved);
+  // The CLI re-sends pulumi:project with every tag update; keep it truthful.
+  if (project != stack.project && stack.tags.contains("pulumi:project")) {
+    SH_TRY(store_.UpdateTag(stack.id, "pulumi:project", project));
+  }
+  return {};
 }
 
 Result<void> StackService::Transfer(const auth::Access& access, const std::string& to_org) {

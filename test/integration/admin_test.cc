@@ -1,6 +1,6 @@
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "test/integration/harness.h"
 
@@ -10,9 +10,8 @@ namespace {
 namespace json = boost::json;
 
 std::string UserBody(std::string_view login) {
-  return Json({{"login", login},
-               {"name", "Someone"},
-               {"email", std::string(login) + "@example.com"}});
+  return Json(
+      {{"login", login}, {"name", "Someone"}, {"email", std::string(login) + "@example.com"}});
 }
 
 bool HasOrganization(const json::value& user, std::string_view org) {
@@ -83,9 +82,8 @@ TEST_F(AdminTest, OnlySiteAdminsMayCreateUsersAndOrgs) {
   HttpClient admin = AdminClient();
   HttpClient bob = Client(CreateUser(admin, UniqueName("bob")));
   ExpectJsonError(bob.Post("/api/admin/users", UserBody(UniqueName("carol"))), 403);
-  ExpectJsonError(bob.Post("/api/admin/orgs", Json({{"name", UniqueName("org")},
-                                                    {"admin", "admin"}})),
-                  403);
+  ExpectJsonError(
+      bob.Post("/api/admin/orgs", Json({{"name", UniqueName("org")}, {"admin", "admin"}})), 403);
 }
 
 TEST_F(AdminTest, CreateOrg) {

@@ -1,3 +1,5 @@
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -6,8 +8,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "test/integration/harness.h"
 
@@ -67,8 +67,8 @@ struct BodyCase {
 
 TEST_F(BadInputTest, CreateStackBodiesAre400) {
   HttpClient admin = AdminClient();
-  std::string deep = R"({"stackName":"dev","tags":)" + std::string(100000, '[') +
-                     std::string(100000, ']') + "}";
+  std::string deep =
+      R"({"stackName":"dev","tags":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
   const std::vector<BodyCase> cases = {
       {"malformed json", R"({"stackName": "dev",)", ""},
       {"not json at all", "stackName=dev", ""},
@@ -114,6 +114,7 @@ TEST_F(BadInputTest, TokenBodiesAre400) {
       {"expires string", R"({"description": "ci", "expires": "soon"})", "expires"},
       {"expires float", R"({"description": "ci", "expires": 1.5})", "expires"},
       {"description number", R"({"description": 5, "expires": 0})", "description"},
+      {"expires overflow", R"({"description": "ci", "expires": 99999999999999999999})", "expires"},
       {"array", "[]", ""},
       {"malformed", "{", ""},
   };
@@ -134,7 +135,7 @@ TEST_F(BadInputTest, BadNamesInPathsAre4xx) {
   std::string project = UniqueName("bad-proj");
   ASSERT_EQ(CreateStack(admin, "admin", project, "dev").status, 200);
   const std::string long_name(300, 'p');
-  const std::vector<std::string> bad_segments = {"proj%2Fx", "..", long_name, "caf%C3%A9",
+  const std::vector<std::string> bad_segments = {"proj%2Fx", "..",     long_name, "caf%C3%A9",
                                                  "a%00b",    "%2E%2E", "a%20b"};
   for (const std::string& bad : bad_segments) {
     SCOPED_TRACE(bad);
@@ -143,7 +144,8 @@ TEST_F(BadInputTest, BadNamesInPathsAre4xx) {
     EXPECT_TRUE(IsJson4xx(admin.Get("/api/stacks/admin/" + project + "/" + bad)));
     EXPECT_TRUE(IsJson4xx(admin.Get("/api/stacks/admin/" + bad + "/dev")));
     EXPECT_TRUE(IsJson4xx(admin.Get("/api/stacks/" + bad + "/" + project + "/dev")));
-    EXPECT_TRUE(IsJson4xx(admin.Delete("/api/stacks/admin/" + project + "/" + bad + "?force=true")));
+    EXPECT_TRUE(
+        IsJson4xx(admin.Delete("/api/stacks/admin/" + project + "/" + bad + "?force=true")));
     ExpectHealthy();
   }
   EXPECT_EQ(admin.Get(StackPath("admin", project, "dev")).status, 200);
@@ -162,11 +164,8 @@ TEST_F(BadInputTest, UnknownRoutesAre404) {
 TEST_F(BadInputTest, WrongMethodsAre405) {
   HttpClient admin = AdminClient();
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"PUT", "/api/user"},
-      {"DELETE", "/api/capabilities"},
-      {"POST", "/api/user"},
-      {"PATCH", "/api/user/stacks"},
-      {"PUT", "/api/user/tokens"},
+      {"PUT", "/api/user"},          {"DELETE", "/api/capabilities"}, {"POST", "/api/user"},
+      {"PATCH", "/api/user/stacks"}, {"PUT", "/api/user/tokens"},
   };
   for (const auto& [method, path] : cases) {
     SCOPED_TRACE(method + " " + path);
@@ -195,11 +194,16 @@ TEST_F(BadInputTest, OversizedBodyIs413) {
   HttpResponse r = admin.Post("/api/user/tokens", body);
   ExpectJsonError(r, 413);
   ExpectHealthy();
-  std::string stack_body =
-      R"({"stackName":"dev","tags":{"pulumi:description":")" + std::string(5 * 1024 * 1024, 'd') +
-      "\"}}";
-  ExpectJsonError(admin.Post("/api/stacks/admin/" + UniqueName("bad-proj"), stack_body), 413);
+  std::string project = UniqueName("bad-proj");
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev").status, 200);
+  std::string tags_body = R"({"owner":")" + std::string(5 * 1024 * 1024, 'o') + "\"}";
+  ExpectJsonError(admin.Patch(StackPath("admin", project, "dev") + "/tags", tags_body), 413);
   ExpectHealthy();
+  std::string user_body = R"({"login":"bigfoot","name":")" + std::string(5 * 1024 * 1024, 'n') +
+                          R"(","email":"b@example.com"})";
+  ExpectJsonError(admin.Post("/api/admin/users", user_body), 413);
+  ExpectHealthy();
+  EXPECT_EQ(admin.Get("/api/user").status, 200);
 }
 
 TEST_F(BadInputTest, GzipBodies) {
@@ -207,20 +211,25 @@ TEST_F(BadInputTest, GzipBodies) {
   std::string project = UniqueName("gz-proj");
   HeaderList gz = {{"Content-Encoding", "gzip"}};
 
-  std::string good = Json({{"stackName", "dev"},
-                           {"tags", {{"pulumi:project", project}, {"pulumi:runtime", "go"}}}});
+  std::string good = Json(
+      {{"stackName", "dev"}, {"tags", {{"pulumi:project", project}, {"pulumi:runtime", "go"}}}});
   HttpResponse ok = admin.Post("/api/stacks/admin/" + project, Gzip(good), gz);
   EXPECT_EQ(ok.status, 200) << ok;
   EXPECT_EQ(admin.Get(StackPath("admin", project, "dev")).status, 200);
 
-  std::string bomb = GzipZeros(64u << 20);
-  ASSERT_LT(bomb.size(), 1u << 20);
-  auto start = std::chrono::steady_clock::now();
-  HttpResponse r = admin.Post("/api/stacks/admin/" + project, bomb, gz);
-  auto elapsed = std::chrono::steady_clock::now() - start;
-  ExpectJsonError(r, 413);
-  EXPECT_LT(elapsed, std::chrono::seconds(5));
-  ExpectHealthy();
+  for (const auto& [path, size] : std::vector<std::pair<std::string, size_t>>{
+           {"/api/stacks/admin/" + project, size_t{1} << 30},
+           {"/api/user/tokens", size_t{64} << 20}}) {
+    SCOPED_TRACE(path);
+    std::string bomb = GzipZeros(size);
+    ASSERT_LT(bomb.size(), 2u << 20);
+    auto start = std::chrono::steady_clock::now();
+    HttpResponse r = admin.Post(path, bomb, gz);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    ExpectJsonError(r, 413);
+    EXPECT_LT(elapsed, std::chrono::seconds(5));
+    ExpectHealthy();
+  }
 
   ExpectJsonError(admin.Post("/api/stacks/admin/" + project, "this is not gzip", gz), 400);
   std::string full = Gzip(Json({{"stackName", "other"}}));
@@ -240,12 +249,15 @@ TEST_F(BadInputTest, RawGarbageOnTheSocket) {
       {"garbage line", "GARBAGE\r\n\r\n"},
       {"binary", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + "\r\n\r\n"},
       {"bad version", "GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n"},
-      {"bad content-length", "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\n"
-                             "Content-Length: abc\r\n\r\n{}"},
-      {"negative content-length", "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\n"
-                                  "Content-Length: -5\r\n\r\n{}"},
-      {"bad chunk", "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\n"
-                    "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
+      {"bad content-length",
+       "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\n"
+       "Content-Length: abc\r\n\r\n{}"},
+      {"negative content-length",
+       "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\n"
+       "Content-Length: -5\r\n\r\n{}"},
+      {"bad chunk",
+       "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\n"
+       "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
       {"header without colon", "GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n"},
   };
   for (const auto& [name, bytes] : cases) {
@@ -258,8 +270,7 @@ TEST_F(BadInputTest, RawGarbageOnTheSocket) {
 
 TEST_F(BadInputTest, HugeHeaderBlock) {
   std::string request = "GET /api/user HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token " +
-                        AdminToken() + "\r\nX-Filler: " + std::string(70 * 1024, 'f') +
-                        "\r\n\r\n";
+                        AdminToken() + "\r\nX-Filler: " + std::string(70 * 1024, 'f') + "\r\n\r\n";
   RawReply reply = RawExchange(server().port(), request);
   EXPECT_TRUE(RejectedOrClosed(reply));
   ExpectHealthy();
@@ -311,6 +322,29 @@ TEST_F(BadInputTest, HundredConcurrentConnections) {
       break;
     }
   }
+  ExpectHealthy();
+}
+
+TEST_F(BadInputTest, ChunkedBodiesAreLimitedToo) {
+  HttpClient admin = AdminClient();
+  HeaderList chunked = {{"Transfer-Encoding", "chunked"}};
+  std::string project = UniqueName("chunk-proj");
+  HttpResponse ok = admin.Post("/api/stacks/admin/" + project, R"({"stackName":"dev"})", chunked);
+  EXPECT_EQ(ok.status, 200) << ok;
+
+  std::string big = R"({"description":")" + std::string(5 * 1024 * 1024, 'a') + R"(","expires":0})";
+  ExpectJsonError(admin.Post("/api/user/tokens", big, chunked), 413);
+  ExpectHealthy();
+  HeaderList chunked_gz = {{"Transfer-Encoding", "chunked"}, {"Content-Encoding", "gzip"}};
+  ExpectJsonError(admin.Post("/api/user/tokens", GzipZeros(size_t{64} << 20), chunked_gz), 413);
+  ExpectHealthy();
+}
+
+TEST_F(BadInputTest, HugeUrl) {
+  std::string request = "GET /api/stacks/admin/" + std::string(100 * 1024, 'p') +
+                        "/dev HTTP/1.1\r\nHost: x\r\nAuthorization: token " + AdminToken() +
+                        "\r\n\r\n";
+  EXPECT_TRUE(RejectedOrClosed(RawExchange(server().port(), request)));
   ExpectHealthy();
 }
 

@@ -103,7 +103,8 @@ bool HttpResponse::HasHeader(std::string_view name) const {
 
 std::ostream& operator<<(std::ostream& os, const HttpResponse& response) {
   os << "HTTP " << response.status;
-  if (!response.transport_error.empty()) os << " (transport error: " << response.transport_error << ")";
+  if (!response.transport_error.empty())
+    os << " (transport error: " << response.transport_error << ")";
   os << " body: " << Truncated(response.body, 1000);
   return os;
 }
@@ -133,9 +134,7 @@ ServerProcess::~ServerProcess() {
   }
 }
 
-std::string ServerProcess::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
-}
+std::string ServerProcess::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 std::string ServerProcess::Log() const {
   return log_files_.empty() ? std::string() : ReadFile(log_files_.back());
@@ -155,11 +154,12 @@ std::string ServerProcess::AllLogs() const {
   log_files_.push_back(log_path);
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (log_fd < 0) {
-    return ::testing::AssertionFailure() << "cannot open " << log_path << ": " << std::strerror(errno);
+    return ::testing::AssertionFailure()
+           << "cannot open " << log_path << ": " << std::strerror(errno);
   }
 
-  std::vector<std::string> args = {STATEHOUSE_BINARY, "serve", "--listen", "127.0.0.1:0",
-                                   "--data-dir", data_dir_};
+  std::vector<std::string> args = {STATEHOUSE_BINARY, "serve",      "--listen",
+                                   "127.0.0.1:0",     "--data-dir", data_dir_};
   if (config_.pass_bootstrap_token) {
     args.push_back("--bootstrap-token");
     args.push_back(config_.bootstrap_token);
@@ -182,9 +182,9 @@ std::string ServerProcess::AllLogs() const {
     if (null_fd >= 0) dup2(null_fd, 0);
     dup2(log_fd, 1);
     dup2(log_fd, 2);
-    for (const char* name : {"STATEHOUSE_LISTEN", "STATEHOUSE_DATA_DIR", "STATEHOUSE_DATABASE",
-                             "STATEHOUSE_BOOTSTRAP_USER", "STATEHOUSE_BOOTSTRAP_TOKEN",
-                             "STATEHOUSE_MASTER_KEY"}) {
+    for (const char* name :
+         {"STATEHOUSE_LISTEN", "STATEHOUSE_DATA_DIR", "STATEHOUSE_DATABASE",
+          "STATEHOUSE_BOOTSTRAP_USER", "STATEHOUSE_BOOTSTRAP_TOKEN", "STATEHOUSE_MASTER_KEY"}) {
       unsetenv(name);
     }
     for (const auto& [key, value] : config_.env) setenv(key.c_str(), value.c_str(), 1);
@@ -325,8 +325,7 @@ HttpClient& HttpClient::operator=(HttpClient&& other) noexcept {
 }
 
 HttpResponse HttpClient::Request(std::string_view method, std::string_view path,
-                                 std::optional<std::string_view> body,
-                                 const HeaderList& headers) {
+                                 std::optional<std::string_view> body, const HeaderList& headers) {
   HttpResponse response;
   CURL* c = static_cast<CURL*>(curl_);
   if (c == nullptr) {
@@ -453,7 +452,8 @@ bool CompleteResponse(const std::string& data) {
 
 }  // namespace
 
-RawReply RawExchange(uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {
+RawReply RawExchange(uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout,
+                     bool until_close) {
   GlobalInit();
   RawReply reply;
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -473,7 +473,8 @@ RawReply RawExchange(uint16_t port, std::string_view bytes, std::chrono::millise
   auto deadline = steady_clock::now() + timeout;
   char buf[65536];
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
     if (left.count() <= 0) {
       reply.timed_out = true;
       break;
@@ -494,7 +495,7 @@ RawReply RawExchange(uint16_t port, std::string_view bytes, std::chrono::millise
       ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
       if (n > 0) {
         reply.data.append(buf, static_cast<size_t>(n));
-        if (CompleteResponse(reply.data)) break;
+        if (!until_close && CompleteResponse(reply.data)) break;
       } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
         reply.closed = true;
         break;
@@ -548,7 +549,45 @@ std::string DeflateChunks(size_t total, std::string_view data, bool zeros) {
 
 std::string Gzip(std::string_view data) { return DeflateChunks(0, data, false); }
 
-std::string GzipZeros(size_t count) { return DeflateChunks(count, {}, true); }
+std::string GzipZeros(size_t count) {
+  constexpr size_t kChunk = 1 << 20;
+  if (count < 4 * kChunk) return DeflateChunks(count, {}, true);
+  // After Z_FULL_FLUSH the compressor starts from scratch, so every 1 MiB
+  // block of zeros compresses to the same bytes: compress one, repeat it.
+  auto raw_deflate = [](std::string_view input, int flush) {
+    z_stream zs{};
+    deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+    zs.avail_in = static_cast<uInt>(input.size());
+    std::string out(deflateBound(&zs, static_cast<uLong>(input.size())) + 64, '\0');
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, flush);
+    out.resize(out.size() - zs.avail_out);
+    deflateEnd(&zs);
+    return out;
+  };
+  const std::string zeros(kChunk, '\0');
+  const std::string block = raw_deflate(zeros, Z_FULL_FLUSH);
+  const std::string tail = raw_deflate(std::string_view(zeros.data(), count % kChunk), Z_FINISH);
+  uLong crc_block = crc32(0L, reinterpret_cast<const Bytef*>(zeros.data()), kChunk);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t i = 0; i < count / kChunk; ++i) crc = crc32_combine(crc, crc_block, kChunk);
+  crc = crc32_combine(
+      crc,
+      crc32(0L, reinterpret_cast<const Bytef*>(zeros.data()), static_cast<uInt>(count % kChunk)),
+      static_cast<z_off_t>(count % kChunk));
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+  out.reserve(10 + block.size() * (count / kChunk) + tail.size() + 8);
+  for (size_t i = 0; i < count / kChunk; ++i) out += block;
+  out += tail;
+  auto put32 = [&out](uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  put32(static_cast<uint32_t>(crc));
+  put32(static_cast<uint32_t>(count & 0xffffffffu));
+  return out;
+}
 
 std::optional<std::string> Gunzip(std::string_view data) {
   z_stream zs{};
@@ -650,8 +689,8 @@ std::string UrlEncode(std::string_view text) {
   std::ostringstream want;
   for (long s : statuses) want << s << " ";
   if (std::find(statuses.begin(), statuses.end(), response.status) == statuses.end()) {
-    return ::testing::AssertionFailure() << "expected status in { " << want.str() << "}, got "
-                                         << response;
+    return ::testing::AssertionFailure()
+           << "expected status in { " << want.str() << "}, got " << response;
   }
   auto parsed = TryParseJson(response.body);
   if (!parsed || !parsed->is_object()) {
@@ -700,9 +739,8 @@ json::value DeploymentWithOneResource(std::string_view project, std::string_view
       {"version", 3},
       {"deployment",
        {{"manifest", {{"time", "2024-01-01T00:00:00Z"}, {"magic", ""}, {"version", ""}}},
-        {"resources",
-         json::array{json::object{
-             {"urn", urn}, {"type", "pulumi:pulumi:Stack"}, {"custom", false}}}}}}};
+        {"resources", json::array{json::object{
+                          {"urn", urn}, {"type", "pulumi:pulumi:Stack"}, {"custom", false}}}}}}};
 }
 
 // ---------------------------------------------------------------- IntegrationTest
@@ -754,17 +792,15 @@ void AddMember(HttpClient& org_admin, std::string_view org, std::string_view log
   EXPECT_EQ(r.status, 200) << "add member " << login << " to " << org << ": " << r;
 }
 
-HttpResponse CreateStack(HttpClient& client, std::string_view org,
-                                     std::string_view project, std::string_view stack,
-                                     const json::object& extra) {
+HttpResponse CreateStack(HttpClient& client, std::string_view org, std::string_view project,
+                         std::string_view stack, const json::object& extra) {
   json::object body{{"stackName", stack},
                     {"tags", {{"pulumi:project", project}, {"pulumi:runtime", "nodejs"}}}};
   for (const auto& [key, value] : extra) body[key] = value;
   return client.Post("/api/stacks/" + std::string(org) + "/" + std::string(project), Json(body));
 }
 
-std::string StackPath(std::string_view org, std::string_view project,
-                                  std::string_view stack) {
+std::string StackPath(std::string_view org, std::string_view project, std::string_view stack) {
   return "/api/stacks/" + std::string(org) + "/" + std::string(project) + "/" + std::string(stack);
 }
 

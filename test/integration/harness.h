@@ -1,7 +1,9 @@
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -12,9 +14,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 namespace statehouse::testing {
 
@@ -113,12 +112,9 @@ class HttpClient {
   HttpResponse Get(std::string_view path, const HeaderList& headers = {});
   HttpResponse Head(std::string_view path, const HeaderList& headers = {});
   HttpResponse Delete(std::string_view path, const HeaderList& headers = {});
-  HttpResponse Post(std::string_view path, std::string_view body,
-                    const HeaderList& headers = {});
-  HttpResponse Patch(std::string_view path, std::string_view body,
-                     const HeaderList& headers = {});
-  HttpResponse Put(std::string_view path, std::string_view body,
-                   const HeaderList& headers = {});
+  HttpResponse Post(std::string_view path, std::string_view body, const HeaderList& headers = {});
+  HttpResponse Patch(std::string_view path, std::string_view body, const HeaderList& headers = {});
+  HttpResponse Put(std::string_view path, std::string_view body, const HeaderList& headers = {});
 
  private:
   void* curl_ = nullptr;
@@ -131,17 +127,19 @@ class HttpClient {
 
 struct RawReply {
   bool connected = false;
-  std::string data;      // everything read before EOF / timeout / complete reply
-  bool closed = false;   // peer closed (EOF or reset)
+  std::string data;     // everything read before EOF / timeout / complete reply
+  bool closed = false;  // peer closed (EOF or reset)
   bool timed_out = false;
-  int StatusCode() const;  // parsed from "HTTP/1.1 NNN", 0 if absent
+  int StatusCode() const;    // parsed from "HTTP/1.1 NNN", 0 if absent
   std::string Body() const;  // body of the first response (Content-Length bounded)
 };
 
 // Sends `bytes` over a fresh TCP connection and reads the reply until the
-// peer closes, one complete HTTP response was read, or `timeout` passes.
+// peer closes, one complete HTTP response was read (unless `until_close`),
+// or `timeout` passes.
 RawReply RawExchange(uint16_t port, std::string_view bytes,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                     std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                     bool until_close = false);
 
 // gzip helpers (zlib).
 std::string Gzip(std::string_view data);
@@ -189,6 +187,7 @@ class IntegrationTest : public ::testing::Test {
   HttpClient Client(std::string token = "") const;
   HttpClient AdminClient() const { return Client(AdminToken()); }
 
+ private:
   static ServerProcess* server_;
   static std::string startup_failure_;
 };

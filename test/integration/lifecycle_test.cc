@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -6,8 +7,6 @@
 
 #include <chrono>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "test/integration/harness.h"
 
@@ -89,10 +88,11 @@ TEST(LifecycleTest, DataSurvivesRestart) {
     CreateOrg(admin, "acme", "alice");
     HttpClient alice(server, alice_token);
     ASSERT_EQ(CreateStack(alice, "acme", "proj", "dev").status, 200);
-    ASSERT_EQ(alice.Post(StackPath("acme", "proj", "dev") + "/tags",
-                         R"({"name":"owner","value":"alice"})")
-                  .status,
-              204);
+    ASSERT_EQ(
+        alice
+            .Post(StackPath("acme", "proj", "dev") + "/tags", R"({"name":"owner","value":"alice"})")
+            .status,
+        204);
     ASSERT_EQ(CreateStack(admin, "admin", "proj", "gone").status, 200);
     ASSERT_EQ(admin.Delete(StackPath("admin", "proj", "gone") + "?force=false").status, 204);
     HttpResponse token = alice.Post("/api/user/tokens", R"({"description":"ci","expires":0})");
@@ -117,8 +117,9 @@ TEST(LifecycleTest, DataSurvivesRestart) {
   EXPECT_EQ(admin.Get("/api/user").status, 200);
   ExpectJsonError(admin.Get(StackPath("admin", "proj", "gone")), 404);
   EXPECT_EQ(HttpClient(server, alice_token).Get("/api/user").status, 200);
-  ExpectJsonError(admin.Post("/api/admin/users", R"({"login":"alice","name":"A","email":"a@example.com"})"),
-                  409);
+  ExpectJsonError(
+      admin.Post("/api/admin/users", R"({"login":"alice","name":"A","email":"a@example.com"})"),
+      409);
 }
 
 TEST(LifecycleTest, CommittedWritesSurviveKill9) {

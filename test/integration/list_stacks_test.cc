@@ -1,9 +1,9 @@
+#include <gtest/gtest.h>
+
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "test/integration/harness.h"
 
@@ -58,8 +58,8 @@ std::set<StackId> ListAll(HttpClient& client, const std::string& filters) {
     if (page.status != 200) break;
     all.insert(page.stacks.begin(), page.stacks.end());
     if (!page.continuation) break;
-    query = filters + (filters.empty() ? "?" : "&") + "continuationToken=" +
-            UrlEncode(*page.continuation);
+    query = filters + (filters.empty() ? "?" : "&") +
+            "continuationToken=" + UrlEncode(*page.continuation);
   }
   return all;
 }
@@ -118,9 +118,8 @@ TEST_F(ListStacksTest, FilterByTagNameAndValue) {
   ASSERT_EQ(CreateStack(admin, "admin", project, "red", tags("red")).status, 200);
   ASSERT_EQ(CreateStack(admin, "admin", project, "untagged").status, 200);
 
-  std::set<StackId> tagged = {{"admin", project, "blue1"},
-                              {"admin", project, "blue2"},
-                              {"admin", project, "red"}};
+  std::set<StackId> tagged = {
+      {"admin", project, "blue1"}, {"admin", project, "blue2"}, {"admin", project, "red"}};
   EXPECT_EQ(ListAll(admin, "?tagName=" + tag), tagged);
   std::set<StackId> blue = {{"admin", project, "blue1"}, {"admin", project, "blue2"}};
   EXPECT_EQ(ListAll(admin, "?tagName=" + tag + "&tagValue=blue"), blue);

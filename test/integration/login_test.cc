@@ -1,7 +1,8 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "test/integration/harness.h"
 
@@ -62,8 +63,9 @@ TEST_F(LoginTest, ApiRoutesWithoutAuthorizationAre401) {
 }
 
 TEST_F(LoginTest, GarbageTokensAre401) {
-  for (const std::string& token : std::vector<std::string>{"garbage", "pul-0000000000000000000000000000000000000000",
-                                  AdminToken() + "0", AdminToken().substr(0, 20)}) {
+  for (const std::string& token :
+       std::vector<std::string>{"garbage", "pul-0000000000000000000000000000000000000000",
+                                AdminToken() + "0", AdminToken().substr(0, 20)}) {
     SCOPED_TRACE(token);
     HttpClient client = Client(token);
     ExpectJsonError(client.Get("/api/user"), 401);
@@ -73,8 +75,9 @@ TEST_F(LoginTest, GarbageTokensAre401) {
 
 TEST_F(LoginTest, NonTokenAuthorizationSchemesAre401) {
   HttpClient client = Client();
-  for (const std::string& value : std::vector<std::string>{"Bearer x", "Basic YWRtaW46YWRtaW4=", "token", "token ",
-                                  "update-token " + AdminToken()}) {
+  for (const std::string& value :
+       std::vector<std::string>{"Bearer x", "Basic YWRtaW46YWRtaW4=", "token", "token ",
+                                "update-token " + AdminToken()}) {
     SCOPED_TRACE(value);
     ExpectJsonError(client.Get("/api/user", {{"Authorization", value}}), 401);
   }
@@ -152,8 +155,7 @@ TEST_F(LoginTest, CliLoginSequenceOnOneConnection) {
 
 TEST_F(LoginTest, AcceptHeaderVariantsAreAccepted) {
   HttpClient admin = AdminClient();
-  for (const std::string accept :
-       {"application/vnd.pulumi+8", "application/json", "*/*", ""}) {
+  for (const std::string accept : {"application/vnd.pulumi+8", "application/json", "*/*", ""}) {
     SCOPED_TRACE("Accept: " + accept);
     HttpResponse r = admin.Get("/api/user", {{"Accept", accept}});
     EXPECT_EQ(r.status, 200) << r;
@@ -192,6 +194,35 @@ TEST_F(LoginTest, ErrorResponsesAreJsonWithCode) {
   HttpResponse r = admin.Get("/api/stacks/admin/nosuchproject/nosuchstack");
   ExpectJsonError(r, 404);
   EXPECT_NE(r.Header("content-type").find("json"), std::string::npos) << r.Header("content-type");
+}
+
+TEST_F(LoginTest, HeaderNamesAreCaseInsensitive) {
+  HttpClient client = Client();
+  HttpResponse r = client.Get("/api/user", {{"authorization", "token " + AdminToken()}});
+  EXPECT_EQ(r.status, 200) << r;
+  r = client.Get("/api/user", {{"AUTHORIZATION", "token " + AdminToken()}});
+  EXPECT_EQ(r.status, 200) << r;
+}
+
+double SumCounter(const std::string& metrics, const std::string& name) {
+  double sum = 0;
+  std::istringstream lines(metrics);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with(name)) continue;
+    if (line.size() > name.size() && line[name.size()] != '{' && line[name.size()] != ' ') continue;
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+TEST_F(LoginTest, MetricsCountRequests) {
+  HttpClient admin = AdminClient();
+  double before = SumCounter(admin.Get("/metrics").body, "statehouse_http_requests_total");
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(admin.Get("/api/user").status, 200);
+  ASSERT_EQ(admin.Get("/api/user/stacks/nope/nope").status, 404);
+  double after = SumCounter(admin.Get("/metrics").body, "statehouse_http_requests_total");
+  EXPECT_GE(after - before, 6) << "before " << before << " after " << after;
 }
 
 }  // namespace

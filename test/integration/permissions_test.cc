@@ -1,6 +1,6 @@
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "test/integration/harness.h"
 
@@ -50,9 +50,9 @@ class PermissionsTest : public IntegrationTest {
     ExpectJsonError(client.Delete(path_ + "?force=true"), 404);
     ExpectJsonError(client.Patch(path_ + "/tags", Json({{"pulumi:project", project_}})), 404);
     ExpectJsonError(client.Post(path_ + "/tags", R"({"name":"owner","value":"mallory"})"), 404);
-    ExpectJsonError(client.Patch(path_ + "/tags/pulumi:runtime",
-                                 R"({"name":"pulumi:runtime","value":"go"})"),
-                    404);
+    ExpectJsonError(
+        client.Patch(path_ + "/tags/pulumi:runtime", R"({"name":"pulumi:runtime","value":"go"})"),
+        404);
     ExpectJsonError(client.Delete(path_ + "/tags/pulumi:runtime"), 404);
     ExpectJsonError(
         client.Post(path_ + "/rename", Json({{"newName", "stolen"}, {"newProject", project_}})),
@@ -96,8 +96,7 @@ TEST_F(PermissionsTest, AddMemberByOrgAdmin) {
 
   ExpectJsonError(admin_->Post("/api/orgs/admin/members/" + alice_login_, R"({"role":"member"})"),
                   409);
-  ExpectJsonError(admin_->Post("/api/orgs/admin/members/nosuchuser", R"({"role":"member"})"),
-                  404);
+  ExpectJsonError(admin_->Post("/api/orgs/admin/members/nosuchuser", R"({"role":"member"})"), 404);
 
   HttpResponse me = alice_->Get("/api/user");
   ASSERT_EQ(me.status, 200);
@@ -137,10 +136,11 @@ TEST_F(PermissionsTest, MemberAdministersTheStacksSheCreates) {
   EXPECT_TRUE(ListedBy(*alice_, "admin", project, "dev"));
   EXPECT_FALSE(ListedBy(*alice_, "admin", project_, "dev"));
   EXPECT_EQ(alice_->Post(path + "/tags", R"({"name":"owner","value":"alice"})").status, 204);
-  EXPECT_EQ(alice_->Patch(path + "/tags", Json({{"pulumi:project", project},
-                                                {"pulumi:runtime", "nodejs"},
-                                                {"owner", "alice"},
-                                                {"team", "blue"}}))
+  EXPECT_EQ(alice_
+                ->Patch(path + "/tags", Json({{"pulumi:project", project},
+                                              {"pulumi:runtime", "nodejs"},
+                                              {"owner", "alice"},
+                                              {"team", "blue"}}))
                 .status,
             204);
 
@@ -182,9 +182,9 @@ TEST_F(PermissionsTest, OtherUsersCannotTouchPersonalStacks) {
   ExpectJsonError(bob.Get(path), 404);
   ExpectJsonError(bob.Delete(path + "?force=true"), 404);
   ExpectJsonError(CreateStack(bob, alice_login_, project, "sneaky"), 404);
-  ExpectJsonErrorIn(bob.Post("/api/orgs/" + alice_login_ + "/members/" + bob_login,
-                             R"({"role":"admin"})"),
-                    {403, 404});
+  ExpectJsonErrorIn(
+      bob.Post("/api/orgs/" + alice_login_ + "/members/" + bob_login, R"({"role":"admin"})"),
+      {403, 404});
   EXPECT_EQ(alice_->Get(path).status, 200);
 }
 

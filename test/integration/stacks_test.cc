@@ -1,6 +1,10 @@
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "test/integration/harness.h"
 
@@ -180,8 +184,7 @@ TEST_F(StacksTest, TransferToForeignOrUnknownOrgIs404) {
   std::string path = StackPath("admin", project, "dev");
 
   ExpectJsonError(admin.Post(path + "/transfer", Json({{"toOrg", outsider}})), 404);
-  ExpectJsonError(admin.Post(path + "/transfer", Json({{"toOrg", UniqueName("nosuchorg")}})),
-                  404);
+  ExpectJsonError(admin.Post(path + "/transfer", Json({{"toOrg", UniqueName("nosuchorg")}})), 404);
   EXPECT_EQ(admin.Get(path).status, 200);
 }
 
@@ -212,6 +215,139 @@ TEST_F(StacksTest, SameStackNameInDifferentProjectsAndOrgsAreDistinct) {
   ASSERT_EQ(admin.Delete(StackPath("admin", p1, "dev") + "?force=false").status, 204);
   EXPECT_EQ(admin.Get(StackPath("admin", p2, "dev")).status, 200);
   EXPECT_EQ(admin.Get(StackPath(org, p1, "dev")).status, 200);
+}
+
+TEST_F(StacksTest, RenameIntoAnotherProjectKeepsTagsUsable) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("proj");
+  std::string target = UniqueName("proj");
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev").status, 200);
+
+  HttpResponse renamed = admin.Post(StackPath("admin", project, "dev") + "/rename",
+                                    Json({{"newName", "prod"}, {"newProject", target}}));
+  ASSERT_GE(renamed.status, 200) << renamed;
+  ASSERT_LT(renamed.status, 300) << renamed;
+  ExpectJsonError(admin.Get(StackPath("admin", project, "dev")), 404);
+  std::string path = StackPath("admin", target, "prod");
+  HttpResponse r = admin.Get(path);
+  ASSERT_EQ(r.status, 200) << r;
+  json::value stack = ParseJson(r.body);
+  EXPECT_EQ(GetString(stack, "projectName"), target);
+  EXPECT_EQ(admin.Head("/api/stacks/admin/" + target).status, 200);
+
+  json::object tags = TagsOf(admin, path);
+  EXPECT_EQ(GetString(json::value(tags), "pulumi:project"), target)
+      << "rename into another project must move the pulumi:project tag";
+  tags["owner"] = "alice";
+  HttpResponse patched = admin.Patch(path + "/tags", Json(tags));
+  EXPECT_EQ(patched.status, 204) << "CLI `stack tag set` after a rename re-sends GET's tags: "
+                                 << patched;
+}
+
+TEST_F(StacksTest, RenameRejectsInvalidNames) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("proj");
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev").status, 200);
+  std::string path = StackPath("admin", project, "dev") + "/rename";
+  for (const std::string& bad :
+       {std::string("a/b"), std::string(""), std::string(300, 's'), std::string("my stack")}) {
+    SCOPED_TRACE("newName '" + bad + "'");
+    ExpectJsonError(admin.Post(path, Json({{"newName", bad}, {"newProject", project}})), 400);
+  }
+  ExpectJsonError(admin.Post(path, Json({{"newName", "prod"}, {"newProject", "a/b"}})), 400);
+  ExpectJsonError(admin.Post(path, R"({"newName":5})"), 400);
+  EXPECT_EQ(admin.Get(StackPath("admin", project, "dev")).status, 200);
+}
+
+TEST_F(StacksTest, StateWithoutResourcesDeletesWithoutForce) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("proj");
+  json::value state = DeploymentWithOneResource(project, "dev");
+  state.as_object()["deployment"].as_object()["resources"] = json::array{};
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev", {{"state", state}}).status, 200);
+  HttpResponse r = admin.Delete(StackPath("admin", project, "dev") + "?force=false");
+  EXPECT_EQ(r.status, 204) << r;
+}
+
+TEST_F(StacksTest, InvalidInitialStateIs400) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("proj");
+  ExpectJsonError(CreateStack(admin, "admin", project, "dev", {{"state", 5}}), 400);
+  ExpectJsonError(CreateStack(admin, "admin", project, "dev",
+                              {{"state", {{"version", 3}, {"deployment", "nope"}}}}),
+                  400);
+  ExpectJsonError(admin.Get(StackPath("admin", project, "dev")), 404);
+}
+
+TEST_F(StacksTest, RecreatedStackStartsFresh) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("proj");
+  std::string path = StackPath("admin", project, "dev");
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev",
+                        {{"state", DeploymentWithOneResource(project, "dev")}})
+                .status,
+            200);
+  ASSERT_EQ(admin.Post(path + "/tags", R"({"name":"owner","value":"alice"})").status, 204);
+  ASSERT_EQ(admin.Delete(path + "?force=true").status, 204);
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev").status, 200);
+  EXPECT_FALSE(TagsOf(admin, path).contains("owner"));
+  HttpResponse r = admin.Delete(path + "?force=false");
+  EXPECT_EQ(r.status, 204) << "recreated stack must not inherit resources: " << r;
+}
+
+TEST_F(StacksTest, ResourcesFollowRenameAndTransfer) {
+  HttpClient admin = AdminClient();
+  std::string org = UniqueName("acme");
+  CreateOrg(admin, org, "admin");
+  std::string project = UniqueName("proj");
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev",
+                        {{"state", DeploymentWithOneResource(project, "dev")}})
+                .status,
+            200);
+  HttpResponse renamed = admin.Post(StackPath("admin", project, "dev") + "/rename",
+                                    Json({{"newName", "prod"}, {"newProject", project}}));
+  ASSERT_LT(renamed.status, 300) << renamed;
+  HttpResponse moved =
+      admin.Post(StackPath("admin", project, "prod") + "/transfer", Json({{"toOrg", org}}));
+  ASSERT_EQ(moved.status, 204) << moved;
+  HttpResponse refused = admin.Delete(StackPath(org, project, "prod") + "?force=false");
+  ExpectJsonError(refused, 400);
+  EXPECT_EQ(ErrorMessage(refused), "Bad Request: Stack still contains resources.");
+  EXPECT_EQ(admin.Delete(StackPath(org, project, "prod") + "?force=true").status, 204);
+}
+
+TEST_F(StacksTest, TransferNeedsTargetOrg) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("proj");
+  ASSERT_EQ(CreateStack(admin, "admin", project, "dev").status, 200);
+  ExpectJsonError(admin.Post(StackPath("admin", project, "dev") + "/transfer", "{}"), 400);
+  ExpectJsonError(admin.Post(StackPath("admin", project, "dev") + "/transfer", R"({"toOrg":5})"),
+                  400);
+  EXPECT_EQ(admin.Get(StackPath("admin", project, "dev")).status, 200);
+}
+
+TEST_F(StacksTest, GetStackEchoesThePathEvenWithOtherCase) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("CaseProj");
+  ASSERT_EQ(CreateStack(admin, "admin", project, "Dev").status, 200);
+  std::string lower_project = project;
+  std::transform(lower_project.begin(), lower_project.end(), lower_project.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& [org, proj, stack] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"ADMIN", project, "Dev"}, {"admin", lower_project, "Dev"}, {"admin", project, "dev"}}) {
+    SCOPED_TRACE(org + "/" + proj + "/" + stack);
+    HttpResponse r = admin.Get(StackPath(org, proj, stack));
+    if (r.status == 404) {
+      ExpectJsonError(r, 404);
+      continue;
+    }
+    ASSERT_EQ(r.status, 200) << r;
+    json::value body = ParseJson(r.body);
+    EXPECT_EQ(GetString(body, "orgName"), org) << r;
+    EXPECT_EQ(GetString(body, "projectName"), proj) << r;
+    EXPECT_EQ(GetString(body, "stackName"), stack) << r;
+  }
 }
 
 }  // namespace

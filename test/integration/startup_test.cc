@@ -1,11 +1,10 @@
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "test/integration/harness.h"
 
@@ -63,7 +62,8 @@ TEST(StartupTest, BootstrapUserFlagNamesTheAdmin) {
   EXPECT_EQ(GetString(user, "githubLogin"), "root-1");
   bool has_org = false;
   if (const json::value* orgs = user.as_object().if_contains("organizations")) {
-    for (const json::value& o : orgs->as_array()) has_org |= GetString(o, "githubLogin") == "root-1";
+    for (const json::value& o : orgs->as_array())
+      has_org |= GetString(o, "githubLogin") == "root-1";
   }
   EXPECT_TRUE(has_org) << json::serialize(user);
   HttpResponse org = root.Get("/api/user/organizations/default");
@@ -100,7 +100,8 @@ TEST(StartupTest, RandomTokenIsPrintedOnceWhenNoneGiven) {
 
   ASSERT_TRUE(server.Restart());
   EXPECT_EQ(CountMatches(server.Log(), kToken), 0)
-      << "no token may be printed on a non-empty database:\n" << server.Log();
+      << "no token may be printed on a non-empty database:\n"
+      << server.Log();
   HttpClient again(server, token);
   EXPECT_EQ(again.Get("/api/user").status, 200);
 }

@@ -1,6 +1,6 @@
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "test/integration/harness.h"
 
@@ -56,8 +56,8 @@ TEST_F(TagsTest, PatchReplacesTheWholeMap) {
 TEST_F(TagsTest, PatchRejectsInvalidNamesAndValues) {
   json::object before = Tags();
   const std::string long_name(41, 'n');
-  for (const std::string& name : {std::string("bad name!"), long_name, std::string(""),
-                                  std::string("a/b")}) {
+  for (const std::string& name :
+       {std::string("bad name!"), long_name, std::string(""), std::string("a/b")}) {
     SCOPED_TRACE("name '" + name + "'");
     json::object tags = BaseTags();
     tags[name] = "v";
@@ -95,8 +95,7 @@ TEST_F(TagsTest, AddTagIsCreateOnly) {
 
   ExpectJsonError(admin_->Post(path_ + "/tags", R"({"name":"owner","value":"bob"})"), 400);
   EXPECT_EQ(GetString(json::value(Tags()), "owner"), "alice");
-  ExpectJsonError(admin_->Post(path_ + "/tags", R"({"name":"pulumi:runtime","value":"go"})"),
-                  400);
+  ExpectJsonError(admin_->Post(path_ + "/tags", R"({"name":"pulumi:runtime","value":"go"})"), 400);
   ExpectJsonError(admin_->Post(path_ + "/tags", R"({"name":"vcs:owner","value":"acme"})"), 400);
   ExpectJsonError(admin_->Post(path_ + "/tags", R"({"name":"bad name!","value":"x"})"), 400);
   ExpectJsonError(
@@ -110,8 +109,7 @@ TEST_F(TagsTest, UpdateSingleTag) {
   EXPECT_EQ(r.status, 204) << r;
   EXPECT_EQ(GetString(json::value(Tags()), "owner"), "bob");
 
-  ExpectJsonError(admin_->Patch(path_ + "/tags/missing", R"({"name":"missing","value":"x"})"),
-                  404);
+  ExpectJsonError(admin_->Patch(path_ + "/tags/missing", R"({"name":"missing","value":"x"})"), 404);
   ExpectJsonError(admin_->Patch(path_ + "/tags/vcs:repo", R"({"name":"vcs:repo","value":"x"})"),
                   400);
   ExpectJsonError(
@@ -136,6 +134,29 @@ TEST_F(TagsTest, TagsOfUnknownStackAre404) {
   ExpectJsonError(admin_->Post(ghost + "/tags", R"({"name":"owner","value":"alice"})"), 404);
   ExpectJsonError(admin_->Patch(ghost + "/tags/owner", R"({"name":"owner","value":"x"})"), 404);
   ExpectJsonError(admin_->Delete(ghost + "/tags/owner"), 404);
+}
+
+TEST_F(TagsTest, ValuesRoundTripExactly) {
+  json::object tags = BaseTags();
+  tags["unicode"] = "caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x9a\x80";
+  tags["quotes"] = "a\"b\\c\nd\te/f";
+  tags["html"] = "<script>&amp;</script>";
+  tags["control"] = std::string("x\x01y\x1fz");
+  ASSERT_EQ(admin_->Patch(path_ + "/tags", Json(tags)).status, 204);
+  EXPECT_EQ(Tags(), tags);
+}
+
+TEST_F(TagsTest, ValueLimitCountsBytes) {
+  std::string e_acute = "\xc3\xa9";
+  std::string at_limit;
+  for (int i = 0; i < 128; ++i) at_limit += e_acute;
+  json::object tags = BaseTags();
+  tags["accents"] = at_limit;
+  EXPECT_EQ(admin_->Patch(path_ + "/tags", Json(tags)).status, 204);
+  tags["accents"] = at_limit + e_acute;
+  ExpectJsonError(admin_->Patch(path_ + "/tags", Json(tags)), 400);
+  ExpectJsonError(
+      admin_->Post(path_ + "/tags", Json({{"name", "more"}, {"value", at_limit + e_acute}})), 400);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <ctime>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "test/integration/harness.h"
 
@@ -34,8 +34,7 @@ std::optional<json::object> FindListedToken(HttpClient& client, const std::strin
   EXPECT_EQ(r.status, 200) << r;
   if (raw_body != nullptr) *raw_body = r.body;
   json::value body = ParseJson(r.body);
-  const json::value* tokens =
-      body.is_object() ? body.as_object().if_contains("tokens") : nullptr;
+  const json::value* tokens = body.is_object() ? body.as_object().if_contains("tokens") : nullptr;
   EXPECT_TRUE(tokens != nullptr && tokens->is_array()) << r;
   if (tokens == nullptr || !tokens->is_array()) return std::nullopt;
   for (const json::value& t : tokens->as_array()) {
@@ -130,11 +129,11 @@ TEST_F(TokensTest, TokensArePerUser) {
 
 TEST_F(TokensTest, ExpiryMustBeInTheFutureAndWithinTwoYears) {
   HttpClient admin = AdminClient();
-  ExpectJsonError(admin.Post("/api/user/tokens", Json({{"description", "past"},
-                                                       {"expires", Now() - 3600}})),
-                  400);
-  ExpectJsonError(admin.Post("/api/user/tokens", Json({{"description", "far"},
-                                                       {"expires", Now() + 3 * 366 * 86400}})),
+  ExpectJsonError(
+      admin.Post("/api/user/tokens", Json({{"description", "past"}, {"expires", Now() - 3600}})),
+      400);
+  ExpectJsonError(admin.Post("/api/user/tokens",
+                             Json({{"description", "far"}, {"expires", Now() + 3 * 366 * 86400}})),
                   400);
   ExpectJsonError(
       admin.Post("/api/user/tokens", Json({{"description", "negative"}, {"expires", -5}})), 400);

@@ -10,7 +10,8 @@
 // Writers are serialized inside the process before they contend for SQLite's
 // write lock, so the busy timeout only matters against other processes.
 // Waiting longer than `busy_timeout_ms` for a connection, the in-process write
-// lock or SQLite's locks yields kUnavailable.
+// slot or SQLite's locks yields kUnavailable. Stats().waits counts waits for
+// either a connection or the write slot.
 //
 // Case-insensitive comparisons and orderings of logins, org names, projects
 // and stack names fold ASCII letters only (SQLite NOCASE); tag names and
