@@ -116,8 +116,13 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                 });
 
   api::AddRoute(router, authorizer, "GET", "/api/stacks/{org}/{project}/{stack}", Need::kStackRead,
-                [](const Request&, const Access& access) -> Result<Response> {
-                  return api::JsonOk(json::Serialize(StackJson(*access.stack)));
+                [](const Request& request, const Access& access) -> Result<Response> {
+                  // Names match case-insensitively; the CLI wants its own spelling back.
+                  storage::StackRecord echoed = *access.stack;
+                  echoed.org_name = request.Param("org");
+                  echoed.project = request.Param("project");
+                  echoed.name = request.Param("stack");
+                  return api::JsonOk(json::Serialize(StackJson(echoed)));
                 });
 
   api::AddRoute(router, authorizer, "DELETE", "/api/stacks/{org}/{project}/{stack}",

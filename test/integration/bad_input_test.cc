@@ -259,6 +259,11 @@ TEST_F(BadInputTest, RawGarbageOnTheSocket) {
        "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\n"
        "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
       {"header without colon", "GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n"},
+      {"conflicting content-lengths",
+       "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+       "Content-Length: 5\r\n\r\n{}"},
+      {"nul in header", std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 44)},
+      {"bare LF garbage", "\n\n\n\x01\x02\x03\n\n"},
   };
   for (const auto& [name, bytes] : cases) {
     SCOPED_TRACE(name);
@@ -346,6 +351,21 @@ TEST_F(BadInputTest, HugeUrl) {
                         "\r\n\r\n";
   EXPECT_TRUE(RejectedOrClosed(RawExchange(server().port(), request)));
   ExpectHealthy();
+}
+
+TEST_F(BadInputTest, MetricsLabelsDoNotGrowWithPaths) {
+  HttpClient admin = AdminClient();
+  for (int i = 0; i < 20; ++i) {
+    std::string junk = "zzjunk" + RandomHex(12);
+    admin.Get("/api/" + junk);
+    admin.Get("/" + junk);
+    admin.Get(StackPath("admin", "zzproj" + RandomHex(8), "zzstack" + RandomHex(8)));
+  }
+  HttpResponse metrics = admin.Get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.body.find("zzjunk"), std::string::npos) << "raw paths leak into labels";
+  EXPECT_EQ(metrics.body.find("zzproj"), std::string::npos) << "names leak into labels";
+  EXPECT_EQ(metrics.body.find("zzstack"), std::string::npos) << "names leak into labels";
 }
 
 }  // namespace

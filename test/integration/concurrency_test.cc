@@ -1,5 +1,10 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <functional>
 #include <latch>
 #include <map>
@@ -168,6 +173,32 @@ TEST_F(ConcurrencyTest, LargeListingsDecodeWhenGzipped) {
   HttpResponse decoded = admin.Get("/api/user/stacks?project=" + project);
   ASSERT_EQ(decoded.status, 200) << decoded;
   EXPECT_EQ(ParseJson(decoded.body), ParseJson(plain.body));
+}
+
+TEST_F(ConcurrencyTest, ManyIdleConnectionsDoNotStarveNewClients) {
+  std::vector<int> idle;
+  for (int i = 0; i < 200; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server().port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    idle.push_back(fd);
+    if (i % 2 == 0) {
+      const char partial[] = "GET /api/user HTTP/1.1\r\nHost: x\r\n";
+      ASSERT_GT(::send(fd, partial, sizeof(partial) - 1, MSG_NOSIGNAL), 0);
+    }
+  }
+  HttpClient admin = AdminClient();
+  admin.set_timeout(std::chrono::seconds(3));
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    HttpResponse r = admin.Get("/api/user");
+    EXPECT_EQ(r.status, 200) << r;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  for (int fd : idle) ::close(fd);
 }
 
 }  // namespace

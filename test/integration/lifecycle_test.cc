@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "test/integration/harness.h"
 
@@ -59,6 +60,23 @@ TEST(LifecycleTest, SigtermWithSilentOpenConnectionExitsZero) {
 
   auto start = steady_clock::now();
   int status = server.Stop();
+  auto elapsed = steady_clock::now() - start;
+  ::close(fd);
+  ExpectCleanExit(status);
+  EXPECT_LT(elapsed, std::chrono::seconds(5)) << server.Log();
+}
+
+TEST(LifecycleTest, SigtermWithHalfSentHeadersExitsPromptly) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  int fd = ConnectIdle(server.port());
+  ASSERT_GE(fd, 0);
+  const char partial[] = "POST /api/user/tokens HTTP/1.1\r\nHost: x\r\nContent-Le";
+  ASSERT_GT(::send(fd, partial, sizeof(partial) - 1, MSG_NOSIGNAL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  auto start = steady_clock::now();
+  int status = server.Stop(std::chrono::seconds(30));
   auto elapsed = steady_clock::now() - start;
   ::close(fd);
   ExpectCleanExit(status);

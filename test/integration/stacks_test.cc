@@ -350,5 +350,21 @@ TEST_F(StacksTest, GetStackEchoesThePathEvenWithOtherCase) {
   }
 }
 
+TEST_F(StacksTest, NullOptionalFieldsAreLikeAbsent) {
+  HttpClient admin = AdminClient();
+  std::string project = UniqueName("proj");
+  HttpResponse r = admin.Post(
+      "/api/stacks/admin/" + project,
+      R"({"stackName":"dev","tags":null,"teams":null,"state":null,"config":null,"extra":1})");
+  ASSERT_EQ(r.status, 200) << r;
+  HttpResponse got = admin.Get(StackPath("admin", project, "dev"));
+  ASSERT_EQ(got.status, 200) << got;
+  json::value stack = ParseJson(got.body);
+  ASSERT_TRUE(stack.is_object());
+  const json::value* config = stack.as_object().if_contains("config");
+  EXPECT_TRUE(config == nullptr || config->is_null()) << got;
+  EXPECT_EQ(admin.Delete(StackPath("admin", project, "dev") + "?force=false").status, 204);
+}
+
 }  // namespace
 }  // namespace statehouse::testing

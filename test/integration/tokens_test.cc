@@ -155,5 +155,17 @@ TEST_F(TokensTest, ExpiredTokenStopsWorking) {
   EXPECT_EQ(admin.Get("/api/user").status, 200);
 }
 
+TEST_F(TokensTest, TokenValuesNeverReachTheLog) {
+  HttpClient admin = AdminClient();
+  NewToken token = CreateToken(admin, "secret", 0);
+  HttpClient used = Client(token.value);
+  ASSERT_EQ(used.Get("/api/user").status, 200);
+  ASSERT_EQ(used.Get("/api/user/stacks").status, 200);
+  ExpectJsonError(Client(token.value + "0").Get("/api/user"), 401);
+  std::string log = server().Log();
+  EXPECT_EQ(log.find(token.value.substr(4)), std::string::npos) << log;
+  EXPECT_EQ(log.find(AdminToken().substr(4)), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace statehouse::testing
