@@ -13,13 +13,13 @@ namespace {
 
 TEST(ErrorMappingTest, MapsEveryCode) {
   const std::vector<std::pair<ErrorCode, int>> expected = {
-      {ErrorCode::kInvalidArgument, 400},      {ErrorCode::kUnauthenticated, 401},
-      {ErrorCode::kPermissionDenied, 403},     {ErrorCode::kNotFound, 404},
-      {ErrorCode::kMethodNotAllowed, 405},     {ErrorCode::kAlreadyExists, 409},
-      {ErrorCode::kConflict, 409},             {ErrorCode::kPreconditionFailed, 412},
-      {ErrorCode::kPayloadTooLarge, 413},      {ErrorCode::kUnsupportedMediaType, 415},
-      {ErrorCode::kTimeout, 408},              {ErrorCode::kTooManyRequests, 429},
-      {ErrorCode::kUnavailable, 503},          {ErrorCode::kInternal, 500},
+      {ErrorCode::kInvalidArgument, 400},  {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kPermissionDenied, 403}, {ErrorCode::kNotFound, 404},
+      {ErrorCode::kMethodNotAllowed, 405}, {ErrorCode::kAlreadyExists, 409},
+      {ErrorCode::kConflict, 409},         {ErrorCode::kPreconditionFailed, 412},
+      {ErrorCode::kPayloadTooLarge, 413},  {ErrorCode::kUnsupportedMediaType, 415},
+      {ErrorCode::kTimeout, 408},          {ErrorCode::kTooManyRequests, 429},
+      {ErrorCode::kUnavailable, 503},      {ErrorCode::kInternal, 500},
   };
   EXPECT_EQ(expected.size(), static_cast<size_t>(ErrorCode::kInternal) + 1);
   for (const auto& [code, status] : expected) {

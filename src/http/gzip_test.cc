@@ -34,7 +34,8 @@ TEST(GzipTest, RoundTripsVariousSizes) {
 
 TEST(GzipTest, HigherLevelCompressesAtLeastAsWell) {
   std::string data;
-  for (int i = 0; i < 5000; ++i) data += "{\"urn\":\"urn:pulumi:stack::project::type::name" + std::to_string(i % 97) + "\"},";
+  for (int i = 0; i < 5000; ++i)
+    data += "{\"urn\":\"urn:pulumi:stack::project::type::name" + std::to_string(i % 97) + "\"},";
   std::string fast = GzipDeflate(data, 1);
   std::string best = GzipDeflate(data, 9);
   EXPECT_LT(fast.size(), data.size() / 4);

@@ -67,8 +67,9 @@ std::string Metrics::RenderPrometheus() const {
         "and status.\n"
         "# TYPE statehouse_http_requests_total counter\n";
     for (const auto& [key, count] : requests_) {
-      fmt::format_to(it, "statehouse_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
-                     EscapeLabel(key.method), EscapeLabel(key.route), key.status, count);
+      fmt::format_to(
+          it, "statehouse_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
+          EscapeLabel(key.method), EscapeLabel(key.route), key.status, count);
     }
 
     out +=

@@ -20,7 +20,8 @@ TEST(MetricsTest, CountsRequestsByMethodRouteStatus) {
   EXPECT_TRUE(Contains(text, "# TYPE statehouse_http_requests_total counter\n"));
   EXPECT_TRUE(Contains(text, "# HELP statehouse_http_requests_total "));
   EXPECT_TRUE(Contains(
-      text, "statehouse_http_requests_total{method=\"GET\",route=\"/api/user\",status=\"200\"} 2\n"));
+      text,
+      "statehouse_http_requests_total{method=\"GET\",route=\"/api/user\",status=\"200\"} 2\n"));
   EXPECT_TRUE(Contains(text,
                        "statehouse_http_requests_total{method=\"POST\",route=\"/api/stacks/"
                        "{org}/{project}\",status=\"409\"} 1\n"));

@@ -112,8 +112,8 @@ Router::Match Router::Find(std::string_view method, std::string_view raw_path) c
     for (size_t i = 0; i < n; ++i) {
       SegmentKind kind = KindOf(route.segments[i]);
       kinds.push_back(kind);
-      const bool ok = kind == SegmentKind::kLiteral ? route.segments[i] == decoded[i]
-                                                    : !decoded[i].empty();
+      const bool ok =
+          kind == SegmentKind::kLiteral ? route.segments[i] == decoded[i] : !decoded[i].empty();
       if (!ok) {
         matches = false;
         break;

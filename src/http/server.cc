@@ -1,24 +1,11 @@
 #include "http/server.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <csignal>
-#include <cstdlib>
-#include <exception>
-#include <limits>
-#include <mutex>
-#include <optional>
-#include <random>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <unordered_set>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -37,8 +24,21 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "http/error_mapping.h"
 #include "http/gzip.h"
@@ -213,7 +213,11 @@ Prepared Prepare(Response response, const Exchange& exchange, size_t gzip_min_by
     if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
       return true;
     }
-    if (lower == "content-encoding") handler_encoded = true;
+    if (lower == "content-encoding") {
+      // The Pulumi CLI rejects every coding but gzip.
+      if (ToLower(Trim(header.second)) != "gzip") return true;
+      handler_encoded = true;
+    }
     return false;
   });
   if (StatusHasNoBody(response.status)) response.body.clear();
@@ -242,8 +246,16 @@ Response RunHandler(const Handler& handler, Request& request) {
   }
 }
 
+// Runs on the worker pool: inflates a gzip body (capped at `max_body_bytes`),
+// calls the handler and prepares (possibly compresses) its response.
 asio::awaitable<Prepared> RunOnWorker(const Handler* handler, Request* request,
-                                      const Exchange* exchange, size_t gzip_min_bytes) {
+                                      const Exchange* exchange, bool gzip_body,
+                                      size_t max_body_bytes, size_t gzip_min_bytes) {
+  if (gzip_body && !request->body.empty()) {
+    auto inflated = GzipInflate(request->body, max_body_bytes);
+    if (!inflated) co_return Prepare(ErrorResponse(inflated.error()), *exchange, gzip_min_bytes);
+    request->body = std::move(*inflated);
+  }
   co_return Prepare(RunHandler(*handler, *request), *exchange, gzip_min_bytes);
 }
 
@@ -262,9 +274,10 @@ struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
-  // True only while waiting for the first byte of the next request; touched
-  // only on the connection's strand.
-  bool awaiting_request = false;
+  // True while no complete request head has arrived (waiting for its first
+  // byte or reading the head); such a connection has nothing in flight and is
+  // closed at once when draining. Touched only on the connection's strand.
+  bool reading_head = false;
 };
 
 }  // namespace
@@ -302,8 +315,8 @@ struct Server::Impl {
                                  After after);
   asio::awaitable<After> RespondError(Connection& conn, Exchange& exchange, Response response,
                                       After after) {
-    return Respond(conn, exchange, Prepare(std::move(response), exchange, options.gzip_min_response_bytes),
-                   after);
+    return Respond(conn, exchange,
+                   Prepare(std::move(response), exchange, options.gzip_min_response_bytes), after);
   }
   asio::awaitable<void> LingerClose(Connection& conn);
 
@@ -314,6 +327,7 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool stop_requested = false;                                  // guarded by mu
+  bool accept_loop_done = false;                                // guarded by mu
   std::unordered_set<std::shared_ptr<Connection>> connections;  // guarded by mu
   std::atomic<bool> draining{false};
 
@@ -333,7 +347,9 @@ void Server::Impl::BeginDrain() {
   std::lock_guard lock(mu);
   for (const auto& conn : connections) {
     asio::post(conn->stream.get_executor(), [conn] {
-      if (conn->awaiting_request) conn->stream.cancel();
+      // Closing (not just cancelling) also fails a read that a composed
+      // header read starts after this handler.
+      if (conn->reading_head) conn->stream.close();
     });
   }
 }
@@ -414,13 +430,15 @@ asio::awaitable<void> Server::Impl::LingerClose(Connection& conn) {
 
 asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
   beast::tcp_stream& stream = conn.stream;
+  if (draining.load()) co_return After::kClose;
+  conn.reading_head = true;
   if (conn.buffer.size() == 0) {
-    if (draining.load()) co_return After::kClose;
     stream.expires_after(first ? options.header_timeout : options.idle_timeout);
-    conn.awaiting_request = true;
     auto [ec, n] = co_await stream.async_read_some(conn.buffer.prepare(kFirstReadBytes), kUseTuple);
-    conn.awaiting_request = false;
-    if (ec) co_return After::kClose;
+    if (ec) {
+      conn.reading_head = false;
+      co_return After::kClose;
+    }
     conn.buffer.commit(n);
   }
 
@@ -433,8 +451,9 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
   // The route's limit is applied once the head is known.
   parser.body_limit(boost::none);
   stream.expires_after(options.header_timeout);
-  auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, conn.buffer, parser,
-                                                                      kUseTuple);
+  auto [header_ec, header_bytes] =
+      co_await bhttp::async_read_header(stream, conn.buffer, parser, kUseTuple);
+  conn.reading_head = false;
   exchange.started = Clock::now();
   if (header_ec) {
     if (header_ec == bhttp::error::header_limit) {
@@ -507,8 +526,8 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
       } else {
         parser.body_limit(kDiscardBodyLimit);
         stream.expires_after(options.body_timeout);
-        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, conn.buffer, parser,
-                                                                 kUseTuple);
+        auto [body_ec, body_bytes] =
+            co_await bhttp::async_read(stream, conn.buffer, parser, kUseTuple);
         if (body_ec) after = After::kLingerClose;
       }
     }
@@ -517,8 +536,9 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
 
   const size_t limit = match.options->max_body_bytes;
   if (has_body) {
-    const Response too_large = ErrorResponse(
-        ErrorCode::kPayloadTooLarge, fmt::format("Request body exceeds the limit of {} bytes", limit));
+    const Response too_large =
+        ErrorResponse(ErrorCode::kPayloadTooLarge,
+                      fmt::format("Request body exceeds the limit of {} bytes", limit));
     if (content_length && *content_length > limit) {
       co_return co_await RespondError(conn, exchange, too_large, After::kLingerClose);
     }
@@ -539,7 +559,8 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
           body_ec != bhttp::error::end_of_stream && body_ec != bhttp::error::partial_message &&
           body_ec != bhttp::error::short_read) {
         co_return co_await RespondError(
-            conn, exchange, ErrorResponse(ErrorCode::kInvalidArgument, "Malformed HTTP request body"),
+            conn, exchange,
+            ErrorResponse(ErrorCode::kInvalidArgument, "Malformed HTTP request body"),
             After::kLingerClose);
       }
       co_return After::kClose;
@@ -554,14 +575,6 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
     request.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(parser.get().body());
-  if (encoding == BodyEncoding::kGzip && !request.body.empty()) {
-    auto inflated = GzipInflate(request.body, limit);
-    if (!inflated) {
-      co_return co_await RespondError(conn, exchange, ErrorResponse(inflated.error()),
-                                      After::kKeepAlive);
-    }
-    request.body = std::move(*inflated);
-  }
   request.path_params = std::move(match.params);
   request.route = std::string(match.route);
   request.request_id = exchange.request_id;
@@ -574,7 +587,8 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
   std::optional<InFlight> in_flight(std::in_place, metrics);
   Prepared prepared = co_await asio::co_spawn(
       pool.get_executor(),
-      RunOnWorker(match.handler, &request, &exchange, options.gzip_min_response_bytes),
+      RunOnWorker(match.handler, &request, &exchange, encoding == BodyEncoding::kGzip, limit,
+                  options.gzip_min_response_bytes),
       asio::use_awaitable);
   in_flight.reset();
   co_return co_await Respond(conn, exchange, std::move(prepared), After::kKeepAlive);
@@ -610,9 +624,10 @@ asio::awaitable<After> Server::Impl::Respond(Connection& conn, Exchange& exchang
           .count());
   metrics.ObserveRequest(exchange.metrics_method, exchange.route, response.status, sent, micros);
   if (options.access_log) {
-    spdlog::info("{} {} {} {} {} {}", exchange.request_id,
-                 exchange.method.empty() ? std::string_view("-") : std::string_view(exchange.method),
-                 exchange.route, response.status, sent, micros);
+    spdlog::info(
+        "{} {} {} {} {} {}", exchange.request_id,
+        exchange.method.empty() ? std::string_view("-") : std::string_view(exchange.method),
+        exchange.route, response.status, sent, micros);
   }
 
   if (ec) co_return After::kClose;
@@ -641,8 +656,8 @@ Result<uint16_t> Server::Listen() {
     auto results = resolver.resolve(s.options.host, std::to_string(s.options.port),
                                     tcp::resolver::passive, ec);
     if (ec || results.empty()) {
-      return Fail(Error{ErrorCode::kUnavailable, fmt::format("Cannot resolve {}", where),
-                        ec.message()});
+      return Fail(
+          Error{ErrorCode::kUnavailable, fmt::format("Cannot resolve {}", where), ec.message()});
     }
     endpoint = results.begin()->endpoint();
   }
@@ -682,8 +697,14 @@ void Server::Run() {
     spdlog::info("http server: signal {} received, draining", signal_number);
     s.RequestStop();
   });
-  asio::co_spawn(s.acceptor.get_executor(), s.AcceptLoop(),
-                 [](std::exception_ptr e) { LogUncaught("accept loop", e); });
+  asio::co_spawn(s.acceptor.get_executor(), s.AcceptLoop(), [&s](std::exception_ptr e) {
+    LogUncaught("accept loop", e);
+    {
+      std::lock_guard lock(s.mu);
+      s.accept_loop_done = true;
+    }
+    s.cv.notify_all();
+  });
 
   auto work = asio::make_work_guard(s.ioc);
   std::vector<std::thread> threads;
@@ -712,7 +733,10 @@ void Server::Run() {
   {
     std::unique_lock lock(s.mu);
     const auto deadline = Clock::now() + s.options.drain_timeout;
-    if (!s.cv.wait_until(lock, deadline, [&s] { return s.connections.empty(); })) {
+    // The accept loop must finish too: an accepted socket may still be on its
+    // way to the registry.
+    if (!s.cv.wait_until(lock, deadline,
+                         [&s] { return s.accept_loop_done && s.connections.empty(); })) {
       spdlog::warn("http server: drain timeout, {} connections still open", s.connections.size());
     }
   }

@@ -101,8 +101,7 @@ class Client {
       response.headers.emplace(Lower(line.substr(0, colon)), value);
       pos = next + 2;
     }
-    if (head_request || response.status < 200 || response.status == 204 ||
-        response.status == 304) {
+    if (head_request || response.status < 200 || response.status == 204 || response.status == 304) {
       return response;
     }
     if (response.HasHeader("content-length")) {
@@ -161,8 +160,9 @@ std::string Get(std::string_view path, std::string_view extra_headers = "") {
 }
 
 std::string Post(std::string_view path, std::string_view body, std::string_view extra = "") {
-  return std::string("POST ") + std::string(path) + " HTTP/1.1\r\nHost: test\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + std::string(body);
+  return std::string("POST ") + std::string(path) +
+         " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra) + "\r\n" + std::string(body);
 }
 
 // Lets a test hold a handler until released.
@@ -201,17 +201,17 @@ Router MakeRouter(Gate* gate) {
   router.Add("GET", "/hello", [](Request&) { return Response::Json(200, R"({"hello":"world"})"); });
   router.Add("GET", "/echo/{name}", [](Request& r) {
     return Response::Json(200, std::string(r.Param("name")) + "|" + r.query_string + "|" +
-                                   r.Query("x").value_or("-") + "|" + r.route + "|" +
-                                   r.request_id);
+                                   r.Query("x").value_or("-") + "|" + r.route + "|" + r.request_id);
   });
-  router.Add("POST", "/body",
-             [](Request& r) {
-               Response response = Response::Json(200, r.body);
-               response.headers.emplace_back("X-Seen-Encoding",
-                                             std::string(r.Header("content-encoding").value_or("none")));
-               return response;
-             },
-             RouteOptions{.max_body_bytes = 1024});
+  router.Add(
+      "POST", "/body",
+      [](Request& r) {
+        Response response = Response::Json(200, r.body);
+        response.headers.emplace_back("X-Seen-Encoding",
+                                      std::string(r.Header("content-encoding").value_or("none")));
+        return response;
+      },
+      RouteOptions{.max_body_bytes = 1024});
   router.Add("GET", "/big", [](Request&) { return Response::Json(200, kBigBody); });
   router.Add("GET", "/throw", [](Request&) -> Response { throw std::runtime_error("kaboom"); });
   router.Add("DELETE", "/nocontent", [](Request&) { return Response::NoContent(); });
@@ -220,6 +220,16 @@ Router MakeRouter(Gate* gate) {
     response.headers.emplace_back("X-Pulumi-Warning", "first");
     response.headers.emplace_back("X-Pulumi-Warning", "second");
     response.headers.emplace_back("X-Bad", "evil\r\nInjected: yes");
+    return response;
+  });
+  router.Add("GET", "/precompressed", [](Request&) {
+    Response response = Response::Json(200, GzipDeflate(kBigBody));
+    response.headers.emplace_back("Content-Encoding", "gzip");
+    return response;
+  });
+  router.Add("GET", "/badencoding", [](Request&) {
+    Response response = Response::Json(200, "{}");
+    response.headers.emplace_back("Content-Encoding", "br");
     return response;
   });
   router.Add("GET", "/gate", [gate](Request&) {
@@ -264,8 +274,8 @@ class ServerTest : public ::testing::Test {
     auto start = std::chrono::steady_clock::now();
     server_->Stop();
     thread_.join();
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
   }
 
   ClientResponse RoundTrip(const std::string& request, bool head = false) {
@@ -405,7 +415,8 @@ TEST_F(ServerTest, GzipBombIs413) {
 
 TEST_F(ServerTest, MalformedGzipIs400) {
   Start();
-  ClientResponse response = RoundTrip(Post("/body", "not gzip at all", "Content-Encoding: gzip\r\n"));
+  ClientResponse response =
+      RoundTrip(Post("/body", "not gzip at all", "Content-Encoding: gzip\r\n"));
   ExpectJsonError(response, 400);
   EXPECT_NE(response.body.find("Malformed gzip request body"), std::string::npos);
 }
@@ -443,6 +454,20 @@ TEST_F(ServerTest, DoesNotCompressWhenNotAcceptedOrSmall) {
 
   ClientResponse star = RoundTrip(Get("/big", "Accept-Encoding: *\r\n"));
   EXPECT_EQ(star.Header("content-encoding"), "gzip");
+}
+
+TEST_F(ServerTest, OnlyGzipContentEncodingIsEverSent) {
+  Start();
+  ClientResponse pre = RoundTrip(Get("/precompressed", "Accept-Encoding: gzip\r\n"));
+  EXPECT_EQ(pre.HeaderCount("content-encoding"), 1u);
+  EXPECT_EQ(pre.Header("content-encoding"), "gzip");
+  auto inflated = GzipInflate(pre.body, 1 << 20);
+  ASSERT_TRUE(inflated.has_value());
+  EXPECT_EQ(*inflated, kBigBody);
+
+  ClientResponse bad = RoundTrip(Get("/badencoding", "Accept-Encoding: gzip\r\n"));
+  EXPECT_EQ(bad.status, 200);
+  EXPECT_FALSE(bad.HasHeader("content-encoding"));
 }
 
 TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
@@ -604,12 +629,15 @@ TEST_F(ServerTest, RecordsMetrics) {
   RoundTrip(Get("/nope"));
   StopAndJoin();
   std::string text = metrics_.RenderPrometheus();
-  EXPECT_NE(text.find("statehouse_http_requests_total{method=\"GET\",route=\"/hello\",status=\"200\"} 1"),
-            std::string::npos);
   EXPECT_NE(
-      text.find("statehouse_http_requests_total{method=\"GET\",route=\"<unmatched>\",status=\"404\"} 1"),
+      text.find("statehouse_http_requests_total{method=\"GET\",route=\"/hello\",status=\"200\"} 1"),
       std::string::npos);
-  EXPECT_NE(text.find("statehouse_http_response_bytes_total{route=\"/hello\"} 17"), std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "statehouse_http_requests_total{method=\"GET\",route=\"<unmatched>\",status=\"404\"} 1"),
+      std::string::npos);
+  EXPECT_NE(text.find("statehouse_http_response_bytes_total{route=\"/hello\"} 17"),
+            std::string::npos);
   EXPECT_EQ(metrics_.InFlight(), 0);
 }
 
@@ -625,6 +653,16 @@ TEST_F(ServerTest, StopReturnsPromptlyWithIdleKeepAliveClient) {
   EXPECT_LT(elapsed, 1000ms);
   EXPECT_TRUE(client.ServerClosed());
   EXPECT_TRUE(silent.ServerClosed());
+}
+
+TEST_F(ServerTest, StopReturnsPromptlyWithHalfSentRequestHead) {
+  Start();
+  Client client(port_);
+  client.Send("POST /body HTTP/1.1\r\nHost: t\r\nContent-Le");
+  std::this_thread::sleep_for(50ms);  // let the server start parsing the head
+  auto elapsed = StopAndJoin();
+  EXPECT_LT(elapsed, 1000ms);
+  EXPECT_TRUE(client.ServerClosed());
 }
 
 TEST_F(ServerTest, DrainLetsInFlightRequestFinishWithConnectionClose) {
