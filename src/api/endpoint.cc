@@ -1,6 +1,9 @@
 #include "api/endpoint.h"
 
+#include <charconv>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "http/error_mapping.h"
 
@@ -27,6 +30,17 @@ void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_vi
               std::string_view path_template, auth::Need need, ApiHandler handler,
               http::RouteOptions options) {
   router.Add(method, path_template, Guard(authorizer, need, std::move(handler)), options);
+}
+
+Result<int> QueryInt(const http::Request& request, std::string_view name, int fallback) {
+  auto raw = request.Query(name);
+  if (!raw) return fallback;
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
+  if (ec != std::errc() || ptr != raw->data() + raw->size()) {
+    return Fail(Error::InvalidArgument(fmt::format("Invalid {}: must be an integer", name)));
+  }
+  return value;
 }
 
 http::Response JsonOk(std::string body) { return http::Response::Json(200, std::move(body)); }

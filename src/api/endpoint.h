@@ -23,6 +23,10 @@ void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_vi
               std::string_view path_template, auth::Need need, ApiHandler handler,
               http::RouteOptions options = {});
 
+// The integer query parameter `name`, or `fallback` when absent.
+// kInvalidArgument naming the parameter when it is not an integer.
+Result<int> QueryInt(const http::Request& request, std::string_view name, int fallback);
+
 // A 200 response with a serialized JSON body.
 http::Response JsonOk(std::string body);
 

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
+#include "test/fakes/test_store.h"
 #include "tokens/service.h"
 
 namespace statehouse::auth {
@@ -27,11 +27,7 @@ class FixedGrant final : public StackGrantSource {
 class AuthorizerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.path() + "/db.sqlite";
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.has_value()) << store.error().detail;
-    store_ = std::move(*store);
+    store_ = testing::OpenTestStore(dir_.path());
     authorizer_ = std::make_unique<Authorizer>(*store_, clock_);
     authorizer_->AddGrantSource(&grant_);
 
@@ -51,11 +47,7 @@ class AuthorizerTest : public ::testing::Test {
   }
 
   std::string AddUser(const std::string& login, bool site_admin) {
-    storage::UserRecord user{random_.Uuid(), login, login, "", site_admin, clock_.NowSeconds()};
-    storage::OrgRecord org{random_.Uuid(), login, clock_.NowSeconds(), 0};
-    auto minted = tokens::MintToken(random_, clock_, user.id, "t", "", 0);
-    EXPECT_TRUE(store_->CreateUserWithPersonalOrg(user, org, minted.record, minted.hash).has_value());
-    return minted.value;
+    return testing::CreateTestUser(*store_, random_, clock_, login, site_admin).token;
   }
 
   void AddStack(const std::string& name, const std::string& creator) {

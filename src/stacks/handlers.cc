@@ -1,7 +1,5 @@
 #include "stacks/handlers.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
@@ -39,16 +37,6 @@ bj::object StackSummaryJson(const storage::StackRecord& s) {
   return out;
 }
 
-Result<int> ParsePositiveInt(const std::optional<std::string>& raw, int fallback, std::string_view name) {
-  if (!raw) return fallback;
-  int value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || ptr != raw->data() + raw->size()) {
-    return Fail(Error::InvalidArgument(fmt::format("Invalid {}: must be an integer", name)));
-  }
-  return value;
-}
-
 Result<bool> ParseBool(const std::optional<std::string>& raw, std::string_view name) {
   if (!raw || raw->empty() || *raw == "false" || *raw == "0") return false;
   if (*raw == "true" || *raw == "1") return true;
@@ -74,7 +62,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   if (input.tag_value && !input.tag_name) input.tag_value = NonEmpty(input.tag_value);
                   input.continuation_token = NonEmpty(request.Query("continuationToken"));
                   SH_ASSIGN_OR_RETURN(input.max_results,
-                                      ParsePositiveInt(request.Query("maxResults"), 100, "maxResults"));
+                                      api::QueryInt(request, "maxResults", 100));
                   SH_ASSIGN_OR_RETURN(auto page, service.List(access.principal, input));
                   bj::array stacks;
                   for (const auto& s : page.stacks) stacks.push_back(StackSummaryJson(s));

@@ -5,10 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
-#include "tokens/service.h"
+#include "test/fakes/test_store.h"
 
 namespace statehouse::stacks {
 namespace {
@@ -29,11 +28,7 @@ TEST(RewriteStackUrnsTest, RewritesEveryPrefixAndNothingElse) {
 class StackServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.path() + "/db.sqlite";
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.has_value());
-    store_ = std::move(*store);
+    store_ = testing::OpenTestStore(dir_.path());
     authorizer_ = std::make_unique<auth::Authorizer>(*store_, clock_);
     service_ = std::make_unique<StackService>(*store_, clock_, random_, *authorizer_);
     alice_ = AddUser("alice");
@@ -41,11 +36,7 @@ class StackServiceTest : public ::testing::Test {
   }
 
   auth::Principal AddUser(const std::string& login) {
-    storage::UserRecord user{random_.Uuid(), login, login, "", false, clock_.NowSeconds()};
-    storage::OrgRecord org{random_.Uuid(), login, clock_.NowSeconds(), 0};
-    auto minted = tokens::MintToken(random_, clock_, user.id, "t", "", 0);
-    EXPECT_TRUE(store_->CreateUserWithPersonalOrg(user, org, minted.record, minted.hash).has_value());
-    return auth::Principal{user, minted.record.id};
+    return auth::Principal{testing::CreateTestUser(*store_, random_, clock_, login).user, ""};
   }
 
   auth::Access OrgAccess(const auth::Principal& who, const std::string& org) {

@@ -1,7 +1,5 @@
 #include "tokens/handlers.h"
 
-#include <charconv>
-
 #include "api/endpoint.h"
 #include "json/json_util.h"
 
@@ -14,17 +12,6 @@ using auth::Access;
 using auth::Need;
 using http::Request;
 using http::Response;
-
-Result<int> ParseMaxResults(const Request& request, int fallback) {
-  auto raw = request.Query("maxResults");
-  if (!raw) return fallback;
-  int value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || ptr != raw->data() + raw->size()) {
-    return Fail(Error::InvalidArgument("Invalid maxResults: must be an integer"));
-  }
-  return value;
-}
 
 Result<TokenFilter> ParseFilter(const Request& request) {
   auto filter = request.Query("filter");
@@ -56,7 +43,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TokenSer
   api::AddRoute(router, authorizer, "GET", "/api/user/tokens", Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(TokenFilter filter, ParseFilter(request));
-                  SH_ASSIGN_OR_RETURN(int max_results, ParseMaxResults(request, 100));
+                  SH_ASSIGN_OR_RETURN(int max_results, api::QueryInt(request, "maxResults", 100));
                   SH_ASSIGN_OR_RETURN(auto page,
                                       service.List(access.principal, filter,
                                                    request.Query("continuationToken"), max_results));

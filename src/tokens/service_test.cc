@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
+#include "test/fakes/test_store.h"
 
 namespace statehouse::tokens {
 namespace {
@@ -16,11 +16,7 @@ namespace {
 class TokenServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.path() + "/db.sqlite";
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.has_value());
-    store_ = std::move(*store);
+    store_ = testing::OpenTestStore(dir_.path());
     service_ = std::make_unique<TokenService>(*store_, clock_, random_);
     storage::UserRecord user{random_.Uuid(), "alice", "Alice", "", false, clock_.NowSeconds()};
     storage::OrgRecord org{random_.Uuid(), "alice", clock_.NowSeconds(), 0};

@@ -644,11 +644,13 @@ SqliteStore::SqliteStore(std::unique_ptr<sqlite::ConnectionPool> pool) : pool_(s
 SqliteStore::~SqliteStore() = default;
 
 template <class Fn>
-auto SqliteStore::Write(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+auto SqliteStore::InTransaction(bool write, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
   using R = std::invoke_result_t<Fn&, Connection&>;
   try {
-    SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(sqlite::ConnectionPool::Access::kWrite));
-    SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, Transaction::Mode::kImmediate));
+    SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(write ? sqlite::ConnectionPool::Access::kWrite
+                                                        : sqlite::ConnectionPool::Access::kRead));
+    SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, write ? Transaction::Mode::kImmediate
+                                                                 : Transaction::Mode::kDeferred));
     R result = fn(*conn);
     if (!result) return result;
     SH_TRY(tx.Commit());
@@ -659,18 +661,13 @@ auto SqliteStore::Write(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
 }
 
 template <class Fn>
+auto SqliteStore::Write(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+  return InTransaction(true, std::forward<Fn>(fn));
+}
+
+template <class Fn>
 auto SqliteStore::Read(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
-  using R = std::invoke_result_t<Fn&, Connection&>;
-  try {
-    SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(sqlite::ConnectionPool::Access::kRead));
-    SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, Transaction::Mode::kDeferred));
-    R result = fn(*conn);
-    if (!result) return result;
-    SH_TRY(tx.Commit());
-    return result;
-  } catch (const std::exception& e) {
-    return sqlite::InternalFromException<R>(e);
-  }
+  return InTransaction(false, std::forward<Fn>(fn));
 }
 
 template <class Fn>

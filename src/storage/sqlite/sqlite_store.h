@@ -107,6 +107,11 @@ class SqliteStore final : public Store {
   const char* Engine() const override { return "sqlite"; }
 
  private:
+  // Runs `fn(Connection&)` in a transaction on a pooled connection (the write
+  // slot and BEGIN IMMEDIATE when `write`, else a deferred read transaction),
+  // committing on success and rolling back when `fn` fails or throws.
+  template <class Fn>
+  auto InTransaction(bool write, Fn&& fn) -> std::invoke_result_t<Fn&, sqlite::Connection&>;
   // Runs `fn(Connection&)` inside BEGIN IMMEDIATE ... COMMIT, rolling back
   // when `fn` fails.
   template <class Fn>

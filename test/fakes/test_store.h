@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "tokens/service.h"
+
+namespace statehouse::testing {
+
+// A SQLite store in `dir`. Aborts the test binary if it cannot be opened (a
+// broken environment, not a test outcome).
+inline storage::StorePtr OpenTestStore(const std::string& dir) {
+  storage::SqliteOptions options;
+  options.path = dir + "/db.sqlite";
+  auto store = storage::OpenSqliteStore(options);
+  if (!store) {
+    std::fprintf(stderr, "cannot open test store: %s %s\n", store.error().message.c_str(),
+                 store.error().detail.c_str());
+    std::abort();
+  }
+  return std::move(*store);
+}
+
+struct TestUser {
+  storage::UserRecord user;
+  std::string token;  // a working access token value
+};
+
+// Creates a user with its personal org (same name) and one access token.
+inline TestUser CreateTestUser(storage::Store& store, Random& random, const Clock& clock,
+                               const std::string& login, bool site_admin = false) {
+  storage::UserRecord user{random.Uuid(), login, login, "", site_admin, clock.NowSeconds()};
+  storage::OrgRecord org{random.Uuid(), login, clock.NowSeconds(), 0};
+  auto minted = tokens::MintToken(random, clock, user.id, "t", "", 0);
+  auto created = store.CreateUserWithPersonalOrg(user, org, minted.record, minted.hash);
+  if (!created) {
+    std::fprintf(stderr, "cannot create test user %s: %s\n", login.c_str(),
+                 created.error().message.c_str());
+    std::abort();
+  }
+  return TestUser{user, minted.value};
+}
+
+}  // namespace statehouse::testing
