@@ -269,7 +269,10 @@ class ConnectionPool {
     auto ready = [&] { return !idle_.empty() && !(writer && writer_active_); };
     if (!ready()) {
       ++waits_;
-      if (!cv_.wait_for(lock, timeout_, ready)) {
+      ++waiting_;
+      const bool got = cv_.wait_for(lock, timeout_, ready);
+      --waiting_;
+      if (!got) {
         return Fail(
             Error{ErrorCode::kUnavailable, kBusyMessage,
                   fmt::format("sqlite: no free {} connection within {} ms ({} of {} in use)",
@@ -290,13 +293,15 @@ class ConnectionPool {
 
  private:
   void Release(Connection* conn, Access access) {
+    bool wake = false;
     {
       std::lock_guard lock(mu_);
       idle_.push_back(conn);
       --in_use_;
       if (access == Access::kWrite) writer_active_ = false;
+      wake = waiting_ > 0;
     }
-    cv_.notify_all();
+    if (wake) cv_.notify_all();
   }
 
   mutable std::mutex mu_;
@@ -306,6 +311,7 @@ class ConnectionPool {
   int in_use_ = 0;
   bool writer_active_ = false;
   uint64_t waits_ = 0;
+  int waiting_ = 0;  // threads blocked in Acquire
   std::chrono::milliseconds timeout_;
 };
 
