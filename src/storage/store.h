@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "common/error.h"
+#include "storage/service_store.h"
+#include "storage/team_store.h"
 
 namespace statehouse::storage {
 
@@ -123,9 +125,7 @@ class OrgStore {
   virtual Result<std::vector<MembershipRecord>> ListMemberships(const std::string& user_id) = 0;
   // Adds the user to the org with `role`. kAlreadyExists if already a member.
   virtual Result<void> AddMember(const std::string& org_id, const std::string& user_id,
-                                 OrgRole role, int64_t created) {
-    return Fail(Error::Internal("AddMember is not implemented by this store"));
-  }
+                                 OrgRole role, int64_t created) = 0;
 };
 
 class TokenStore {
@@ -188,7 +188,12 @@ struct PoolStats {
 };
 
 // The whole store. Owns the engine connection(s).
-class Store : public UserStore, public OrgStore, public TokenStore, public StackStore {
+class Store : public UserStore,
+              public OrgStore,
+              public TokenStore,
+              public StackStore,
+              public TeamStore,
+              public ServiceStore {
  public:
   ~Store() override = default;
   virtual PoolStats Stats() const = 0;

@@ -81,6 +81,8 @@ CREATE TABLE stack_states (
 
 constexpr std::array kMigrations = {
     Migration{1, "initial_schema", kInitialSchemaSql},
+    Migration{2, "teams", kTeamsSchemaSql},
+    Migration{3, "services", kServicesSchemaSql},
 };
 
 }  // namespace

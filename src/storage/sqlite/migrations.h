@@ -17,6 +17,10 @@ struct Migration {
   const char* sql;   // one or more statements run as a single script
 };
 
+// Schema scripts of later migrations, one file each (migrations_NNNN_*.cc).
+extern const char kTeamsSchemaSql[];
+extern const char kServicesSchemaSql[];
+
 // Creates the bookkeeping table itself. Idempotent; run before reading the
 // recorded version.
 inline constexpr char kCreateSchemaMigrationsSql[] =

@@ -102,6 +102,10 @@ class SqliteStore final : public Store {
                          const std::string& value) override;
   Result<void> DeleteTag(const std::string& stack_id, const std::string& name) override;
 
+  // TeamStore (sqlite_team_store.cc)
+
+  // ServiceStore (sqlite_service_store.cc)
+
   // Store
   PoolStats Stats() const override;
   const char* Engine() const override { return "sqlite"; }
