@@ -20,14 +20,22 @@
 #include "auth/authorizer.h"
 #include "common/clock.h"
 #include "crypto/crypto.h"
+#include "events/domain_event.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "identity/handlers.h"
 #include "identity/service.h"
+#include "orgs/handlers.h"
+#include "orgs/service.h"
+#include "services/handlers.h"
+#include "services/service.h"
 #include "stacks/handlers.h"
 #include "stacks/service.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "teams/grant_source.h"
+#include "teams/handlers.h"
+#include "teams/service.h"
 #include "tokens/handlers.h"
 #include "tokens/service.h"
 
@@ -128,11 +136,16 @@ struct App::Impl {
   Config config;
   SystemClock clock;
   crypto::OpenSslRandom random;
+  events::EventBus events;
   storage::StorePtr store;
   std::unique_ptr<auth::Authorizer> authorizer;
+  std::unique_ptr<teams::TeamGrantSource> team_grants;
+  std::unique_ptr<orgs::OrgService> orgs;
+  std::unique_ptr<teams::TeamService> teams;
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<tokens::TokenService> tokens;
   std::unique_ptr<stacks::StackService> stacks;
+  std::unique_ptr<services::ServiceCatalog> services;
   std::string master_key;
   http::Router router;
   http::Metrics metrics;
@@ -186,9 +199,15 @@ Result<void> App::Start() {
   SH_ASSIGN_OR_RETURN(s.store, storage::OpenSqliteStore(sqlite_options));
 
   s.authorizer = std::make_unique<auth::Authorizer>(*s.store, s.clock);
-  s.identity = std::make_unique<identity::IdentityService>(*s.store, s.clock, s.random);
+  s.team_grants = std::make_unique<teams::TeamGrantSource>(*s.store);
+  s.authorizer->AddGrantSource(s.team_grants.get());
+  s.identity = std::make_unique<identity::IdentityService>(*s.store, s.clock, s.random, s.events);
+  s.orgs = std::make_unique<orgs::OrgService>(*s.store, s.clock, s.events);
+  s.teams = std::make_unique<teams::TeamService>(*s.store, s.clock, s.random, s.events);
   s.tokens = std::make_unique<tokens::TokenService>(*s.store, s.clock, s.random);
   s.stacks = std::make_unique<stacks::StackService>(*s.store, s.clock, s.random, *s.authorizer);
+  s.services = std::make_unique<services::ServiceCatalog>(*s.store, s.clock, s.random,
+                                                        *s.authorizer, s.events);
 
   SH_ASSIGN_OR_RETURN(auto boot, s.identity->Bootstrap(c.bootstrap_user, c.bootstrap_token));
 
@@ -196,6 +215,9 @@ Result<void> App::Start() {
   identity::RegisterRoutes(s.router, *s.authorizer, *s.identity);
   tokens::RegisterRoutes(s.router, *s.authorizer, *s.tokens);
   stacks::RegisterRoutes(s.router, *s.authorizer, *s.stacks, c.max_state_bytes);
+  orgs::RegisterRoutes(s.router, *s.authorizer, *s.orgs);
+  teams::RegisterRoutes(s.router, *s.authorizer, *s.teams);
+  services::RegisterRoutes(s.router, *s.authorizer, *s.services);
 
   s.metrics.AddExternalSource([store = s.store.get()] {
     storage::PoolStats stats = store->Stats();

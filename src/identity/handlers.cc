@@ -2,6 +2,7 @@
 
 #include "api/endpoint.h"
 #include "json/json_util.h"
+#include "orgs/handlers.h"
 
 namespace statehouse::identity {
 
@@ -12,18 +13,6 @@ using auth::Access;
 using auth::Need;
 using http::Request;
 using http::Response;
-
-std::string_view RoleName(storage::OrgRole role) {
-  switch (role) {
-    case storage::OrgRole::kAdmin:
-      return "admin";
-    case storage::OrgRole::kMember:
-      return "member";
-    case storage::OrgRole::kNone:
-      break;
-  }
-  return "none";
-}
 
 Result<storage::OrgRole> ParseRole(const std::optional<std::string>& role) {
   if (!role || *role == "member") return storage::OrgRole::kMember;
@@ -94,19 +83,12 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
           SH_ASSIGN_OR_RETURN(role, json::OptionalString(body, "role"));
         }
         SH_ASSIGN_OR_RETURN(auto parsed_role, ParseRole(role));
-        SH_ASSIGN_OR_RETURN(auto added, service.AddMember(*access.org,
+        SH_ASSIGN_OR_RETURN(auto added, service.AddMember(access.principal, *access.org,
                                                           std::string(request.Param("username")),
                                                           parsed_role));
-        const auto& [user, membership] = added;
-        bj::object body{{"role", RoleName(membership.role)},
-                        {"user", bj::object{{"name", user.name},
-                                            {"githubLogin", user.login},
-                                            {"avatarUrl", ""},
-                                            {"email", user.email}}},
-                        {"created", json::Rfc3339(membership.created)},
-                        {"knownToPulumi", true},
-                        {"virtualAdmin", false}};
-        return api::JsonOk(json::Serialize(body));
+        auto& [user, membership] = added;
+        return api::JsonOk(json::Serialize(orgs::MemberJson(
+            storage::MemberRecord{std::move(user), membership.role, membership.created})));
       });
 }
 

@@ -79,7 +79,8 @@ Result<storage::OrgRecord> IdentityService::CreateOrg(const std::string& name,
 }
 
 Result<std::pair<storage::UserRecord, storage::MembershipRecord>> IdentityService::AddMember(
-    const storage::OrgRecord& org, const std::string& login, storage::OrgRole role) {
+    const auth::Principal& actor, const storage::OrgRecord& org, const std::string& login,
+    storage::OrgRole role) {
   auto user = names::IsValidLogin(login) ? store_.GetUserByLogin(login)
                                          : Result<storage::UserRecord>(Fail(Error::NotFound("")));
   if (!user) {
@@ -98,6 +99,8 @@ Result<std::pair<storage::UserRecord, storage::MembershipRecord>> IdentityServic
     return Fail(std::move(added).error());
   }
   storage::MembershipRecord membership{org.id, org.name, user->id, role, now};
+  events_.Publish(events::DomainEvent{"member-added", org.name, actor.user.login, user->login, now,
+                                      {{"role", role == storage::OrgRole::kAdmin ? "admin" : "member"}}});
   return std::make_pair(std::move(*user), std::move(membership));
 }
 

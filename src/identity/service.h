@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/random.h"
+#include "events/domain_event.h"
 #include "storage/store.h"
 
 namespace statehouse::identity {
@@ -26,8 +27,9 @@ struct CreatedUser {
 // Users, organizations and memberships. Thread-safe.
 class IdentityService {
  public:
-  IdentityService(storage::Store& store, const Clock& clock, Random& random)
-      : store_(store), clock_(clock), random_(random) {}
+  IdentityService(storage::Store& store, const Clock& clock, Random& random,
+                  events::EventSink& events)
+      : store_(store), clock_(clock), random_(random), events_(events) {}
 
   // On an empty database: creates site admin `login`, its personal org and an
   // access token (`token` when given, else a random one returned in
@@ -44,10 +46,11 @@ class IdentityService {
   // kNotFound for an unknown user, kAlreadyExists if the name is taken.
   Result<storage::OrgRecord> CreateOrg(const std::string& name, const std::string& admin_login);
 
-  // Org admin: adds an existing user. kNotFound unknown user, kAlreadyExists
-  // if already a member.
+  // Org admin `actor`: adds an existing user to `org` and publishes
+  // member-added. kNotFound unknown user, kAlreadyExists if already a member.
   Result<std::pair<storage::UserRecord, storage::MembershipRecord>> AddMember(
-      const storage::OrgRecord& org, const std::string& login, storage::OrgRole role);
+      const auth::Principal& actor, const storage::OrgRecord& org, const std::string& login,
+      storage::OrgRole role);
 
   Result<std::vector<storage::MembershipRecord>> Memberships(const auth::Principal& caller);
 
@@ -63,6 +66,7 @@ class IdentityService {
   storage::Store& store_;
   const Clock& clock_;
   Random& random_;
+  events::EventSink& events_;
 };
 
 }  // namespace statehouse::identity

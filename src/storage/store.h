@@ -51,6 +51,13 @@ struct MembershipRecord {
   int64_t created = 0;
 };
 
+// A member of an org, with the user's details.
+struct MemberRecord {
+  UserRecord user;
+  OrgRole role = OrgRole::kMember;
+  int64_t created = 0;  // when the user joined the org
+};
+
 struct TokenRecord {
   std::string id;
   std::string user_id;
@@ -126,6 +133,18 @@ class OrgStore {
   // Adds the user to the org with `role`. kAlreadyExists if already a member.
   virtual Result<void> AddMember(const std::string& org_id, const std::string& user_id,
                                  OrgRole role, int64_t created) = 0;
+  // The org's members ordered by login (case-insensitive).
+  virtual Result<std::vector<MemberRecord>> ListMembers(const std::string& org_id) = 0;
+  // Removes the user from the org and from every team of the org, together.
+  // kNotFound if not a member; kPreconditionFailed (nothing changes) if the
+  // user is the org's only admin.
+  virtual Result<void> RemoveMember(const std::string& org_id, const std::string& user_id) = 0;
+  // Changes a member's role (kMember or kAdmin). kNotFound if not a member;
+  // kPreconditionFailed (nothing changes) when demoting the org's only admin.
+  virtual Result<void> SetMemberRole(const std::string& org_id, const std::string& user_id,
+                                     OrgRole role) = 0;
+  // Sets OrgRecord::default_stack_permission. kNotFound if the org is absent.
+  virtual Result<void> SetDefaultStackPermission(const std::string& org_id, int permission) = 0;
 };
 
 class TokenStore {

@@ -942,6 +942,462 @@ TEST_P(StoreConformanceTest, ReportsEngineAndIdlePool) {
 }
 
 // ---------------------------------------------------------------------------
+// Members and org settings
+
+TEST_P(StoreConformanceTest, ListMembersIsOrderedByLoginWithUserDetails) {
+  AddUser("carol");
+  AddUser("Bob");
+  AddUser("alice");
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-acme", "acme"), "u-carol"));
+  SH_ASSERT_OK(store_->AddMember("o-acme", "u-Bob", OrgRole::kMember, kT0 + 5));
+  SH_ASSERT_OK(store_->AddMember("o-acme", "u-alice", OrgRole::kAdmin, kT0 + 6));
+
+  auto members = store_->ListMembers("o-acme");
+  SH_ASSERT_OK(members);
+  ASSERT_EQ(members->size(), 3u);
+  EXPECT_EQ((*members)[0].user.login, "alice");
+  EXPECT_EQ((*members)[0].role, OrgRole::kAdmin);
+  EXPECT_EQ((*members)[0].created, kT0 + 6);
+  EXPECT_EQ((*members)[1].user.login, "Bob");
+  EXPECT_EQ((*members)[1].user.email, "Bob@example.com");
+  EXPECT_EQ((*members)[1].role, OrgRole::kMember);
+  EXPECT_EQ((*members)[2].user.login, "carol");
+  auto none = store_->ListMembers("o-unknown");
+  SH_ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreConformanceTest, RemoveMemberDropsTeamMembershipsOfThatOrgOnly) {
+  AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-acme", "acme"), "u-alice"));
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-globex", "globex"), "u-alice"));
+  SH_ASSERT_OK(store_->AddMember("o-acme", "u-bob", OrgRole::kMember, kT0));
+  SH_ASSERT_OK(store_->AddMember("o-globex", "u-bob", OrgRole::kMember, kT0));
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-a", "o-acme", "ops", "Ops", "", kT0}, ""));
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-g", "o-globex", "ops", "Ops", "", kT0}, ""));
+  SH_ASSERT_OK(store_->AddTeamMember("t-a", "u-bob", TeamRole::kMember, kT0));
+  SH_ASSERT_OK(store_->AddTeamMember("t-g", "u-bob", TeamRole::kMember, kT0));
+
+  SH_ASSERT_OK(store_->RemoveMember("o-acme", "u-bob"));
+  auto role = store_->GetRole("o-acme", "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kNone);
+  auto team_role = store_->GetTeamRole("t-a", "u-bob");
+  SH_ASSERT_OK(team_role);
+  EXPECT_EQ(*team_role, TeamRole::kNone);
+  team_role = store_->GetTeamRole("t-g", "u-bob");
+  SH_ASSERT_OK(team_role);
+  EXPECT_EQ(*team_role, TeamRole::kMember);
+
+  SH_EXPECT_ERROR(store_->RemoveMember("o-acme", "u-bob"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, TheLastAdminCannotBeRemovedOrDemoted) {
+  AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateOrg(MakeOrg("o-acme", "acme"), "u-alice"));
+  SH_ASSERT_OK(store_->AddMember("o-acme", "u-bob", OrgRole::kMember, kT0));
+
+  SH_EXPECT_ERROR(store_->RemoveMember("o-acme", "u-alice"), ErrorCode::kPreconditionFailed);
+  SH_EXPECT_ERROR(store_->SetMemberRole("o-acme", "u-alice", OrgRole::kMember),
+                  ErrorCode::kPreconditionFailed);
+  auto role = store_->GetRole("o-acme", "u-alice");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kAdmin);
+
+  SH_ASSERT_OK(store_->SetMemberRole("o-acme", "u-bob", OrgRole::kAdmin));
+  SH_ASSERT_OK(store_->SetMemberRole("o-acme", "u-alice", OrgRole::kMember));
+  role = store_->GetRole("o-acme", "u-alice");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kMember);
+  SH_ASSERT_OK(store_->RemoveMember("o-acme", "u-alice"));
+  SH_EXPECT_ERROR(store_->SetMemberRole("o-acme", "u-alice", OrgRole::kAdmin),
+                  ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, SetDefaultStackPermissionIsVisibleOnTheOrg) {
+  AddUser("alice");
+  auto org = store_->GetOrgByName("alice");
+  SH_ASSERT_OK(org);
+  EXPECT_EQ(org->default_stack_permission, 0);
+  SH_ASSERT_OK(store_->SetDefaultStackPermission("o-alice", 101));
+  org = store_->GetOrgByName("alice");
+  SH_ASSERT_OK(org);
+  EXPECT_EQ(org->default_stack_permission, 101);
+  SH_EXPECT_ERROR(store_->SetDefaultStackPermission("o-unknown", 102), ErrorCode::kNotFound);
+}
+
+// ---------------------------------------------------------------------------
+// Teams
+
+TEST_P(StoreConformanceTest, CreateTeamWithCreatorAsAdminAndUniqueNamesPerOrg) {
+  AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-1", "o-alice", "Ops", "Operations", "d", kT0},
+                                  "u-alice"));
+  auto team = store_->GetTeam("o-alice", "OPS");
+  SH_ASSERT_OK(team);
+  EXPECT_EQ(team->id, "t-1");
+  EXPECT_EQ(team->name, "Ops");
+  EXPECT_EQ(team->display_name, "Operations");
+  EXPECT_EQ(team->description, "d");
+  EXPECT_EQ(team->created, kT0);
+  auto role = store_->GetTeamRole("t-1", "u-alice");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, TeamRole::kAdmin);
+
+  SH_EXPECT_ERROR(store_->CreateTeam(TeamRecord{"t-2", "o-alice", "ops", "", "", kT0}, ""),
+                  ErrorCode::kAlreadyExists);
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-3", "o-bob", "ops", "", "", kT0}, ""));
+  // A creator outside the org: nothing is written.
+  SH_EXPECT_ERROR(store_->CreateTeam(TeamRecord{"t-4", "o-alice", "dev", "", "", kT0}, "u-bob"),
+                  ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->GetTeam("o-alice", "dev"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->GetTeam("o-alice", "missing"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListUpdateAndDeleteTeams) {
+  AddUser("alice");
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-b", "o-alice", "beta", "B", "", kT0}, ""));
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-a", "o-alice", "Alpha", "A", "", kT0}, ""));
+  auto teams = store_->ListTeams("o-alice");
+  SH_ASSERT_OK(teams);
+  ASSERT_EQ(teams->size(), 2u);
+  EXPECT_EQ((*teams)[0].name, "Alpha");
+  EXPECT_EQ((*teams)[1].name, "beta");
+
+  SH_ASSERT_OK(store_->UpdateTeam("t-a", std::string("Alpha team"), std::nullopt));
+  auto team = store_->GetTeam("o-alice", "alpha");
+  SH_ASSERT_OK(team);
+  EXPECT_EQ(team->display_name, "Alpha team");
+  EXPECT_EQ(team->description, "");
+  SH_ASSERT_OK(store_->UpdateTeam("t-a", std::nullopt, std::string("first")));
+  team = store_->GetTeam("o-alice", "alpha");
+  SH_ASSERT_OK(team);
+  EXPECT_EQ(team->display_name, "Alpha team");
+  EXPECT_EQ(team->description, "first");
+  SH_EXPECT_ERROR(store_->UpdateTeam("t-missing", std::string("x"), std::nullopt),
+                  ErrorCode::kNotFound);
+
+  SH_ASSERT_OK(store_->DeleteTeam("t-a"));
+  SH_EXPECT_ERROR(store_->DeleteTeam("t-a"), ErrorCode::kNotFound);
+  teams = store_->ListTeams("o-alice");
+  SH_ASSERT_OK(teams);
+  ASSERT_EQ(teams->size(), 1u);
+  EXPECT_EQ((*teams)[0].name, "beta");
+}
+
+TEST_P(StoreConformanceTest, TeamMembersMustBeOrgMembersAndChangeRoles) {
+  AddUser("alice");
+  AddUser("bob");
+  AddUser("carol");
+  SH_ASSERT_OK(store_->AddMember("o-alice", "u-bob", OrgRole::kMember, kT0));
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-1", "o-alice", "ops", "", "", kT0}, ""));
+
+  SH_ASSERT_OK(store_->AddTeamMember("t-1", "u-bob", TeamRole::kMember, kT0 + 1));
+  SH_EXPECT_ERROR(store_->AddTeamMember("t-1", "u-bob", TeamRole::kAdmin, kT0),
+                  ErrorCode::kAlreadyExists);
+  SH_EXPECT_ERROR(store_->AddTeamMember("t-1", "u-carol", TeamRole::kMember, kT0),
+                  ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->AddTeamMember("t-missing", "u-bob", TeamRole::kMember, kT0),
+                  ErrorCode::kNotFound);
+  SH_ASSERT_OK(store_->AddTeamMember("t-1", "u-alice", TeamRole::kAdmin, kT0 + 2));
+
+  auto members = store_->ListTeamMembers("t-1");
+  SH_ASSERT_OK(members);
+  ASSERT_EQ(members->size(), 2u);
+  EXPECT_EQ((*members)[0].login, "alice");
+  EXPECT_EQ((*members)[0].role, TeamRole::kAdmin);
+  EXPECT_EQ((*members)[1].login, "bob");
+  EXPECT_EQ((*members)[1].name, "Name of bob");
+  EXPECT_EQ((*members)[1].role, TeamRole::kMember);
+  EXPECT_EQ((*members)[1].created, kT0 + 1);
+
+  SH_ASSERT_OK(store_->SetTeamMemberRole("t-1", "u-bob", TeamRole::kAdmin));
+  auto role = store_->GetTeamRole("t-1", "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, TeamRole::kAdmin);
+  SH_EXPECT_ERROR(store_->SetTeamMemberRole("t-1", "u-carol", TeamRole::kAdmin),
+                  ErrorCode::kNotFound);
+
+  SH_ASSERT_OK(store_->RemoveTeamMember("t-1", "u-bob"));
+  SH_EXPECT_ERROR(store_->RemoveTeamMember("t-1", "u-bob"), ErrorCode::kNotFound);
+  role = store_->GetTeamRole("t-1", "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, TeamRole::kNone);
+}
+
+TEST_P(StoreConformanceTest, TeamStackGrantsPutEditRemoveAndMax) {
+  OrgRecord alice = AddUser("alice");
+  AddUser("bob");
+  OrgRecord bob_org{"o-bob", "bob", kT0, 0};
+  SH_ASSERT_OK(store_->AddMember("o-alice", "u-bob", OrgRole::kMember, kT0));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "p", "dev"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-2", alice, "a", "prod"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-b", bob_org, "p", "dev"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-r", "o-alice", "readers", "", "", kT0}, "u-bob"));
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-w", "o-alice", "writers", "", "", kT0}, ""));
+
+  auto max = store_->MaxTeamStackPermission("u-bob", "s-1");
+  SH_ASSERT_OK(max);
+  EXPECT_EQ(*max, 0);
+
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-r", "s-1", 101, true));
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-r", "s-2", 102, true));
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-w", "s-1", 103, true));
+  max = store_->MaxTeamStackPermission("u-bob", "s-1");
+  SH_ASSERT_OK(max);
+  EXPECT_EQ(*max, 101);  // not in t-w
+  SH_ASSERT_OK(store_->AddTeamMember("t-w", "u-bob", TeamRole::kMember, kT0));
+  max = store_->MaxTeamStackPermission("u-bob", "s-1");
+  SH_ASSERT_OK(max);
+  EXPECT_EQ(*max, 103);
+
+  auto grants = store_->ListTeamStackGrants("t-r");
+  SH_ASSERT_OK(grants);
+  ASSERT_EQ(grants->size(), 2u);
+  EXPECT_EQ((*grants)[0].project, "a");
+  EXPECT_EQ((*grants)[0].stack_name, "prod");
+  EXPECT_EQ((*grants)[0].permission, 102);
+  EXPECT_EQ((*grants)[1].stack_id, "s-1");
+  EXPECT_EQ((*grants)[1].permission, 101);
+
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-r", "s-1", 102, false));
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-r", "s-1", 101, true));
+  grants = store_->ListTeamStackGrants("t-r");
+  SH_ASSERT_OK(grants);
+  ASSERT_EQ(grants->size(), 2u);
+  EXPECT_EQ((*grants)[1].permission, 101);
+  SH_EXPECT_ERROR(store_->PutTeamStackGrant("t-w", "s-2", 101, false), ErrorCode::kNotFound);
+  // A stack of another org, or an unknown one, cannot be granted.
+  SH_EXPECT_ERROR(store_->PutTeamStackGrant("t-r", "s-b", 101, true), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->PutTeamStackGrant("t-r", "s-missing", 101, true), ErrorCode::kNotFound);
+
+  SH_ASSERT_OK(store_->RemoveTeamStackGrant("t-w", "s-1"));
+  SH_EXPECT_ERROR(store_->RemoveTeamStackGrant("t-w", "s-1"), ErrorCode::kNotFound);
+  max = store_->MaxTeamStackPermission("u-bob", "s-1");
+  SH_ASSERT_OK(max);
+  EXPECT_EQ(*max, 101);
+
+  SH_ASSERT_OK(store_->DeleteTeam("t-r"));
+  max = store_->MaxTeamStackPermission("u-bob", "s-2");
+  SH_ASSERT_OK(max);
+  EXPECT_EQ(*max, 0);
+}
+
+TEST_P(StoreConformanceTest, DeletingOrTransferringAStackDropsItsTeamGrants) {
+  OrgRecord alice = AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "p", "dev"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-2", alice, "p", "prod"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateTeam(TeamRecord{"t-1", "o-alice", "ops", "", "", kT0}, "u-alice"));
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-1", "s-1", 102, true));
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-1", "s-2", 102, true));
+
+  SH_ASSERT_OK(store_->DeleteStack("s-1"));
+  SH_ASSERT_OK(store_->MoveStack("s-2", "o-bob", "p", "prod", std::nullopt));
+  auto grants = store_->ListTeamStackGrants("t-1");
+  SH_ASSERT_OK(grants);
+  EXPECT_TRUE(grants->empty());
+  // Moving it back does not revive the grant.
+  SH_ASSERT_OK(store_->MoveStack("s-2", "o-alice", "p", "prod", std::nullopt));
+  auto max = store_->MaxTeamStackPermission("u-alice", "s-2");
+  SH_ASSERT_OK(max);
+  EXPECT_EQ(*max, 0);
+  // Renaming within the org keeps grants.
+  SH_ASSERT_OK(store_->PutTeamStackGrant("t-1", "s-2", 101, true));
+  SH_ASSERT_OK(store_->MoveStack("s-2", "o-alice", "q", "renamed", std::nullopt));
+  max = store_->MaxTeamStackPermission("u-alice", "s-2");
+  SH_ASSERT_OK(max);
+  EXPECT_EQ(*max, 101);
+}
+
+// ---------------------------------------------------------------------------
+// Services
+
+ServiceRecord MakeService(const std::string& id, const OrgRecord& org, const std::string& owner,
+                          const std::string& name) {
+  ServiceRecord service;
+  service.id = id;
+  service.org_id = org.id;
+  service.owner_type = "user";
+  service.owner_name = owner;
+  service.name = name;
+  service.description = "about " + name;
+  service.created = kT0 + 20;
+  return service;
+}
+
+NewServiceItem StackItem(const std::string& stack_id) {
+  return NewServiceItem{"stack", stack_id, "", "alice", kT0 + 30};
+}
+
+NewServiceItem EnvironmentItem(const std::string& name) {
+  return NewServiceItem{"environment", "", name, "bob", kT0 + 31};
+}
+
+TEST_P(StoreConformanceTest, ServiceRoundTripsWithPropertiesAndItems) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+  ServiceRecord service = MakeService("sv-1", org, "alice", "Checkout");
+  service.properties = {{"runbook", "https://example.com", "url", 2}, {"slack", "#pay", "string", 1}};
+  SH_ASSERT_OK(store_->CreateService(
+      service, {StackItem("s-1"), StackItem("s-1"), EnvironmentItem("proj/prod")}));
+
+  auto got = store_->GetService(org.id, "user", "ALICE", "checkout");
+  SH_ASSERT_OK(got);
+  EXPECT_EQ(got->id, "sv-1");
+  EXPECT_EQ(got->owner_name, "alice");
+  EXPECT_EQ(got->name, "Checkout");
+  EXPECT_EQ(got->description, "about Checkout");
+  EXPECT_EQ(got->created, kT0 + 20);
+  ASSERT_EQ(got->properties.size(), 2u);  // in the given order
+  EXPECT_EQ(got->properties[0].key, "runbook");
+  EXPECT_EQ(got->properties[0].order, 2);
+  EXPECT_EQ(got->properties[1].value, "#pay");
+  SH_EXPECT_ERROR(store_->GetService(org.id, "team", "alice", "Checkout"), ErrorCode::kNotFound);
+
+  auto items = store_->ListServiceItems("sv-1", std::nullopt, 100);
+  SH_ASSERT_OK(items);
+  ASSERT_EQ(items->size(), 2u);  // ordered by (type, name)
+  EXPECT_EQ((*items)[0].type, "environment");
+  EXPECT_EQ((*items)[0].name, "proj/prod");
+  EXPECT_EQ((*items)[0].added_by, "bob");
+  EXPECT_EQ((*items)[0].stack_id, "");
+  EXPECT_EQ((*items)[1].type, "stack");
+  EXPECT_EQ((*items)[1].name, "proj/dev");
+  EXPECT_EQ((*items)[1].stack_id, "s-1");
+  EXPECT_EQ((*items)[1].stack_org_id, org.id);
+  EXPECT_EQ((*items)[1].stack_created_by, "u-owner");
+  EXPECT_EQ((*items)[1].added, kT0 + 30);
+}
+
+TEST_P(StoreConformanceTest, ServiceNamesAreUniquePerOwnerCaseInsensitively) {
+  OrgRecord org = AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-1", org, "alice", "svc"), {}));
+  SH_EXPECT_ERROR(store_->CreateService(MakeService("sv-2", org, "Alice", "SVC"), {}),
+                  ErrorCode::kAlreadyExists);
+  SH_EXPECT_OK(store_->CreateService(MakeService("sv-3", org, "bob", "svc"), {}));
+  ServiceRecord team_owned = MakeService("sv-4", org, "alice", "svc");
+  team_owned.owner_type = "team";
+  SH_EXPECT_OK(store_->CreateService(team_owned, {}));
+  // A stack that does not exist fails the whole create.
+  SH_EXPECT_ERROR(store_->CreateService(MakeService("sv-5", org, "alice", "other"),
+                                        {StackItem("no-such-stack")}),
+                  ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->GetService(org.id, "user", "alice", "other"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListServicesPagesByNameThenOwner) {
+  OrgRecord org = AddUser("alice");
+  OrgRecord other = AddUser("bob");
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-1", org, "zed", "b"), {}));
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-2", org, "amy", "B"), {}));
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-3", org, "amy", "a"), {}));
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-4", other, "amy", "a"), {}));
+  auto first = store_->ListServices(org.id, std::nullopt, 2);
+  SH_ASSERT_OK(first);
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].id, "sv-3");
+  EXPECT_EQ((*first)[1].id, "sv-2");
+  const ServiceRecord& last = first->back();
+  auto rest = store_->ListServices(
+      org.id, ServicePosition{last.name, last.owner_type, last.owner_name}, 10);
+  SH_ASSERT_OK(rest);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].id, "sv-1");
+  auto none = store_->ListServices(org.id, std::nullopt, 0);
+  SH_ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreConformanceTest, UpdateServiceChangesOnlyGivenFields) {
+  OrgRecord org = AddUser("alice");
+  ServiceRecord service = MakeService("sv-1", org, "alice", "one");
+  service.properties = {{"k", "v", "string", 0}};
+  SH_ASSERT_OK(store_->CreateService(service, {}));
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-2", org, "alice", "two"), {}));
+
+  SH_ASSERT_OK(store_->UpdateService("sv-1", std::nullopt, std::string("new"), std::nullopt));
+  auto got = store_->GetService(org.id, "user", "alice", "one");
+  SH_ASSERT_OK(got);
+  EXPECT_EQ(got->description, "new");
+  EXPECT_EQ(got->properties.size(), 1u);
+
+  SH_EXPECT_ERROR(store_->UpdateService("sv-1", std::string("TWO"), std::nullopt, std::nullopt),
+                  ErrorCode::kAlreadyExists);
+  SH_ASSERT_OK(store_->UpdateService("sv-1", std::string("uno"), std::nullopt,
+                                     std::vector<ServicePropertyRecord>{}));
+  got = store_->GetService(org.id, "user", "alice", "uno");
+  SH_ASSERT_OK(got);
+  EXPECT_TRUE(got->properties.empty());
+  EXPECT_EQ(got->description, "new");
+  SH_EXPECT_ERROR(store_->UpdateService("nope", std::string("x"), std::nullopt, std::nullopt),
+                  ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ServiceItemsAddRemoveAndFollowTheirStacks) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-2", org, "proj", "prod"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-1", org, "alice", "svc"), {}));
+
+  auto added = store_->AddServiceItems("sv-1", {StackItem("s-1"), EnvironmentItem("proj/env")});
+  SH_ASSERT_OK(added);
+  EXPECT_EQ(*added, 2);
+  added = store_->AddServiceItems(
+      "sv-1", {StackItem("s-1"), StackItem("s-2"), EnvironmentItem("PROJ/ENV")});
+  SH_ASSERT_OK(added);
+  EXPECT_EQ(*added, 1);
+  SH_EXPECT_ERROR(store_->AddServiceItems("no-such-service", {StackItem("s-1")}),
+                  ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->AddServiceItems("sv-1", {StackItem("s-3")}), ErrorCode::kNotFound);
+
+  // Items follow renames and disappear with their stack.
+  SH_ASSERT_OK(store_->MoveStack("s-1", org.id, "proj", "renamed", std::nullopt));
+  SH_ASSERT_OK(store_->DeleteStack("s-2"));
+  auto items = store_->ListServiceItems("sv-1", std::nullopt, 10);
+  SH_ASSERT_OK(items);
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[1].name, "proj/renamed");
+
+  auto page = store_->ListServiceItems("sv-1", ServiceItemPosition{"environment", "proj/env"}, 10);
+  SH_ASSERT_OK(page);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].stack_id, "s-1");
+
+  auto removed = store_->RemoveServiceItem("sv-1", "environment", "Proj/Env");
+  SH_ASSERT_OK(removed);
+  EXPECT_TRUE(*removed);
+  removed = store_->RemoveServiceItem("sv-1", "environment", "proj/env");
+  SH_ASSERT_OK(removed);
+  EXPECT_FALSE(*removed);
+  removed = store_->RemoveServiceItem("sv-1", "stack", "s-1");
+  SH_ASSERT_OK(removed);
+  EXPECT_TRUE(*removed);
+  items = store_->ListServiceItems("sv-1", std::nullopt, 10);
+  SH_ASSERT_OK(items);
+  EXPECT_TRUE(items->empty());
+}
+
+TEST_P(StoreConformanceTest, DeleteServiceRemovesItsItems) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateService(MakeService("sv-1", org, "alice", "svc"), {StackItem("s-1")}));
+  SH_ASSERT_OK(store_->DeleteService("sv-1"));
+  SH_EXPECT_ERROR(store_->DeleteService("sv-1"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->GetService(org.id, "user", "alice", "svc"), ErrorCode::kNotFound);
+  auto items = store_->ListServiceItems("sv-1", std::nullopt, 10);
+  SH_ASSERT_OK(items);
+  EXPECT_TRUE(items->empty());
+  // The stack is untouched and the name is free again.
+  SH_EXPECT_OK(store_->GetStack("alice", "proj", "dev"));
+  SH_EXPECT_OK(store_->CreateService(MakeService("sv-2", org, "alice", "svc"), {StackItem("s-1")}));
+}
+
+// ---------------------------------------------------------------------------
 // Backends
 
 StoreFactory SqliteFactory() {

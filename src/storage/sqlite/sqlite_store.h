@@ -72,6 +72,12 @@ class SqliteStore final : public Store {
   Result<std::vector<MembershipRecord>> ListMemberships(const std::string& user_id) override;
   Result<void> AddMember(const std::string& org_id, const std::string& user_id, OrgRole role,
                          int64_t created) override;
+  // (sqlite_member_store.cc)
+  Result<std::vector<MemberRecord>> ListMembers(const std::string& org_id) override;
+  Result<void> RemoveMember(const std::string& org_id, const std::string& user_id) override;
+  Result<void> SetMemberRole(const std::string& org_id, const std::string& user_id,
+                             OrgRole role) override;
+  Result<void> SetDefaultStackPermission(const std::string& org_id, int permission) override;
 
   // TokenStore
   Result<void> CreateToken(const TokenRecord& token, const std::string& token_hash) override;
@@ -103,8 +109,50 @@ class SqliteStore final : public Store {
   Result<void> DeleteTag(const std::string& stack_id, const std::string& name) override;
 
   // TeamStore (sqlite_team_store.cc)
+  Result<void> CreateTeam(const TeamRecord& team, const std::string& creator_user_id) override;
+  Result<TeamRecord> GetTeam(const std::string& org_id, const std::string& name) override;
+  Result<std::vector<TeamRecord>> ListTeams(const std::string& org_id) override;
+  Result<void> DeleteTeam(const std::string& team_id) override;
+  Result<void> UpdateTeam(const std::string& team_id,
+                          const std::optional<std::string>& display_name,
+                          const std::optional<std::string>& description) override;
+  Result<std::vector<TeamMemberRecord>> ListTeamMembers(const std::string& team_id) override;
+  Result<TeamRole> GetTeamRole(const std::string& team_id, const std::string& user_id) override;
+  Result<void> AddTeamMember(const std::string& team_id, const std::string& user_id,
+                             TeamRole role, int64_t created) override;
+  Result<void> RemoveTeamMember(const std::string& team_id, const std::string& user_id) override;
+  Result<void> SetTeamMemberRole(const std::string& team_id, const std::string& user_id,
+                                 TeamRole role) override;
+  Result<std::vector<TeamStackGrantRecord>> ListTeamStackGrants(
+      const std::string& team_id) override;
+  Result<void> PutTeamStackGrant(const std::string& team_id, const std::string& stack_id,
+                                 int permission, bool create_if_absent) override;
+  Result<void> RemoveTeamStackGrant(const std::string& team_id,
+                                    const std::string& stack_id) override;
+  Result<int> MaxTeamStackPermission(const std::string& user_id,
+                                     const std::string& stack_id) override;
 
   // ServiceStore (sqlite_service_store.cc)
+  Result<void> CreateService(const ServiceRecord& service,
+                             const std::vector<NewServiceItem>& items) override;
+  Result<ServiceRecord> GetService(const std::string& org_id, const std::string& owner_type,
+                                   const std::string& owner_name,
+                                   const std::string& name) override;
+  Result<std::vector<ServiceRecord>> ListServices(const std::string& org_id,
+                                                  const std::optional<ServicePosition>& after,
+                                                  int limit) override;
+  Result<void> UpdateService(
+      const std::string& service_id, const std::optional<std::string>& name,
+      const std::optional<std::string>& description,
+      const std::optional<std::vector<ServicePropertyRecord>>& properties) override;
+  Result<void> DeleteService(const std::string& service_id) override;
+  Result<int> AddServiceItems(const std::string& service_id,
+                              const std::vector<NewServiceItem>& items) override;
+  Result<bool> RemoveServiceItem(const std::string& service_id, const std::string& type,
+                                 const std::string& key) override;
+  Result<std::vector<ServiceItemRecord>> ListServiceItems(
+      const std::string& service_id, const std::optional<ServiceItemPosition>& after,
+      int limit) override;
 
   // Store
   PoolStats Stats() const override;

@@ -1,0 +1,112 @@
+#include "orgs/service.h"
+
+#include <fmt/format.h>
+
+#include "common/names.h"
+
+namespace statehouse::orgs {
+
+std::string_view OrgRoleName(storage::OrgRole role) {
+  switch (role) {
+    case storage::OrgRole::kAdmin:
+      return "admin";
+    case storage::OrgRole::kMember:
+      return "member";
+    case storage::OrgRole::kNone:
+      break;
+  }
+  return "none";
+}
+
+Result<std::vector<storage::MemberRecord>> OrgService::ListMembers(const auth::Access& access) {
+  return store_.ListMembers(access.org->id);
+}
+
+Result<storage::MemberRecord> OrgService::FindMember(const auth::Access& access,
+                                                     const std::string& login) {
+  Error not_found = Error::NotFound(
+      fmt::format("User '{}' is not a member of organization '{}'", login, access.org->name));
+  if (!names::IsValidLogin(login)) return Fail(std::move(not_found));
+  auto user = store_.GetUserByLogin(login);
+  if (!user) {
+    if (user.error().code == ErrorCode::kNotFound) return Fail(std::move(not_found));
+    return Fail(std::move(user).error());
+  }
+  SH_ASSIGN_OR_RETURN(auto role, store_.GetRole(access.org->id, user->id));
+  if (role == storage::OrgRole::kNone) return Fail(std::move(not_found));
+  return storage::MemberRecord{std::move(*user), role, 0};
+}
+
+void OrgService::Publish(const auth::Access& access, std::string kind, std::string target,
+                         std::map<std::string, std::string> fields) {
+  events_.Publish(events::DomainEvent{std::move(kind), access.org->name,
+                                      access.principal.user.login, std::move(target),
+                                      clock_.NowSeconds(), std::move(fields)});
+}
+
+Result<void> OrgService::RemoveMember(const auth::Access& access, const std::string& login) {
+  SH_ASSIGN_OR_RETURN(auto member, FindMember(access, login));
+  if (member.user.id == access.principal.user.id) {
+    return Fail(Error::InvalidArgument("You cannot remove yourself from the organization."));
+  }
+  auto removed = store_.RemoveMember(access.org->id, member.user.id);
+  if (!removed) {
+    switch (removed.error().code) {
+      case ErrorCode::kPreconditionFailed:
+        return Fail(Error::InvalidArgument(fmt::format(
+            "Cannot remove '{}': an organization must keep at least one admin", member.user.login)));
+      case ErrorCode::kNotFound:
+        return Fail(Error::NotFound(fmt::format("User '{}' is not a member of organization '{}'",
+                                                login, access.org->name)));
+      default:
+        return Fail(std::move(removed).error());
+    }
+  }
+  Publish(access, "member-removed", member.user.login, {});
+  return {};
+}
+
+Result<void> OrgService::SetMemberRole(const auth::Access& access, const std::string& login,
+                                       storage::OrgRole role) {
+  if (role != storage::OrgRole::kMember && role != storage::OrgRole::kAdmin) {
+    return Fail(Error::InvalidArgument("Invalid field 'role': must be 'member' or 'admin'"));
+  }
+  SH_ASSIGN_OR_RETURN(auto member, FindMember(access, login));
+  if (member.role == role) return {};
+  auto changed = store_.SetMemberRole(access.org->id, member.user.id, role);
+  if (!changed) {
+    switch (changed.error().code) {
+      case ErrorCode::kPreconditionFailed:
+        return Fail(Error::InvalidArgument(fmt::format(
+            "Cannot demote '{}': an organization must keep at least one admin", member.user.login)));
+      case ErrorCode::kNotFound:
+        return Fail(Error::NotFound(fmt::format("User '{}' is not a member of organization '{}'",
+                                                login, access.org->name)));
+      default:
+        return Fail(std::move(changed).error());
+    }
+  }
+  Publish(access, "member-role-changed", member.user.login,
+          {{"from", std::string(OrgRoleName(member.role))},
+           {"to", std::string(OrgRoleName(role))}});
+  return {};
+}
+
+Result<storage::OrgRecord> OrgService::SetDefaultStackPermission(const auth::Access& access,
+                                                                 int permission) {
+  if (permission != 0 && permission != 101 && permission != 102) {
+    return Fail(Error::InvalidArgument(
+        "Invalid field 'setDefaultStackPermission': must be 0 (none), 101 (read) or 102 (write)"));
+  }
+  storage::OrgRecord org = *access.org;
+  if (org.default_stack_permission == permission) return org;
+  SH_TRY(store_.SetDefaultStackPermission(org.id, permission));
+  Publish(access, "organization-settings-changed", org.name,
+          {{"setting", "defaultStackPermission"},
+           {"from", std::to_string(org.default_stack_permission)},
+           {"to", std::to_string(permission)}});
+  org.default_stack_permission = permission;
+  return org;
+}
+
+}  // namespace statehouse::orgs

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "auth/authorizer.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "events/domain_event.h"
+#include "storage/store.h"
+
+namespace statehouse::orgs {
+
+// Organization members and settings. Access has already been granted by the
+// Authorizer for the route's Need (org member or org admin); this service
+// enforces the rules that depend on the data and publishes one domain event
+// per change. Thread-safe.
+class OrgService {
+ public:
+  OrgService(storage::Store& store, const Clock& clock, events::EventSink& events)
+      : store_(store), clock_(clock), events_(events) {}
+
+  // Members of access.org ordered by login.
+  Result<std::vector<storage::MemberRecord>> ListMembers(const auth::Access& access);
+
+  // Removes `login` from access.org and from all of its teams.
+  // kInvalidArgument when removing yourself or the org's only admin;
+  // kNotFound for an unknown user or a non-member.
+  Result<void> RemoveMember(const auth::Access& access, const std::string& login);
+
+  // Sets the role of member `login` (kMember or kAdmin). kNotFound for an
+  // unknown user or a non-member; kInvalidArgument when demoting the org's
+  // only admin. Setting the current role changes nothing and publishes nothing.
+  Result<void> SetMemberRole(const auth::Access& access, const std::string& login,
+                             storage::OrgRole role);
+
+  // Sets the stack permission every member has on every stack of the org:
+  // 0, 101 or 102, else kInvalidArgument. Returns the updated org.
+  Result<storage::OrgRecord> SetDefaultStackPermission(const auth::Access& access, int permission);
+
+ private:
+  // The member record of `login` in access.org; kNotFound when absent.
+  Result<storage::MemberRecord> FindMember(const auth::Access& access, const std::string& login);
+  void Publish(const auth::Access& access, std::string kind, std::string target,
+               std::map<std::string, std::string> fields);
+
+  storage::Store& store_;
+  const Clock& clock_;
+  events::EventSink& events_;
+};
+
+// "admin", "member" or "none".
+std::string_view OrgRoleName(storage::OrgRole role);
+
+}  // namespace statehouse::orgs
