@@ -2,6 +2,7 @@
 
 #include "api/endpoint.h"
 #include "json/json_util.h"
+#include "orgs/service.h"
 #include "orgs/handlers.h"
 
 namespace statehouse::identity {
@@ -14,11 +15,6 @@ using auth::Need;
 using http::Request;
 using http::Response;
 
-Result<storage::OrgRole> ParseRole(const std::optional<std::string>& role) {
-  if (!role || *role == "member") return storage::OrgRole::kMember;
-  if (*role == "admin") return storage::OrgRole::kAdmin;
-  return Fail(Error::InvalidArgument("Invalid field 'role': must be 'member' or 'admin'"));
-}
 
 }  // namespace
 
@@ -82,7 +78,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
           SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
           SH_ASSIGN_OR_RETURN(role, json::OptionalString(body, "role"));
         }
-        SH_ASSIGN_OR_RETURN(auto parsed_role, ParseRole(role));
+        SH_ASSIGN_OR_RETURN(auto parsed_role, orgs::ParseOrgRole(role, storage::OrgRole::kMember));
         SH_ASSIGN_OR_RETURN(auto added, service.AddMember(access.principal, *access.org,
                                                           std::string(request.Param("username")),
                                                           parsed_role));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/names.h"
+#include "orgs/service.h"
 #include "tokens/service.h"
 
 namespace statehouse::identity {
@@ -100,7 +101,7 @@ Result<std::pair<storage::UserRecord, storage::MembershipRecord>> IdentityServic
   }
   storage::MembershipRecord membership{org.id, org.name, user->id, role, now};
   events_.Publish(events::DomainEvent{"member-added", org.name, actor.user.login, user->login, now,
-                                      {{"role", role == storage::OrgRole::kAdmin ? "admin" : "member"}}});
+                                      {{"role", std::string(orgs::OrgRoleName(role))}}});
   return std::make_pair(std::move(*user), std::move(membership));
 }
 

@@ -64,13 +64,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgServi
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto role, json::OptionalString(body, "role"));
-                  storage::OrgRole parsed = storage::OrgRole::kNone;
-                  if (role == "member") parsed = storage::OrgRole::kMember;
-                  if (role == "admin") parsed = storage::OrgRole::kAdmin;
-                  if (parsed == storage::OrgRole::kNone) {
-                    return Fail(Error::InvalidArgument(
-                        "Invalid field 'role': must be 'member' or 'admin'"));
-                  }
+                  SH_ASSIGN_OR_RETURN(auto parsed, ParseOrgRole(role, std::nullopt));
                   SH_TRY(service.SetMemberRole(access, std::string(request.Param("username")),
                                                parsed));
                   return Response::NoContent();

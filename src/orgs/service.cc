@@ -18,6 +18,14 @@ std::string_view OrgRoleName(storage::OrgRole role) {
   return "none";
 }
 
+Result<storage::OrgRole> ParseOrgRole(const std::optional<std::string>& role,
+                                      std::optional<storage::OrgRole> fallback) {
+  if (!role && fallback) return *fallback;
+  if (role == "member") return storage::OrgRole::kMember;
+  if (role == "admin") return storage::OrgRole::kAdmin;
+  return Fail(Error::InvalidArgument("Invalid field 'role': must be 'member' or 'admin'"));
+}
+
 Result<std::vector<storage::MemberRecord>> OrgService::ListMembers(const auth::Access& access) {
   return store_.ListMembers(access.org->id);
 }

@@ -52,4 +52,9 @@ class OrgService {
 // "admin", "member" or "none".
 std::string_view OrgRoleName(storage::OrgRole role);
 
+// The `role` field of member requests: "member" or "admin"; absent means
+// `fallback` when given. kInvalidArgument otherwise.
+Result<storage::OrgRole> ParseOrgRole(const std::optional<std::string>& role,
+                                      std::optional<storage::OrgRole> fallback);
+
 }  // namespace statehouse::orgs

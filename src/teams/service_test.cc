@@ -40,11 +40,7 @@ class TeamServiceTest : public ::testing::Test {
   }
 
   auth::Access AccessFor(const storage::UserRecord& user, OrgRole role) {
-    auth::Access access;
-    access.principal.user = user;
-    access.org = *store_->GetOrgByName("acme");
-    access.org_role = role;
-    return access;
+    return testing::OrgAccessFor(*store_, user, "acme", role);
   }
 
   testing::TempDir dir_;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "auth/authorizer.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -43,6 +44,16 @@ inline TestUser CreateTestUser(storage::Store& store, Random& random, const Cloc
     std::abort();
   }
   return TestUser{user, minted.value};
+}
+
+// An Access as the guard would build it for an org route, without checks.
+inline auth::Access OrgAccessFor(storage::Store& store, const storage::UserRecord& user,
+                                 const std::string& org, storage::OrgRole role) {
+  auth::Access access;
+  access.principal.user = user;
+  access.org = *store.GetOrgByName(org);
+  access.org_role = role;
+  return access;
 }
 
 }  // namespace statehouse::testing
