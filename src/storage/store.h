@@ -18,8 +18,10 @@
 #include <vector>
 
 #include "common/error.h"
+#include "storage/secret_store.h"
 #include "storage/service_store.h"
 #include "storage/team_store.h"
+#include "storage/update_store.h"
 
 namespace statehouse::storage {
 
@@ -212,7 +214,9 @@ class Store : public UserStore,
               public TokenStore,
               public StackStore,
               public TeamStore,
-              public ServiceStore {
+              public ServiceStore,
+              public UpdateStore,
+              public SecretStore {
  public:
   ~Store() override = default;
   virtual PoolStats Stats() const = 0;

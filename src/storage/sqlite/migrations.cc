@@ -83,6 +83,8 @@ constexpr std::array kMigrations = {
     Migration{1, "initial_schema", kInitialSchemaSql},
     Migration{2, "teams", kTeamsSchemaSql},
     Migration{3, "services", kServicesSchemaSql},
+    Migration{4, "updates", kUpdatesSchemaSql},
+    Migration{5, "secrets", kSecretsSchemaSql},
 };
 
 }  // namespace

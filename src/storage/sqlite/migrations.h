@@ -20,6 +20,8 @@ struct Migration {
 // Schema scripts of later migrations, one file each (migrations_NNNN_*.cc).
 extern const char kTeamsSchemaSql[];
 extern const char kServicesSchemaSql[];
+extern const char kUpdatesSchemaSql[];
+extern const char kSecretsSchemaSql[];
 
 // Creates the bookkeeping table itself. Idempotent; run before reading the
 // recorded version.

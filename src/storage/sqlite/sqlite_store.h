@@ -154,6 +154,10 @@ class SqliteStore final : public Store {
       const std::string& service_id, const std::optional<ServiceItemPosition>& after,
       int limit) override;
 
+  // UpdateStore (sqlite_update_store.cc)
+
+  // SecretStore (sqlite_secret_store.cc)
+
   // Store
   PoolStats Stats() const override;
   const char* Engine() const override { return "sqlite"; }
