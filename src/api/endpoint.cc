@@ -12,7 +12,13 @@ namespace statehouse::api {
 http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler) {
   return [&authorizer, need, handler = std::move(handler)](http::Request& request) -> http::Response {
     auth::Access access;
-    if (need != auth::Need::kPublic) {
+    if (need == auth::Need::kUpdateToken) {
+      auto granted = authorizer.AuthorizeUpdateToken(
+          request.Header("authorization"), request.Param("org"), request.Param("project"),
+          request.Param("stack"), request.Param("updateID"));
+      if (!granted) return http::ErrorResponse(granted.error());
+      access = std::move(*granted);
+    } else if (need != auth::Need::kPublic) {
       auto principal = authorizer.Authenticate(request.Header("authorization"));
       if (!principal) return http::ErrorResponse(principal.error());
       auto granted = authorizer.Authorize(std::move(*principal), need, request.Param("org"),

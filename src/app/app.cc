@@ -28,6 +28,8 @@
 #include "identity/service.h"
 #include "orgs/handlers.h"
 #include "orgs/service.h"
+#include "secrets/handlers.h"
+#include "secrets/service.h"
 #include "services/handlers.h"
 #include "services/service.h"
 #include "stacks/handlers.h"
@@ -38,6 +40,8 @@
 #include "teams/service.h"
 #include "tokens/handlers.h"
 #include "tokens/service.h"
+#include "updates/handlers.h"
+#include "updates/service.h"
 
 namespace statehouse::app {
 
@@ -73,6 +77,9 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
 
 std::string CapabilitiesJson() {
   bj::array caps;
+  caps.push_back(bj::object{{"capability", "delta-checkpoint-uploads-v2"},
+                            {"version", 2},
+                            {"configuration", bj::object{{"checkpointCutoffSizeBytes", 1048576}}}});
   caps.push_back(bj::object{
       {"capability", "api-version"},
       {"version", 1},
@@ -80,6 +87,7 @@ std::string CapabilitiesJson() {
   caps.push_back(bj::object{{"capability", "deployment-schema-version"},
                             {"version", 1},
                             {"configuration", bj::object{{"version", 4}}}});
+  caps.push_back(bj::object{{"capability", "batch-encrypt"}});
   return bj::serialize(bj::object{{"capabilities", std::move(caps)}});
 }
 
@@ -146,6 +154,8 @@ struct App::Impl {
   std::unique_ptr<tokens::TokenService> tokens;
   std::unique_ptr<stacks::StackService> stacks;
   std::unique_ptr<services::ServiceCatalog> services;
+  std::unique_ptr<updates::UpdateService> updates;
+  std::unique_ptr<secrets::SecretsService> secrets;
   std::string master_key;
   http::Router router;
   http::Metrics metrics;
@@ -208,16 +218,24 @@ Result<void> App::Start() {
   s.stacks = std::make_unique<stacks::StackService>(*s.store, s.clock, s.random, *s.authorizer);
   s.services = std::make_unique<services::ServiceCatalog>(*s.store, s.clock, s.random,
                                                         *s.authorizer, s.events);
+  s.updates = std::make_unique<updates::UpdateService>(*s.store, s.clock, s.random, s.events);
+  s.secrets = std::make_unique<secrets::SecretsService>(*s.store, s.clock, s.random, s.events,
+                                                        s.master_key);
 
   SH_ASSIGN_OR_RETURN(auto boot, s.identity->Bootstrap(c.bootstrap_user, c.bootstrap_token));
 
   s.RegisterSystemRoutes();
   identity::RegisterRoutes(s.router, *s.authorizer, *s.identity);
   tokens::RegisterRoutes(s.router, *s.authorizer, *s.tokens);
-  stacks::RegisterRoutes(s.router, *s.authorizer, *s.stacks, c.max_state_bytes);
+  stacks::RegisterRoutes(s.router, *s.authorizer, *s.stacks, c.max_state_bytes,
+                         [service = s.updates.get()](const storage::StackRecord& stack) {
+                           return updates::CurrentOperation(*service, stack);
+                         });
+  updates::RegisterRoutes(s.router, *s.authorizer, *s.updates, c.max_state_bytes);
   orgs::RegisterRoutes(s.router, *s.authorizer, *s.orgs);
   teams::RegisterRoutes(s.router, *s.authorizer, *s.teams);
   services::RegisterRoutes(s.router, *s.authorizer, *s.services);
+  secrets::RegisterRoutes(s.router, *s.authorizer, *s.secrets, c.max_state_bytes);
 
   s.metrics.AddExternalSource([store = s.store.get()] {
     storage::PoolStats stats = store->Stats();

@@ -102,6 +102,59 @@ Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> heade
   return Principal{std::move(found->user), std::move(found->token.id)};
 }
 
+Result<Access> Authorizer::AuthorizeUpdateToken(std::optional<std::string_view> header,
+                                                std::string_view org, std::string_view project,
+                                                std::string_view stack,
+                                                std::string_view update_id) {
+  constexpr std::string_view kScheme = "update-token ";
+  if (!header || header->size() <= kScheme.size() || header->substr(0, kScheme.size()) != kScheme) {
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  }
+  std::string_view token = header->substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty() || token.size() > 512) {
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  }
+  if (!names::IsValidOrgName(org) || !names::IsValidProjectName(project) ||
+      !names::IsValidStackName(stack)) {
+    return Fail(StackNotFound(org, project, stack));
+  }
+  auto stack_record = store_.GetStack(std::string(org), std::string(project), std::string(stack));
+  if (!stack_record) {
+    if (stack_record.error().code == ErrorCode::kNotFound) {
+      return Fail(StackNotFound(org, project, stack));
+    }
+    return Fail(std::move(stack_record).error());
+  }
+  Error update_not_found = Error::NotFound(fmt::format("Update '{}' not found", update_id));
+  if (update_id.empty() || update_id.size() > 128) return Fail(update_not_found);
+  auto update = store_.GetUpdate(std::string(update_id));
+  if (!update) {
+    if (update.error().code == ErrorCode::kNotFound) return Fail(update_not_found);
+    return Fail(std::move(update).error());
+  }
+  if (update->stack_id != stack_record->id) return Fail(update_not_found);
+  const std::string hash = crypto::Sha256Hex(token);
+  const bool matches =
+      (!update->lease_hash.empty() && crypto::ConstantTimeEqual(hash, update->lease_hash)) ||
+      (!update->previous_lease_hash.empty() &&
+       crypto::ConstantTimeEqual(hash, update->previous_lease_hash));
+  if (!matches) return Fail(Error::PermissionDenied("Forbidden: invalid update token"));
+  if (update->lease_expires <= clock_.NowSeconds()) {
+    return Fail(Error::PermissionDenied("Forbidden: the update's lease has expired"));
+  }
+  Access access;
+  access.principal.user.id = update->requested_by;
+  access.principal.user.login = update->requested_by_login;
+  access.principal.user.name = update->requested_by_name;
+  SH_ASSIGN_OR_RETURN(auto org_record, store_.GetOrgByName(stack_record->org_name));
+  access.org = std::move(org_record);
+  access.stack = std::move(*stack_record);
+  access.update_id = update->id;
+  return access;
+}
+
 Result<StackPermission> Authorizer::EffectivePermission(const Principal& principal,
                                                         const storage::OrgRecord& org,
                                                         OrgRole role,
@@ -126,6 +179,8 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
     case Need::kPublic:
     case Need::kUser:
       return access;
+    case Need::kUpdateToken:
+      return Fail(Error::PermissionDenied("Forbidden: this call requires an update token"));
     case Need::kSiteAdmin:
       if (!access.principal.user.site_admin) {
         return Fail(Error::PermissionDenied("Forbidden: site administrator access required"));

@@ -43,6 +43,9 @@ enum class Need {
   kStackRead,    // read on {org}/{project}/{stack}
   kStackWrite,   // write on it
   kStackAdmin,   // admin on it
+  // The lease token of update {updateID} of {org}/{project}/{stack}, sent as
+  // "Authorization: update-token <lease>" instead of a user token.
+  kUpdateToken,
 };
 
 // The outcome of a successful authorization, handed to the handler.
@@ -52,6 +55,7 @@ struct Access {
   OrgRole org_role = OrgRole::kNone;
   std::optional<storage::StackRecord> stack;  // set for stack needs
   StackPermission stack_permission = StackPermission::kNone;
+  std::string update_id;  // set for kUpdateToken
 };
 
 // Additional stack grants beyond org role, creator and the org default (team
@@ -79,6 +83,17 @@ class Authorizer {
   // none). Names that cannot exist yield kNotFound.
   Result<Access> Authorize(Principal principal, Need need, std::string_view org,
                            std::string_view project, std::string_view stack);
+
+  // Authorizes an update-token call: `authorization_header` must be
+  // "update-token <lease>" where <lease> is the current (or previous) lease
+  // token of update `update_id`, which must belong to the named stack and
+  // hold an unexpired lease. kUnauthenticated when the header is absent or
+  // malformed; kNotFound when the stack or update does not exist (or do not
+  // match); kPermissionDenied when the lease token is wrong, expired or
+  // revoked. The Access names the update's requester, org and stack.
+  Result<Access> AuthorizeUpdateToken(std::optional<std::string_view> authorization_header,
+                                      std::string_view org, std::string_view project,
+                                      std::string_view stack, std::string_view update_id);
 
   // The caller's effective permission on a stack of `org`, where the caller's
   // role in that org is `role`: the maximum of org admin → admin, creator →

@@ -51,7 +51,7 @@ std::optional<std::string> NonEmpty(std::optional<std::string> v) {
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackService& service,
-                    size_t state_body_limit) {
+                    size_t state_body_limit, OperationLookup current_operation) {
   api::AddRoute(router, authorizer, "GET", "/api/user/stacks", Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   ListStacksInput input;
@@ -104,13 +104,23 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                 });
 
   api::AddRoute(router, authorizer, "GET", "/api/stacks/{org}/{project}/{stack}", Need::kStackRead,
-                [](const Request& request, const Access& access) -> Result<Response> {
+                [current_operation](const Request& request,
+                                    const Access& access) -> Result<Response> {
                   // Names match case-insensitively; the CLI wants its own spelling back.
                   storage::StackRecord echoed = *access.stack;
                   echoed.org_name = request.Param("org");
                   echoed.project = request.Param("project");
                   echoed.name = request.Param("stack");
-                  return api::JsonOk(json::Serialize(StackJson(echoed)));
+                  bj::object body = StackJson(echoed);
+                  if (current_operation) {
+                    SH_ASSIGN_OR_RETURN(auto operation, current_operation(*access.stack));
+                    if (operation) {
+                      body["currentOperation"] = bj::object{{"kind", operation->kind},
+                                                            {"author", operation->author},
+                                                            {"started", operation->started}};
+                    }
+                  }
+                  return api::JsonOk(json::Serialize(body));
                 });
 
   api::AddRoute(router, authorizer, "DELETE", "/api/stacks/{org}/{project}/{stack}",

@@ -1398,6 +1398,196 @@ TEST_P(StoreConformanceTest, DeleteServiceRemovesItsItems) {
 }
 
 // ---------------------------------------------------------------------------
+// Secrets keys
+
+TEST_P(StoreConformanceTest, StackSecretKeyIsCreatedOnceAndKeptByteForByte) {
+  OrgRecord alice = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "p", "dev"), std::nullopt));
+  auto none = store_->GetStackSecretKey("s-1");
+  SH_ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+
+  const std::string wrapped("\x01\x00\xff wrapped\x00key", 15);
+  auto first = store_->CreateStackSecretKeyIfAbsent(
+      StackSecretKeyRecord{"s-1", "kid-1", wrapped, kT0 + 40});
+  SH_ASSERT_OK(first);
+  EXPECT_EQ(first->wrapped_key, wrapped);
+  EXPECT_EQ(first->master_key_id, "kid-1");
+
+  // A later create returns the stored key and changes nothing.
+  auto second = store_->CreateStackSecretKeyIfAbsent(
+      StackSecretKeyRecord{"s-1", "kid-2", "other", kT0 + 50});
+  SH_ASSERT_OK(second);
+  EXPECT_EQ(second->wrapped_key, wrapped);
+  EXPECT_EQ(second->master_key_id, "kid-1");
+  EXPECT_EQ(second->created, kT0 + 40);
+
+  auto got = store_->GetStackSecretKey("s-1");
+  SH_ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->stack_id, "s-1");
+  EXPECT_EQ((*got)->wrapped_key, wrapped);
+  EXPECT_EQ((*got)->created, kT0 + 40);
+}
+
+TEST_P(StoreConformanceTest, StackSecretKeyNeedsAnExistingStack) {
+  AddUser("alice");
+  SH_EXPECT_ERROR(store_->CreateStackSecretKeyIfAbsent(
+                      StackSecretKeyRecord{"s-missing", "kid", "w", kT0}),
+                  ErrorCode::kNotFound);
+  auto got = store_->GetStackSecretKey("s-missing");
+  SH_ASSERT_OK(got);
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_P(StoreConformanceTest, StackSecretKeyFollowsMovesAndGoesWithTheStack) {
+  OrgRecord alice = AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "p", "dev"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-2", alice, "p", "prod"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateStackSecretKeyIfAbsent(StackSecretKeyRecord{"s-1", "k", "w1", kT0}));
+  SH_ASSERT_OK(store_->CreateStackSecretKeyIfAbsent(StackSecretKeyRecord{"s-2", "k", "w2", kT0}));
+
+  SH_ASSERT_OK(store_->MoveStack("s-1", "o-alice", "q", "renamed", std::nullopt));
+  SH_ASSERT_OK(store_->MoveStack("s-1", "o-bob", "q", "renamed", std::nullopt));
+  auto moved = store_->GetStackSecretKey("s-1");
+  SH_ASSERT_OK(moved);
+  ASSERT_TRUE(moved->has_value());
+  EXPECT_EQ((*moved)->wrapped_key, "w1");
+
+  SH_ASSERT_OK(store_->DeleteStack("s-1"));
+  auto deleted = store_->GetStackSecretKey("s-1");
+  SH_ASSERT_OK(deleted);
+  EXPECT_FALSE(deleted->has_value());
+  auto other = store_->GetStackSecretKey("s-2");
+  SH_ASSERT_OK(other);
+  ASSERT_TRUE(other->has_value());
+  EXPECT_EQ((*other)->wrapped_key, "w2");
+}
+
+TEST_P(StoreConformanceTest, ConcurrentStackSecretKeyCreatesAgreeOnOneKey) {
+  OrgRecord alice = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", alice, "p", "dev"), std::nullopt));
+  constexpr int kThreads = 8;
+  std::vector<std::string> winners(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto stored = store_->CreateStackSecretKeyIfAbsent(
+          StackSecretKeyRecord{"s-1", "k", "wrapped-" + std::to_string(i), kT0});
+      winners[i] = stored ? stored->wrapped_key : "error: " + ErrorText(stored);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(winners[i], winners[0]) << "thread " << i;
+  EXPECT_EQ(winners[0].rfind("wrapped-", 0), 0u) << winners[0];
+}
+
+// ---------------------------------------------------------------------------
+// Updates
+
+UpdateRecord MakeUpdate(const std::string& id, const std::string& stack_id, bool dry_run) {
+  UpdateRecord u;
+  u.id = id;
+  u.stack_id = stack_id;
+  u.kind = "update";
+  u.dry_run = dry_run;
+  u.message = "m";
+  u.requested_by = "u-alice";
+  u.requested_by_login = "alice";
+  u.created = 100;
+  return u;
+}
+
+TEST_P(StoreConformanceTest, UpdatesStartOneAtATimeAndReserveVersions) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+  SH_EXPECT_ERROR(store_->CreateUpdate(MakeUpdate("up-x", "s-missing", false)), ErrorCode::kNotFound);
+  SH_ASSERT_OK(store_->CreateUpdate(MakeUpdate("up-1", "s-1", false)));
+  SH_ASSERT_OK(store_->CreateUpdate(MakeUpdate("up-2", "s-1", true)));
+  SH_EXPECT_ERROR(store_->CreateUpdate(MakeUpdate("up-1", "s-1", false)), ErrorCode::kAlreadyExists);
+
+  auto started = store_->StartUpdate("up-1", "hash-1", 500, 200);
+  SH_ASSERT_OK(started);
+  EXPECT_EQ(started->version, 1);
+  EXPECT_EQ(started->status, UpdateStatus::kRunning);
+  EXPECT_EQ(started->lease_hash, "hash-1");
+  EXPECT_EQ(store_->GetStack("alice", "proj", "dev")->active_update, "up-1");
+  SH_EXPECT_ERROR(store_->StartUpdate("up-1", "hash-x", 500, 200), ErrorCode::kConflict);
+  SH_EXPECT_ERROR(store_->StartUpdate("up-2", "hash-2", 500, 200), ErrorCode::kConflict);
+
+  SH_ASSERT_OK(store_->RenewLease("up-1", "hash-3", 900));
+  auto renewed = store_->GetUpdate("up-1");
+  EXPECT_EQ(renewed->lease_hash, "hash-3");
+  EXPECT_EQ(renewed->previous_lease_hash, "hash-1");
+
+  // Once the lease lapses the stack is free; the lapsed update ends failed.
+  auto preview = store_->StartUpdate("up-2", "hash-2", 2000, 900);
+  SH_ASSERT_OK(preview);
+  EXPECT_EQ(preview->version, 1);
+  EXPECT_EQ(store_->GetUpdate("up-1")->status, UpdateStatus::kFailed);
+  EXPECT_EQ(store_->GetStack("alice", "proj", "dev")->version, 1);
+
+  auto done = store_->FinishUpdate("up-2", UpdateStatus::kSucceeded, 950);
+  SH_ASSERT_OK(done);
+  SH_EXPECT_OK(store_->FinishUpdate("up-2", UpdateStatus::kSucceeded, 960));
+  SH_EXPECT_ERROR(store_->FinishUpdate("up-2", UpdateStatus::kFailed, 960), ErrorCode::kConflict);
+  SH_EXPECT_ERROR(store_->RenewLease("up-2", "h", 1), ErrorCode::kConflict);
+  SH_EXPECT_ERROR(store_->GetUpdate("up-none"), ErrorCode::kNotFound);
+
+  auto history = store_->ListHistory("s-1", 0, -1);
+  SH_ASSERT_OK(history);
+  ASSERT_EQ(history->updates.size(), 1u);  // the dry run is not history
+  EXPECT_EQ(history->updates[0].id, "up-1");
+  EXPECT_EQ(history->total, 1);
+  SH_EXPECT_OK(store_->GetHistoryEntry("s-1", 1));
+  SH_EXPECT_ERROR(store_->GetHistoryEntry("s-1", 2), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CheckpointsAreBasePlusDeltasAndBecomeCurrentState) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::string("{\"a\":1}")));
+  SH_ASSERT_OK(store_->CreateUpdate(MakeUpdate("up-1", "s-1", false)));
+  SH_EXPECT_ERROR(store_->PutCheckpoint("up-1", 0, 1, "h1", "base", 0), ErrorCode::kConflict);
+  SH_ASSERT_OK(store_->StartUpdate("up-1", "lease", 1000, 10));
+  auto none = store_->GetCheckpoint("up-1");
+  SH_ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(*store_->GetCurrentState("s-1").value(), "{\"a\":1}");
+
+  const std::string delta =
+      R"([{"Span":{"start":{"offset":4},"end":{"offset":4}},"NewText":"-more"}])";
+  SH_EXPECT_ERROR(store_->AppendCheckpointDelta("up-1", 0, 1, "h", delta, "x", 0, {}),
+                  ErrorCode::kConflict);  // no checkpoint yet
+  SH_ASSERT_OK(store_->PutCheckpoint("up-1", 0, 1, "h1", std::string(100, 'b'), 3));
+  SH_EXPECT_ERROR(store_->PutCheckpoint("up-1", 0, 2, "h2", "stale", 3), ErrorCode::kConflict);
+  std::string expected = std::string(4, 'b') + "-more" + std::string(96, 'b');
+  // The log takes the delta; the full text passed along is not stored.
+  SH_ASSERT_OK(store_->AppendCheckpointDelta("up-1", 1, 2, "h2", delta, "ignored", 4,
+                                             CompactionPolicy{8, 1.0}));
+  EXPECT_EQ(*store_->GetCheckpoint("up-1").value(), expected);
+  EXPECT_EQ(*store_->GetCurrentState("s-1").value(), expected);
+  EXPECT_EQ(store_->GetStack("alice", "proj", "dev")->resource_count, 4);
+  auto record = store_->GetUpdate("up-1");
+  EXPECT_EQ(record->last_sequence, 2);
+  EXPECT_EQ(record->last_hash, "h2");
+  // Compaction: with no room in the log the full text becomes the base.
+  SH_ASSERT_OK(store_->AppendCheckpointDelta("up-1", 2, 3, "h3", delta, "compacted", 5,
+                                             CompactionPolicy{1, 1.0}));
+  EXPECT_EQ(*store_->GetCheckpoint("up-1").value(), "compacted");
+
+  SH_ASSERT_OK(store_->FinishUpdate("up-1", UpdateStatus::kSucceeded, 20));
+  EXPECT_EQ(*store_->GetStateAtVersion("s-1", 1).value(), "compacted");
+  EXPECT_FALSE(store_->GetStateAtVersion("s-1", 0).value().has_value());
+  // Writing the stack's own state (rename) makes it current again.
+  SH_ASSERT_OK(store_->MoveStack("s-1", "o-alice", "proj", "renamed", std::string("renamed-state")));
+  EXPECT_EQ(*store_->GetCurrentState("s-1").value(), "renamed-state");
+  EXPECT_EQ(*store_->GetStateAtVersion("s-1", 1).value(), "compacted");
+  SH_ASSERT_OK(store_->DeleteStack("s-1"));
+  SH_EXPECT_ERROR(store_->GetUpdate("up-1"), ErrorCode::kNotFound);
+}
+
+// ---------------------------------------------------------------------------
 // Backends
 
 StoreFactory SqliteFactory() {

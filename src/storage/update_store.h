@@ -3,6 +3,20 @@
 // Updates (up/preview/refresh/destroy/import), their leases, checkpoints and the stack's deployment history (SQLite: sqlite/sqlite_update_store.cc).
 // Same rules as store.h: atomic methods, opaque ids, Unix-second times,
 // kNotFound / kAlreadyExists as documented per method.
+//
+// Lifecycle: an update is created "not started", becomes "running" when
+// started (at most one running update per stack, previews included), and ends
+// "succeeded", "failed" or "cancelled". A running update whose lease expired
+// (lease_expires <= now) no longer holds the stack: the next StartUpdate on
+// that stack ends it as "failed" first.
+//
+// Checkpoints: each non-dry-run update keeps its latest acknowledged
+// deployment text as a base text plus an ordered log of deploymentDelta
+// arrays applied on top of it. Every accepted checkpoint becomes the stack's
+// current deployment at once (StackStore::GetCurrentState reconstructs it);
+// writing the stack's state through StackStore (create with state, rename)
+// makes that text current again. The final checkpoint of a finished update is
+// the deployment of its version in history.
 
 #include <cstdint>
 #include <optional>
@@ -13,9 +27,118 @@
 
 namespace statehouse::storage {
 
+enum class UpdateStatus { kNotStarted, kRunning, kSucceeded, kFailed, kCancelled };
+
+struct UpdateRecord {
+  std::string id;
+  std::string stack_id;
+  std::string kind;  // "update", "preview", "refresh", "destroy"
+  bool dry_run = false;
+  std::string message;
+  std::string environment_json = "{}";  // metadata.environment, a JSON object text
+  std::string config_json = "{}";       // config, a JSON object text
+  std::string requested_by;             // user id
+  std::string requested_by_login;
+  std::string requested_by_name;
+  UpdateStatus status = UpdateStatus::kNotStarted;
+  // Non-dry-run: the version this update produces, reserved at start.
+  // Dry run: the stack's version when it started. 0 before start.
+  int64_t version = 0;
+  int64_t created = 0;
+  int64_t started = 0;  // 0 = not started
+  int64_t ended = 0;    // 0 = not ended
+  // Lease: SHA-256 hex of the current and the previous lease token ("" when
+  // none), valid while lease_expires > now.
+  std::string lease_hash;
+  std::string previous_lease_hash;
+  int64_t lease_expires = 0;
+  // Checkpoints: sequence number and hash of the last verbatim/delta save
+  // (0 / "" when none), whether any checkpoint exists, and the resource count
+  // of the latest one.
+  int64_t last_sequence = 0;
+  std::string last_hash;
+  bool has_checkpoint = false;
+  int64_t resource_count = 0;
+};
+
+// A page of history: finished or running non-dry-run updates, newest first.
+struct UpdateHistoryPage {
+  std::vector<UpdateRecord> updates;
+  int64_t total = 0;
+};
+
+// How a delta is stored. The log is folded into a new base (the full text)
+// once it would hold more than `max_deltas` entries or more than
+// `max_log_fraction` of the base's size in bytes.
+struct CompactionPolicy {
+  int max_deltas = 8;
+  double max_log_fraction = 0.25;
+};
+
 class UpdateStore {
  public:
   virtual ~UpdateStore() = default;
+
+  // Stores a new update (status must be kNotStarted). kNotFound if the stack
+  // is absent; kAlreadyExists if the id is taken.
+  virtual Result<void> CreateUpdate(const UpdateRecord& update) = 0;
+  // kNotFound if absent.
+  virtual Result<UpdateRecord> GetUpdate(const std::string& update_id) = 0;
+
+  // Starts a kNotStarted update at `now` with the given lease: ends an
+  // expired running update of the same stack as failed, reserves the version
+  // (stack version + 1, or the stack version for dry runs), and records the
+  // update as the stack's active update and last update time. kConflict when
+  // the update is not kNotStarted or another update of the stack is running
+  // with a live lease; kNotFound if absent. Returns the started record.
+  virtual Result<UpdateRecord> StartUpdate(const std::string& update_id,
+                                           const std::string& lease_hash, int64_t lease_expires,
+                                           int64_t now) = 0;
+  // Replaces the lease of a running update (the current hash becomes the
+  // previous one). kConflict when not running; kNotFound if absent.
+  virtual Result<void> RenewLease(const std::string& update_id, const std::string& lease_hash,
+                                  int64_t lease_expires) = 0;
+  // Ends a running update with kSucceeded, kFailed or kCancelled at `now`.
+  // Non-dry-run: the stack's version becomes the update's version. Cancelling
+  // also drops the lease. Idempotent: ending an update again with the status
+  // it already has changes nothing. kConflict for any other transition;
+  // kNotFound if absent. Returns the resulting record.
+  virtual Result<UpdateRecord> FinishUpdate(const std::string& update_id, UpdateStatus status,
+                                            int64_t now) = 0;
+
+  // The latest checkpoint text of the update (base with its delta log
+  // applied); nullopt if it has none. kNotFound if the update is absent.
+  virtual Result<std::optional<std::string>> GetCheckpoint(const std::string& update_id) = 0;
+  // Replaces the update's checkpoint with `text` (empty log) and makes it the
+  // stack's current state, recording `sequence`, `hash` and
+  // `resource_count`. Compare-and-set: kConflict unless the update is running
+  // and its last_sequence still equals `expected_sequence`.
+  virtual Result<void> PutCheckpoint(const std::string& update_id, int64_t expected_sequence,
+                                     int64_t sequence, const std::string& hash,
+                                     const std::string& text, int64_t resource_count) = 0;
+  // Records a delta checkpoint: appends `delta_json` (a deploymentDelta
+  // array, applied on top of the current checkpoint text) to the log, or,
+  // when `policy` says the log is due for compaction, stores `full_text` (the
+  // result of applying it) as the new base instead. Otherwise as
+  // PutCheckpoint; kConflict also when the update has no checkpoint yet.
+  virtual Result<void> AppendCheckpointDelta(const std::string& update_id,
+                                             int64_t expected_sequence, int64_t sequence,
+                                             const std::string& hash,
+                                             const std::string& delta_json,
+                                             const std::string& full_text, int64_t resource_count,
+                                             const CompactionPolicy& policy) = 0;
+
+  // History of the stack: non-dry-run updates that were started, ordered by
+  // version descending; `limit` < 0 means all.
+  virtual Result<UpdateHistoryPage> ListHistory(const std::string& stack_id, int64_t offset,
+                                                int64_t limit) = 0;
+  // The history entry with this version; kNotFound if none.
+  virtual Result<UpdateRecord> GetHistoryEntry(const std::string& stack_id, int64_t version) = 0;
+  // The deployment text as of the end of `version`: the last checkpoint of
+  // the newest non-dry-run update with a checkpoint and a version at most
+  // `version`; nullopt when there is none.
+  virtual Result<std::optional<std::string>> GetStateAtVersion(const std::string& stack_id,
+                                                               int64_t version) = 0;
 };
 
 }  // namespace statehouse::storage

@@ -198,6 +198,10 @@ TEST_F(TeamAccessAcceptanceTest, ReadGrantThroughATeam) {
   EXPECT_EQ(GetString(ParseJson(r.body), "stackName"), "prod");
   EXPECT_TRUE(Listed(bob, org, project, "prod"));
   EXPECT_FALSE(Listed(bob, org, project, "staging"));
+  HttpResponse history = bob.Get(prod + "/updates");
+  EXPECT_EQ(history.status, 200) << history;
+  EXPECT_TRUE(ParseJson(history.body).at("updates").as_array().empty()) << history;
+  ExpectJsonError(bob.Post(prod + "/update", "{}"), 403);
   ExpectJsonError(bob.Patch(prod + "/tags", Json({{"pulumi:project", project}})), 403);
   ExpectJsonError(bob.Delete(prod), 403);
   ExpectJsonError(bob.Get(StackPath(org, project, "staging")), 404);

@@ -89,7 +89,6 @@ constexpr char kDeleteStackSql[] = "DELETE FROM stacks WHERE id = ?1";
 constexpr char kMoveStackSql[] =
     "UPDATE stacks SET org_id = ?2, project = ?3, name = ?4 WHERE id = ?1";
 
-constexpr char kSelectStateSql[] = "SELECT deployment FROM stack_states WHERE stack_id = ?1";
 constexpr char kUpsertStateSql[] =
     "INSERT INTO stack_states (stack_id, deployment) VALUES (?1, ?2)"
     " ON CONFLICT (stack_id) DO UPDATE SET deployment = excluded.deployment";
@@ -553,15 +552,8 @@ Result<void> SqliteStore::MoveStack(const std::string& stack_id, const std::stri
   });
 }
 
-Result<std::optional<std::string>> SqliteStore::GetCurrentState(const std::string& stack_id) {
-  return Query([&](Connection& conn) -> Result<std::optional<std::string>> {
-    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kSelectStateSql));
-    stmt.BindText(1, stack_id);
-    SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-    if (!row) return std::nullopt;
-    return stmt.ColumnBlob(0);
-  });
-}
+// GetCurrentState: sqlite_update_store.cc (the current state may be an
+// update's checkpoint).
 
 Result<void> SqliteStore::ReplaceTags(const std::string& stack_id,
                                       const std::map<std::string, std::string>& tags) {

@@ -154,9 +154,35 @@ class SqliteStore final : public Store {
       const std::string& service_id, const std::optional<ServiceItemPosition>& after,
       int limit) override;
 
-  // UpdateStore (sqlite_update_store.cc)
+  // UpdateStore (sqlite_update_store.cc, which also defines GetCurrentState)
+  Result<void> CreateUpdate(const UpdateRecord& update) override;
+  Result<UpdateRecord> GetUpdate(const std::string& update_id) override;
+  Result<UpdateRecord> StartUpdate(const std::string& update_id, const std::string& lease_hash,
+                                   int64_t lease_expires, int64_t now) override;
+  Result<void> RenewLease(const std::string& update_id, const std::string& lease_hash,
+                          int64_t lease_expires) override;
+  Result<UpdateRecord> FinishUpdate(const std::string& update_id, UpdateStatus status,
+                                    int64_t now) override;
+  Result<std::optional<std::string>> GetCheckpoint(const std::string& update_id) override;
+  Result<void> PutCheckpoint(const std::string& update_id, int64_t expected_sequence,
+                             int64_t sequence, const std::string& hash, const std::string& text,
+                             int64_t resource_count) override;
+  Result<void> AppendCheckpointDelta(const std::string& update_id, int64_t expected_sequence,
+                                     int64_t sequence, const std::string& hash,
+                                     const std::string& delta_json, const std::string& full_text,
+                                     int64_t resource_count,
+                                     const CompactionPolicy& policy) override;
+  Result<UpdateHistoryPage> ListHistory(const std::string& stack_id, int64_t offset,
+                                        int64_t limit) override;
+  Result<UpdateRecord> GetHistoryEntry(const std::string& stack_id, int64_t version) override;
+  Result<std::optional<std::string>> GetStateAtVersion(const std::string& stack_id,
+                                                       int64_t version) override;
 
   // SecretStore (sqlite_secret_store.cc)
+  Result<std::optional<StackSecretKeyRecord>> GetStackSecretKey(
+      const std::string& stack_id) override;
+  Result<StackSecretKeyRecord> CreateStackSecretKeyIfAbsent(
+      const StackSecretKeyRecord& record) override;
 
   // Store
   PoolStats Stats() const override;

@@ -1,0 +1,265 @@
+#include "updates/handlers.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "api/endpoint.h"
+#include "json/json_util.h"
+
+namespace statehouse::updates {
+
+namespace {
+
+namespace bj = boost::json;
+using auth::Access;
+using auth::Need;
+using http::Request;
+using http::Response;
+
+constexpr char kStack[] = "/api/stacks/{org}/{project}/{stack}";
+
+std::string StackRoute(std::string_view suffix) { return std::string(kStack) + std::string(suffix); }
+
+// A stored JSON object text as a value ({} if it does not parse).
+bj::value StoredObject(const std::string& text) {
+  boost::system::error_code ec;
+  bj::value value = bj::parse(text, ec);
+  if (ec || !value.is_object()) return bj::object{};
+  return value;
+}
+
+// UpdateInfo as the CLI reads it (apitype/history.go).
+bj::object UpdateInfoJson(const storage::UpdateRecord& u, int64_t now) {
+  bj::object info{{"kind", u.kind},
+                  {"startTime", u.started},
+                  {"message", u.message},
+                  {"environment", StoredObject(u.environment_json)},
+                  {"config", StoredObject(u.config_json)},
+                  {"result", ResultText(u, now)},
+                  {"endTime", u.ended},
+                  {"version", u.version}};
+  if (u.has_checkpoint) info["resourceCount"] = u.resource_count;
+  return info;
+}
+
+// The service's UpdateInfo (OpenAPI UpdateInfo): the CLI's one under "info".
+bj::object ServiceUpdateJson(const storage::UpdateRecord& u, const storage::StackRecord& stack,
+                             int64_t now) {
+  return bj::object{{"info", UpdateInfoJson(u, now)},
+                    {"updateID", u.id},
+                    {"version", u.version},
+                    {"latestVersion", stack.version},
+                    {"requestedBy", bj::object{{"name", u.requested_by_name},
+                                               {"githubLogin", u.requested_by_login},
+                                               {"avatarUrl", ""}}}};
+}
+
+Result<int64_t> PathInt(const Request& request, std::string_view name) {
+  std::string_view raw = request.Param(name);
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
+  if (raw.empty() || ec != std::errc() || ptr != raw.data() + raw.size()) {
+    return Fail(Error::NotFound(fmt::format("Version '{}' not found", raw.substr(0, 32))));
+  }
+  return value;
+}
+
+Result<int64_t> QueryInt64(const Request& request, std::string_view name, int64_t fallback) {
+  auto raw = request.Query(name);
+  if (!raw || raw->empty()) return fallback;
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
+  if (ec != std::errc() || ptr != raw->data() + raw->size()) {
+    return Fail(Error::InvalidArgument(fmt::format("Invalid '{}' value.", name)));
+  }
+  return value;
+}
+
+// Parses a body that may be empty (treated as {}).
+Result<bj::object> BodyObject(const Request& request) {
+  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return bj::object{};
+  return json::ParseObject(request.body);
+}
+
+Result<Response> CreateUpdate(UpdateService& service, std::string kind, const Request& request,
+                              const Access& access) {
+  SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+  CreateUpdateInput input;
+  input.kind = std::move(kind);
+  if (auto it = body.find("options"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) {
+      return Fail(Error::InvalidArgument("Invalid field 'options': expected an object"));
+    }
+    SH_ASSIGN_OR_RETURN(auto dry_run, json::OptionalBool(it->value().as_object(), "dryRun"));
+    input.dry_run = dry_run.value_or(false);
+  }
+  if (auto it = body.find("metadata"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) {
+      return Fail(Error::InvalidArgument("Invalid field 'metadata': expected an object"));
+    }
+    const bj::object& metadata = it->value().as_object();
+    SH_ASSIGN_OR_RETURN(auto message, json::OptionalString(metadata, "message"));
+    input.message = message.value_or("");
+    SH_ASSIGN_OR_RETURN(auto environment, json::OptionalStringMap(metadata, "environment"));
+    if (environment) {
+      bj::object env;
+      for (const auto& [k, v] : *environment) env[k] = v;
+      input.environment_json = json::Serialize(env);
+    }
+  }
+  if (auto it = body.find("config"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) {
+      return Fail(Error::InvalidArgument("Invalid field 'config': expected an object"));
+    }
+    input.config_json = json::Serialize(it->value());
+  }
+  SH_ASSIGN_OR_RETURN(auto id, service.Create(access, input));
+  return api::JsonOk(json::Serialize(bj::object{{"updateID", id}}));
+}
+
+}  // namespace
+
+Result<std::optional<stacks::OperationInfo>> CurrentOperation(UpdateService& service,
+                                                             const storage::StackRecord& stack) {
+  SH_ASSIGN_OR_RETURN(auto running, service.RunningUpdate(stack));
+  if (!running) return std::optional<stacks::OperationInfo>();
+  stacks::OperationInfo info;
+  info.kind = !running->dry_run         ? running->kind
+              : running->kind == "preview" ? std::string("preview")
+                                           : "P" + running->kind;
+  info.author = running->requested_by_login;
+  info.started = running->started;
+  return std::optional<stacks::OperationInfo>(std::move(info));
+}
+
+void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateService& service,
+                    size_t state_body_limit) {
+  for (const char* kind : {"update", "preview", "refresh", "destroy"}) {
+    api::AddRoute(router, authorizer, "POST", StackRoute(std::string("/") + kind),
+                  Need::kStackWrite,
+                  [&service, kind](const Request& request, const Access& access) {
+                    return CreateUpdate(service, kind, request, access);
+                  });
+  }
+
+  api::AddRoute(
+      router, authorizer, "POST", StackRoute("/update/{updateID}"), Need::kStackWrite,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+        SH_ASSIGN_OR_RETURN(auto tags, json::OptionalStringMap(body, "tags"));
+        SH_ASSIGN_OR_RETURN(auto grant,
+                            service.Start(access, std::string(request.Param("updateID")), tags));
+        return api::JsonOk(json::Serialize(bj::object{
+            {"version", grant.version}, {"token", grant.token}, {"tokenExpiration", grant.expires}}));
+      });
+
+  api::AddRoute(router, authorizer, "GET", StackRoute("/update/{updateID}"), Need::kStackRead,
+                [&service](const Request& request, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto update,
+                                      service.Get(access, std::string(request.Param("updateID"))));
+                  return api::JsonOk(json::Serialize(bj::object{
+                      {"status", StatusText(update, service.Now())}, {"events", bj::array{}}}));
+                });
+
+  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/renew_lease"),
+                Need::kUpdateToken,
+                [&service](const Request& request, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+                  SH_ASSIGN_OR_RETURN(auto duration, json::OptionalInt(body, "duration"));
+                  SH_ASSIGN_OR_RETURN(auto grant,
+                                      service.RenewLease(access, duration.value_or(0)));
+                  return api::JsonOk(json::Serialize(bj::object{
+                      {"token", grant.token}, {"tokenExpiration", grant.expires}}));
+                });
+
+  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/complete"),
+                Need::kUpdateToken,
+                [&service](const Request& request, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+                  SH_ASSIGN_OR_RETURN(auto status, json::RequiredString(body, "status"));
+                  SH_TRY(service.Complete(access, status));
+                  return api::JsonOk("{}");
+                });
+
+  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/cancel"),
+                Need::kStackWrite,
+                [&service](const Request& request, const Access& access) -> Result<Response> {
+                  SH_TRY(service.Cancel(access, std::string(request.Param("updateID"))));
+                  return api::JsonOk("{}");
+                });
+
+  const http::RouteOptions state_options{state_body_limit};
+  api::AddRoute(
+      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpoint"), Need::kUpdateToken,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_TRY(service.PatchCheckpoint(access, request.body));
+        return api::JsonOk("{}");
+      },
+      state_options);
+  api::AddRoute(
+      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpointverbatim"),
+      Need::kUpdateToken,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_TRY(service.PatchVerbatim(access, request.body));
+        return api::JsonOk("{}");
+      },
+      state_options);
+  api::AddRoute(
+      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpointdelta"),
+      Need::kUpdateToken,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_TRY(service.PatchDelta(access, request.body));
+        return api::JsonOk("{}");
+      },
+      state_options);
+
+  api::AddRoute(router, authorizer, "GET", StackRoute("/export"), Need::kStackRead,
+                [&service](const Request&, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto text, service.Export(access, std::nullopt));
+                  return api::JsonOk(std::move(text));
+                });
+  api::AddRoute(router, authorizer, "GET", StackRoute("/export/{version}"), Need::kStackRead,
+                [&service](const Request& request, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+                  SH_ASSIGN_OR_RETURN(auto text, service.Export(access, version));
+                  return api::JsonOk(std::move(text));
+                });
+
+  api::AddRoute(
+      router, authorizer, "GET", StackRoute("/updates"), Need::kStackRead,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_ASSIGN_OR_RETURN(auto page, QueryInt64(request, "page", 0));
+        SH_ASSIGN_OR_RETURN(auto page_size, QueryInt64(request, "pageSize", 10));
+        auto output_type = request.Query("output-type");
+        SH_ASSIGN_OR_RETURN(auto history, service.History(access, page, page_size));
+        const int64_t now = service.Now();
+        bj::array updates;
+        const bool service_format = output_type && !output_type->empty() && *output_type != "cli";
+        for (const auto& u : history.updates) {
+          updates.push_back(service_format ? ServiceUpdateJson(u, *access.stack, now)
+                                           : UpdateInfoJson(u, now));
+        }
+        bj::object body{{"updates", std::move(updates)}};
+        if (service_format) {
+          body["itemsPerPage"] = history.items_per_page;
+          body["total"] = history.total;
+        }
+        return api::JsonOk(json::Serialize(body));
+      });
+  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest"), Need::kStackRead,
+                [&service](const Request&, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, std::nullopt));
+                  return api::JsonOk(
+                      json::Serialize(ServiceUpdateJson(update, *access.stack, service.Now())));
+                });
+  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/{version}"), Need::kStackRead,
+                [&service](const Request& request, const Access& access) -> Result<Response> {
+                  SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+                  SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, version));
+                  return api::JsonOk(
+                      json::Serialize(ServiceUpdateJson(update, *access.stack, service.Now())));
+                });
+}
+
+}  // namespace statehouse::updates

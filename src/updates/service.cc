@@ -1,0 +1,325 @@
+#include "updates/service.h"
+
+#include <fmt/format.h>
+
+#include "common/names.h"
+#include "crypto/crypto.h"
+#include "json/deployment.h"
+#include "updates/checkpoint_request.h"
+#include "updates/delta.h"
+
+namespace statehouse::updates {
+
+namespace {
+
+using storage::UpdateRecord;
+using storage::UpdateStatus;
+
+Error NotInProgress() { return Error::Conflict("The update is not in progress"); }
+
+Error UpdateNotFound(std::string_view id) {
+  return Error::NotFound(fmt::format("Update '{}' not found", id));
+}
+
+bool IsLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool LeaseLive(const UpdateRecord& u, int64_t now) {
+  return u.status == UpdateStatus::kRunning && u.lease_expires > now;
+}
+
+}  // namespace
+
+std::string StatusText(const UpdateRecord& update, int64_t now) {
+  switch (update.status) {
+    case UpdateStatus::kNotStarted:
+      return "not started";
+    case UpdateStatus::kRunning:
+      return update.lease_expires > now ? "running" : "failed";
+    case UpdateStatus::kSucceeded:
+      return "succeeded";
+    case UpdateStatus::kFailed:
+      return "failed";
+    case UpdateStatus::kCancelled:
+      return "cancelled";
+  }
+  return "failed";
+}
+
+std::string ResultText(const UpdateRecord& update, int64_t now) {
+  switch (update.status) {
+    case UpdateStatus::kNotStarted:
+      return "not-started";
+    case UpdateStatus::kRunning:
+      return update.lease_expires > now ? "in-progress" : "failed";
+    case UpdateStatus::kSucceeded:
+      return "succeeded";
+    case UpdateStatus::kFailed:
+    case UpdateStatus::kCancelled:
+      return "failed";
+  }
+  return "failed";
+}
+
+void UpdateService::Publish(const auth::Access& access, std::string kind,
+                            const UpdateRecord& update) {
+  events::DomainEvent event;
+  event.kind = std::move(kind);
+  event.org_name = access.stack->org_name;
+  event.actor_login = access.principal.user.login;
+  event.target = fmt::format("{}/{}", access.stack->project, access.stack->name);
+  event.time = clock_.NowSeconds();
+  event.fields = {{"updateID", update.id},
+                  {"kind", update.kind},
+                  {"dryRun", update.dry_run ? "true" : "false"},
+                  {"version", std::to_string(update.version)}};
+  events_.Publish(event);
+}
+
+Result<std::string> UpdateService::Create(const auth::Access& access,
+                                          const CreateUpdateInput& input) {
+  UpdateRecord update;
+  update.id = random_.Uuid();
+  update.stack_id = access.stack->id;
+  update.kind = input.kind;
+  update.dry_run = input.dry_run || input.kind == "preview";
+  update.message = input.message;
+  update.environment_json = input.environment_json;
+  update.config_json = input.config_json;
+  update.requested_by = access.principal.user.id;
+  update.requested_by_login = access.principal.user.login;
+  update.requested_by_name = access.principal.user.name;
+  update.created = clock_.NowSeconds();
+  SH_TRY(store_.CreateUpdate(update));
+  return update.id;
+}
+
+Result<UpdateRecord> UpdateService::Get(const auth::Access& access, const std::string& update_id) {
+  auto update = store_.GetUpdate(update_id);
+  if (!update) {
+    if (update.error().code == ErrorCode::kNotFound) return Fail(UpdateNotFound(update_id));
+    return Fail(std::move(update).error());
+  }
+  if (update->stack_id != access.stack->id) return Fail(UpdateNotFound(update_id));
+  return std::move(*update);
+}
+
+Result<LeaseGrant> UpdateService::Start(
+    const auth::Access& access, const std::string& update_id,
+    const std::optional<std::map<std::string, std::string>>& tags) {
+  SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
+  if (tags) {
+    for (const auto& [name, value] : *tags) {
+      if (!names::IsValidTagName(name) || !names::IsValidTagValue(value)) {
+        return Fail(Error::InvalidArgument(fmt::format("Invalid tag '{}'", name.substr(0, 64))));
+      }
+    }
+    auto project_tag = tags->find("pulumi:project");
+    if (project_tag != tags->end() && project_tag->second != access.stack->project) {
+      return Fail(Error::InvalidArgument("Cannot change project's name via the pulumi:project tag"));
+    }
+  }
+  LeaseGrant grant;
+  grant.token = random_.Hex(32);
+  const int64_t now = clock_.NowSeconds();
+  grant.expires = now + kLeaseSeconds;
+  auto started = store_.StartUpdate(update.id, crypto::Sha256Hex(grant.token), grant.expires, now);
+  if (!started) {
+    if (started.error().code == ErrorCode::kConflict) {
+      return Fail(Error::Conflict(
+          fmt::format("Conflict: {} ({}/{}/{})", started.error().message, access.stack->org_name,
+                      access.stack->project, access.stack->name)));
+    }
+    return Fail(std::move(started).error());
+  }
+  grant.version = started->version;
+  if (tags) SH_TRY(store_.ReplaceTags(access.stack->id, *tags));
+  Publish(access, "update-started", *started);
+  return grant;
+}
+
+Result<LeaseGrant> UpdateService::RenewLease(const auth::Access& access, int64_t duration) {
+  if (duration < 0 || duration > kLeaseSeconds) {
+    return Fail(Error::InvalidArgument("Renewal duration must be between 0 and 300 seconds"));
+  }
+  LeaseGrant grant;
+  grant.token = random_.Hex(32);
+  grant.expires = clock_.NowSeconds() + (duration == 0 ? kLeaseSeconds : duration);
+  SH_TRY(store_.RenewLease(access.update_id, crypto::Sha256Hex(grant.token), grant.expires));
+  return grant;
+}
+
+Result<void> UpdateService::Complete(const auth::Access& access, std::string_view status) {
+  UpdateStatus target;
+  if (status == "succeeded") {
+    target = UpdateStatus::kSucceeded;
+  } else if (status == "failed") {
+    target = UpdateStatus::kFailed;
+  } else if (status == "cancelled") {
+    target = UpdateStatus::kCancelled;
+  } else {
+    return Fail(Error::InvalidArgument(
+        "Invalid field 'status': must be 'succeeded', 'failed' or 'cancelled'"));
+  }
+  SH_ASSIGN_OR_RETURN(auto before, store_.GetUpdate(access.update_id));
+  SH_ASSIGN_OR_RETURN(auto after, store_.FinishUpdate(access.update_id, target, clock_.NowSeconds()));
+  if (before.status != after.status) Publish(access, "update-completed", after);
+  return {};
+}
+
+Result<void> UpdateService::Cancel(const auth::Access& access, const std::string& update_id) {
+  SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
+  SH_ASSIGN_OR_RETURN(auto after,
+                      store_.FinishUpdate(update.id, UpdateStatus::kCancelled, clock_.NowSeconds()));
+  if (update.status != after.status) Publish(access, "update-cancelled", after);
+  return {};
+}
+
+Result<UpdateRecord> UpdateService::LoadForCheckpoint(const auth::Access& access) {
+  SH_ASSIGN_OR_RETURN(auto update, store_.GetUpdate(access.update_id));
+  if (update.dry_run) return Fail(Error::InvalidArgument("A preview does not take checkpoints"));
+  if (update.status != UpdateStatus::kRunning) return Fail(NotInProgress());
+  return update;
+}
+
+Result<void> UpdateService::PatchCheckpoint(const auth::Access& access, std::string_view body) {
+  SH_ASSIGN_OR_RETURN(auto update, LoadForCheckpoint(access));
+  SH_ASSIGN_OR_RETURN(auto request, ParseCheckpointRequest(body));
+  if (!request.deployment) {
+    return Fail(Error::InvalidArgument("Invalid field 'deployment': expected an object"));
+  }
+  const int64_t version = request.version.value_or(3);
+  std::string text;
+  text.reserve(request.deployment->size() + (request.features ? request.features->size() : 0) + 64);
+  text.append(fmt::format("{{\"version\":{}", version));
+  if (request.features) text.append(",\"features\":").append(*request.features);
+  text.append(",\"deployment\":").append(*request.deployment).append("}");
+  SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(text));
+  return store_.PutCheckpoint(update.id, update.last_sequence, update.last_sequence, "", text,
+                              summary.resource_count);
+}
+
+Result<void> UpdateService::PatchVerbatim(const auth::Access& access, std::string_view body) {
+  SH_ASSIGN_OR_RETURN(auto update, LoadForCheckpoint(access));
+  SH_ASSIGN_OR_RETURN(auto request, ParseCheckpointRequest(body));
+  if (!request.untyped_deployment) {
+    return Fail(Error::InvalidArgument("Invalid field 'untypedDeployment': expected an object"));
+  }
+  if (!request.sequence_number || *request.sequence_number < 1) {
+    return Fail(Error::InvalidArgument("Invalid field 'sequenceNumber': must be a positive integer"));
+  }
+  const int64_t sequence = *request.sequence_number;
+  if (sequence < update.last_sequence) {
+    return Fail(Error::Conflict(fmt::format(
+        "Checkpoint sequence number {} is older than the last accepted one ({})", sequence,
+        update.last_sequence)));
+  }
+  std::string text(*request.untyped_deployment);
+  SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(text));
+  return store_.PutCheckpoint(update.id, update.last_sequence, sequence, crypto::Sha256Hex(text),
+                              text, summary.resource_count);
+}
+
+Result<void> UpdateService::PatchDelta(const auth::Access& access, std::string_view body) {
+  SH_ASSIGN_OR_RETURN(auto update, LoadForCheckpoint(access));
+  SH_ASSIGN_OR_RETURN(auto request, ParseCheckpointRequest(body));
+  if (!request.checkpoint_hash || !IsLowerHex64(*request.checkpoint_hash)) {
+    return Fail(Error::InvalidArgument(
+        "Invalid field 'checkpointHash': expected 64 lower-case hex digits"));
+  }
+  if (!request.sequence_number || *request.sequence_number < 1) {
+    return Fail(Error::InvalidArgument("Invalid field 'sequenceNumber': must be a positive integer"));
+  }
+  if (!request.deployment_delta) {
+    return Fail(Error::InvalidArgument("Invalid field 'deploymentDelta': expected an array"));
+  }
+  const int64_t sequence = *request.sequence_number;
+  const std::string& hash = *request.checkpoint_hash;
+  if (sequence == update.last_sequence && hash == update.last_hash) return {};  // a retry
+  if (!update.has_checkpoint) {
+    return Fail(Error::Conflict("No baseline checkpoint to apply a delta to"));
+  }
+  if (sequence <= update.last_sequence) {
+    return Fail(Error::Conflict(fmt::format(
+        "Checkpoint sequence number {} is not after the last accepted one ({})", sequence,
+        update.last_sequence)));
+  }
+  SH_ASSIGN_OR_RETURN(auto edits, ParseDeploymentDelta(*request.deployment_delta));
+  SH_ASSIGN_OR_RETURN(auto baseline, store_.GetCheckpoint(update.id));
+  if (!baseline) return Fail(Error::Conflict("No baseline checkpoint to apply a delta to"));
+  SH_ASSIGN_OR_RETURN(auto text, ApplyTextEdits(*baseline, edits));
+  if (crypto::Sha256Hex(text) != hash) {
+    return Fail(Error::InvalidArgument(
+        "checkpointHash does not match the deployment produced by the delta"));
+  }
+  SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(text));
+  return store_.AppendCheckpointDelta(update.id, update.last_sequence, sequence, hash,
+                                      std::string(*request.deployment_delta), text,
+                                      summary.resource_count, policy_);
+}
+
+Result<std::string> UpdateService::Export(const auth::Access& access,
+                                          std::optional<int64_t> version) {
+  const storage::StackRecord& stack = *access.stack;
+  if (!version) {
+    SH_ASSIGN_OR_RETURN(auto state, store_.GetCurrentState(stack.id));
+    if (!state) return std::string(kEmptyDeployment);
+    return std::move(*state);
+  }
+  if (*version < 1 || *version > stack.version) {
+    return Fail(Error::NotFound(fmt::format("Version {} of stack '{}/{}/{}' not found", *version,
+                                            stack.org_name, stack.project, stack.name)));
+  }
+  SH_ASSIGN_OR_RETURN(auto state, store_.GetStateAtVersion(stack.id, *version));
+  if (!state) return std::string(kEmptyDeployment);
+  return std::move(*state);
+}
+
+Result<HistoryPage> UpdateService::History(const auth::Access& access, int64_t page,
+                                           int64_t page_size) {
+  if (page < 0) return Fail(Error::InvalidArgument("Invalid 'page' value."));
+  if (page_size < 0) return Fail(Error::InvalidArgument("Invalid 'pageSize' value."));
+  HistoryPage out;
+  storage::UpdateHistoryPage stored;
+  if (page == 0) {
+    SH_ASSIGN_OR_RETURN(stored, store_.ListHistory(access.stack->id, 0, -1));
+    out.items_per_page = static_cast<int64_t>(stored.updates.size());
+  } else {
+    if (page > (int64_t{1} << 40) / std::max<int64_t>(page_size, 1)) {
+      return Fail(Error::InvalidArgument("Invalid 'page' value."));
+    }
+    SH_ASSIGN_OR_RETURN(stored, store_.ListHistory(access.stack->id, (page - 1) * page_size,
+                                                   page_size));
+    out.items_per_page = page_size;
+  }
+  out.updates = std::move(stored.updates);
+  out.total = stored.total;
+  return out;
+}
+
+Result<UpdateRecord> UpdateService::HistoryEntry(const auth::Access& access,
+                                                 std::optional<int64_t> version) {
+  if (version) return store_.GetHistoryEntry(access.stack->id, *version);
+  SH_ASSIGN_OR_RETURN(auto page, store_.ListHistory(access.stack->id, 0, 1));
+  if (page.updates.empty()) return Fail(Error::NotFound("No updates found for this stack"));
+  return std::move(page.updates.front());
+}
+
+Result<std::optional<UpdateRecord>> UpdateService::RunningUpdate(
+    const storage::StackRecord& stack) {
+  if (stack.active_update.empty()) return std::optional<UpdateRecord>();
+  auto update = store_.GetUpdate(stack.active_update);
+  if (!update) {
+    if (update.error().code == ErrorCode::kNotFound) return std::optional<UpdateRecord>();
+    return Fail(std::move(update).error());
+  }
+  if (!LeaseLive(*update, clock_.NowSeconds())) return std::optional<UpdateRecord>();
+  return std::optional<UpdateRecord>(std::move(*update));
+}
+
+}  // namespace statehouse::updates

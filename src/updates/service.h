@@ -1,0 +1,127 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/authorizer.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/random.h"
+#include "events/domain_event.h"
+#include "storage/store.h"
+
+namespace statehouse::updates {
+
+// The request of "create update" (cli-protocol §3.3.1), as far as it is kept.
+struct CreateUpdateInput {
+  std::string kind;  // "update", "preview", "refresh" or "destroy" (from the path)
+  bool dry_run = false;
+  std::string message;
+  std::string environment_json = "{}";  // a JSON object text
+  std::string config_json = "{}";       // a JSON object text
+};
+
+struct LeaseGrant {
+  int64_t version = 0;  // StartUpdate only
+  std::string token;
+  int64_t expires = 0;
+};
+
+// A page of history plus the paging figures of the "service" output.
+struct HistoryPage {
+  std::vector<storage::UpdateRecord> updates;
+  int64_t total = 0;
+  int64_t items_per_page = 0;
+};
+
+// Terminal-status wording of GET …/update/{id}: "not started", "running",
+// "succeeded", "failed", "cancelled". A running update whose lease expired is
+// "failed".
+std::string StatusText(const storage::UpdateRecord& update, int64_t now);
+// History wording (UpdateInfo.result): "not-started", "in-progress",
+// "succeeded", "failed" (cancelled and expired updates are "failed").
+std::string ResultText(const storage::UpdateRecord& update, int64_t now);
+
+// The deployment exported for a stack that has never been updated and had
+// no initial state (cli-protocol §3.5.1).
+inline constexpr std::string_view kEmptyDeployment =
+    R"({"version":3,"deployment":{"manifest":{"time":"0001-01-01T00:00:00Z","magic":"","version":""},"metadata":{}}})";
+
+// Update lifecycle, checkpoints, export and history (cli-protocol §3.3–§3.5,
+// §4). Access has already been granted by the Authorizer for the route's
+// Need (stack write for create/start/cancel, stack read for reads, the
+// update's lease for update-token routes). Thread-safe.
+class UpdateService {
+ public:
+  // Lease lifetime granted at start and the longest renewal.
+  static constexpr int64_t kLeaseSeconds = 300;
+
+  UpdateService(storage::Store& store, const Clock& clock, Random& random,
+                events::EventSink& events, storage::CompactionPolicy policy = {})
+      : store_(store), clock_(clock), random_(random), events_(events), policy_(policy) {}
+
+  // Creates a not-started update on access.stack; returns its id.
+  Result<std::string> Create(const auth::Access& access, const CreateUpdateInput& input);
+
+  // Starts the update with a fresh lease. kNotFound if it is not an update
+  // of access.stack; kConflict (409) when it was already started or another
+  // update of the stack is running. `tags`, when given, replace the stack's
+  // tags once started.
+  Result<LeaseGrant> Start(const auth::Access& access, const std::string& update_id,
+                           const std::optional<std::map<std::string, std::string>>& tags);
+
+  // Update-token routes (access.update_id is the update). `duration` must be
+  // within [0, 300] seconds (0 = 300). Returns a new token; the one used for
+  // this call stays valid until the next renewal. kConflict when the update
+  // is no longer running.
+  Result<LeaseGrant> RenewLease(const auth::Access& access, int64_t duration);
+  // `status` is "succeeded", "failed" or "cancelled". Idempotent for the same
+  // status; kConflict when the update already ended otherwise.
+  Result<void> Complete(const auth::Access& access, std::string_view status);
+
+  // Cancels a running or not-started update (idempotent once cancelled).
+  // kNotFound if not an update of access.stack; kConflict if it already
+  // succeeded or failed.
+  Result<void> Cancel(const auth::Access& access, const std::string& update_id);
+
+  // The update of access.stack; kNotFound otherwise.
+  Result<storage::UpdateRecord> Get(const auth::Access& access, const std::string& update_id);
+
+  // Checkpoints (§4). `body` is the decompressed request body. Dry runs take
+  // no checkpoints (kInvalidArgument). Rejections are 4xx, never 5xx.
+  Result<void> PatchCheckpoint(const auth::Access& access, std::string_view body);
+  Result<void> PatchVerbatim(const auth::Access& access, std::string_view body);
+  Result<void> PatchDelta(const auth::Access& access, std::string_view body);
+
+  // The stack's current deployment text (kEmptyDeployment when it has none),
+  // or the one as of the end of `version` (kNotFound unless 1 <= version <=
+  // the stack's version).
+  Result<std::string> Export(const auth::Access& access, std::optional<int64_t> version);
+
+  // History, newest first. `page` 0 = everything; pages are 1-based with
+  // `page_size` entries. kInvalidArgument for negative values.
+  Result<HistoryPage> History(const auth::Access& access, int64_t page, int64_t page_size);
+  // The latest history entry, or the one with `version`; kNotFound if none.
+  Result<storage::UpdateRecord> HistoryEntry(const auth::Access& access,
+                                             std::optional<int64_t> version);
+
+  // The stack's running update with a live lease, if any.
+  Result<std::optional<storage::UpdateRecord>> RunningUpdate(const storage::StackRecord& stack);
+
+  int64_t Now() const { return clock_.NowSeconds(); }
+
+ private:
+  Result<storage::UpdateRecord> LoadForCheckpoint(const auth::Access& access);
+  void Publish(const auth::Access& access, std::string kind, const storage::UpdateRecord& update);
+
+  storage::Store& store_;
+  const Clock& clock_;
+  Random& random_;
+  events::EventSink& events_;
+  storage::CompactionPolicy policy_;
+};
+
+}  // namespace statehouse::updates

@@ -1,0 +1,226 @@
+#include "updates/service.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/crypto.h"
+#include "test/fakes/fake_clock.h"
+#include "test/fakes/temp_dir.h"
+#include "test/fakes/test_store.h"
+
+namespace statehouse::updates {
+namespace {
+
+using storage::UpdateStatus;
+using testing::FakeClock;
+
+std::string Text(int tag, int resources = 3) {
+  std::string out = R"({"version":3,"deployment":{"manifest":{"time":"t)" + std::to_string(tag) +
+                    R"("},"metadata":{},"resources":[)";
+  for (int i = 0; i < resources; ++i) {
+    if (i > 0) out += ",";
+    out += R"({"urn":"u)" + std::to_string(i) + R"(","custom":true})";
+  }
+  return out + "]}}";
+}
+
+// A delta replacing all of `before` with `after` in two edits (head and tail
+// split at the middle), which exercises offsets without a diff algorithm.
+std::string WholeDelta(const std::string& before, const std::string& after) {
+  const size_t mid = before.size() / 2;
+  auto escape = [](const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out;
+  };
+  return R"([{"Span":{"start":{"offset":0},"end":{"offset":)" + std::to_string(mid) +
+         R"(}},"NewText":")" + escape(after) + R"("},{"Span":{"start":{"offset":)" +
+         std::to_string(mid) + R"(},"end":{"offset":)" + std::to_string(before.size()) +
+         R"(}},"NewText":""}])";
+}
+
+std::string DeltaBody(const std::string& before, const std::string& after, int64_t seq,
+                      std::string hash = "") {
+  if (hash.empty()) hash = crypto::Sha256Hex(after);
+  return R"({"version":3,"checkpointHash":")" + hash + R"(","sequenceNumber":)" +
+         std::to_string(seq) + R"(,"deploymentDelta":)" + WholeDelta(before, after) + "}";
+}
+
+std::string VerbatimBody(const std::string& text, int64_t seq) {
+  return R"({"version":3,"untypedDeployment":)" + text + R"(,"sequenceNumber":)" +
+         std::to_string(seq) + "}";
+}
+
+class UpdateServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenTestStore(dir_.path());
+    user_ = testing::CreateTestUser(*store_, random_, clock_, "alice");
+    storage::StackRecord stack;
+    stack.id = "s-1";
+    stack.org_id = store_->GetOrgByName("alice")->id;
+    stack.org_name = "alice";
+    stack.project = "proj";
+    stack.name = "dev";
+    stack.created_by = user_.user.id;
+    ASSERT_TRUE(store_->CreateStack(stack, std::nullopt));
+    authorizer_ = std::make_unique<auth::Authorizer>(*store_, clock_);
+    service_ = std::make_unique<UpdateService>(*store_, clock_, random_, events_,
+                                               storage::CompactionPolicy{2, 10.0});
+  }
+
+  auth::Access StackAccess() {
+    auto access = authorizer_->Authorize(*authorizer_->Authenticate("token " + user_.token),
+                                         auth::Need::kStackWrite, "alice", "proj", "dev");
+    EXPECT_TRUE(access) << access.error().message;
+    return *access;
+  }
+
+  Result<auth::Access> LeaseAccess(const std::string& id, const std::string& token) {
+    return authorizer_->AuthorizeUpdateToken("update-token " + token, "alice", "proj", "dev", id);
+  }
+
+  std::pair<std::string, LeaseGrant> Begin(bool dry_run = false) {
+    CreateUpdateInput input;
+    input.kind = "update";
+    input.dry_run = dry_run;
+    auto id = service_->Create(StackAccess(), input);
+    EXPECT_TRUE(id);
+    auto grant = service_->Start(StackAccess(), *id, std::nullopt);
+    EXPECT_TRUE(grant) << grant.error().message;
+    return {*id, *grant};
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  crypto::OpenSslRandom random_;
+  events::RecordingSink events_;
+  storage::StorePtr store_;
+  testing::TestUser user_;
+  std::unique_ptr<auth::Authorizer> authorizer_;
+  std::unique_ptr<UpdateService> service_;
+};
+
+TEST_F(UpdateServiceTest, AnUnrenewedLeaseExpiresAndFreesTheStack) {
+  auto [id, grant] = Begin();
+  EXPECT_EQ(grant.version, 1);
+  ASSERT_TRUE(LeaseAccess(id, grant.token));
+  CreateUpdateInput input;
+  input.kind = "update";
+  auto second = service_->Create(StackAccess(), input);
+  ASSERT_TRUE(second);
+  auto busy = service_->Start(StackAccess(), *second, std::nullopt);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, ErrorCode::kConflict);
+
+  clock_.Advance(UpdateService::kLeaseSeconds);
+  auto expired = LeaseAccess(id, grant.token);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code, ErrorCode::kPermissionDenied);
+  auto status = service_->Get(StackAccess(), id);
+  EXPECT_EQ(StatusText(*status, clock_.NowSeconds()), "failed");
+  EXPECT_FALSE(*service_->RunningUpdate(*StackAccess().stack));
+
+  auto started = service_->Start(StackAccess(), *second, std::nullopt);
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(started->version, 2);
+  EXPECT_EQ(store_->GetUpdate(id)->status, UpdateStatus::kFailed);
+  EXPECT_EQ(StackAccess().stack->version, 1);
+}
+
+TEST_F(UpdateServiceTest, RenewalExtendsTheLeaseAndKeepsThePreviousTokenUntilTheNext) {
+  auto [id, grant] = Begin();
+  clock_.Advance(200);
+  auto renewed = service_->RenewLease(*LeaseAccess(id, grant.token), 300);
+  ASSERT_TRUE(renewed);
+  EXPECT_NE(renewed->token, grant.token);
+  clock_.Advance(200);  // past the first lease, inside the renewed one
+  EXPECT_TRUE(LeaseAccess(id, renewed->token));
+  EXPECT_TRUE(LeaseAccess(id, grant.token));
+  ASSERT_TRUE(service_->RenewLease(*LeaseAccess(id, renewed->token), 300));
+  EXPECT_FALSE(LeaseAccess(id, grant.token));
+  auto bad = service_->RenewLease(*LeaseAccess(id, renewed->token), 301);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(UpdateServiceTest, SequenceNumberRules) {
+  auto [id, grant] = Begin();
+  auto access = *LeaseAccess(id, grant.token);
+  // Delta without a baseline → conflict.
+  EXPECT_EQ(service_->PatchDelta(access, DeltaBody(Text(0), Text(1), 1)).error().code,
+            ErrorCode::kConflict);
+  ASSERT_TRUE(service_->PatchVerbatim(access, VerbatimBody(Text(1), 1)));
+  ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(1), Text(2), 2)));
+  // Exact retry → accepted, no effect.
+  ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(1), Text(2), 2)));
+  EXPECT_EQ(*store_->GetCheckpoint(id).value(), Text(2));
+  // Same sequence, other content; older sequence → conflict.
+  EXPECT_EQ(service_->PatchDelta(access, DeltaBody(Text(2), Text(3), 2)).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(service_->PatchVerbatim(access, VerbatimBody(Text(3), 1)).error().code,
+            ErrorCode::kConflict);
+  // Hash mismatch → 400; then the verbatim fallback with the same number.
+  EXPECT_EQ(service_->PatchDelta(access, DeltaBody(Text(2), Text(3), 3, std::string(64, 'a')))
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(service_->PatchVerbatim(access, VerbatimBody(Text(3), 3)));
+  EXPECT_EQ(*store_->GetCurrentState("s-1").value(), Text(3));
+  // A delta producing something that is not a deployment → 400.
+  const std::string junk = R"({"version":3})";
+  EXPECT_EQ(service_->PatchDelta(access, DeltaBody(Text(3), junk, 4)).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_F(UpdateServiceTest, CompactionKeepsTheExactBytes) {
+  auto [id, grant] = Begin();
+  auto access = *LeaseAccess(id, grant.token);
+  ASSERT_TRUE(service_->PatchVerbatim(access, VerbatimBody(Text(0, 10), 1)));
+  ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(0, 10), Text(1, 12), 2)));
+  std::string previous = Text(1, 12);
+  EXPECT_EQ(*store_->GetCheckpoint(id).value(), previous);
+  for (int seq = 3; seq <= 9; ++seq) {
+    const std::string next = Text(seq, 10 + seq);
+    auto applied = service_->PatchDelta(access, DeltaBody(previous, next, seq));
+    ASSERT_TRUE(applied) << applied.error().message;
+    previous = next;
+    EXPECT_EQ(*store_->GetCheckpoint(id).value(), previous) << seq;
+    EXPECT_EQ(*store_->GetCurrentState("s-1").value(), previous) << seq;
+  }
+  ASSERT_TRUE(service_->Complete(access, "succeeded"));
+  EXPECT_EQ(*service_->Export(StackAccess(), 1), previous);
+  EXPECT_EQ(StackAccess().stack->resource_count, 19);
+}
+
+TEST_F(UpdateServiceTest, DryRunsTakeNoCheckpointsAndLeaveNoHistory) {
+  auto [id, grant] = Begin(/*dry_run=*/true);
+  EXPECT_EQ(grant.version, 0);
+  auto access = *LeaseAccess(id, grant.token);
+  EXPECT_EQ(service_->PatchVerbatim(access, VerbatimBody(Text(0), 1)).error().code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(service_->Complete(access, "succeeded"));
+  ASSERT_TRUE(service_->Complete(access, "succeeded"));
+  EXPECT_TRUE(service_->History(StackAccess(), 0, 10)->updates.empty());
+  EXPECT_EQ(service_->HistoryEntry(StackAccess(), std::nullopt).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*service_->Export(StackAccess(), std::nullopt), kEmptyDeployment);
+}
+
+TEST_F(UpdateServiceTest, HistoryPagesNewestFirst) {
+  for (int i = 0; i < 3; ++i) {
+    auto [id, grant] = Begin();
+    ASSERT_TRUE(service_->Complete(*LeaseAccess(id, grant.token), "succeeded"));
+  }
+  auto all = service_->History(StackAccess(), 0, 0);
+  ASSERT_EQ(all->updates.size(), 3u);
+  EXPECT_EQ(all->updates[0].version, 3);
+  auto second = service_->History(StackAccess(), 2, 2);
+  ASSERT_EQ(second->updates.size(), 1u);
+  EXPECT_EQ(second->updates[0].version, 1);
+  EXPECT_EQ(second->total, 3);
+  EXPECT_EQ(service_->History(StackAccess(), -1, 2).error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace statehouse::updates
