@@ -20,6 +20,8 @@
 #include "auth/authorizer.h"
 #include "common/clock.h"
 #include "crypto/crypto.h"
+#include "engine_events/handlers.h"
+#include "engine_events/service.h"
 #include "events/domain_event.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -156,6 +158,7 @@ struct App::Impl {
   std::unique_ptr<services::ServiceCatalog> services;
   std::unique_ptr<updates::UpdateService> updates;
   std::unique_ptr<secrets::SecretsService> secrets;
+  std::unique_ptr<engine_events::EngineEventService> engine_events;
   std::string master_key;
   http::Router router;
   http::Metrics metrics;
@@ -231,7 +234,10 @@ Result<void> App::Start() {
                          [service = s.updates.get()](const storage::StackRecord& stack) {
                            return updates::CurrentOperation(*service, stack);
                          });
-  updates::RegisterRoutes(s.router, *s.authorizer, *s.updates, c.max_state_bytes);
+  s.engine_events = std::make_unique<engine_events::EngineEventService>(*s.store, s.clock);
+  updates::RegisterRoutes(s.router, *s.authorizer, *s.updates, c.max_state_bytes,
+                          engine_events::UpdateEventViews(*s.engine_events));
+  engine_events::RegisterRoutes(s.router, *s.authorizer, *s.engine_events, c.max_state_bytes);
   orgs::RegisterRoutes(s.router, *s.authorizer, *s.orgs);
   teams::RegisterRoutes(s.router, *s.authorizer, *s.teams);
   services::RegisterRoutes(s.router, *s.authorizer, *s.services);

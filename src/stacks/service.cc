@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "common/names.h"
@@ -104,6 +105,31 @@ std::string RewriteStackUrns(std::string_view text, std::string_view old_stack,
   }
   out.append(text.substr(pos));
   return out;
+}
+
+std::string RetargetServiceSecretsProvider(std::string text, std::string_view new_stack,
+                                          std::string_view new_project) {
+  auto deployment = json::RawObjectField(text, "deployment");
+  if (!deployment || !*deployment) return text;
+  auto provider = json::RawObjectField(**deployment, "secrets_providers");
+  if (!provider || !*provider) return text;
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(**provider, ec);
+  if (ec || !value.is_object()) return text;
+  const boost::json::value* type = value.as_object().if_contains("type");
+  boost::json::value* state = value.as_object().if_contains("state");
+  if (type == nullptr || !type->is_string() || type->as_string() != "service" ||
+      state == nullptr || !state->is_object()) {
+    return text;
+  }
+  state->as_object()["project"] = new_project;
+  state->as_object()["stack"] = new_stack;
+  const size_t key = text.find("\"secrets_providers\"");
+  if (key == std::string::npos) return text;
+  const size_t at = text.find(**provider, key);
+  if (at == std::string::npos) return text;
+  text.replace(at, (*provider)->size(), boost::json::serialize(value));
+  return text;
 }
 
 Result<storage::StackRecord> StackService::Create(const auth::Access& access,
@@ -217,7 +243,10 @@ Result<void> StackService::Rename(const auth::Access& access, const std::string&
   }
   SH_ASSIGN_OR_RETURN(auto state, store_.GetCurrentState(stack.id));
   std::optional<std::string> new_state;
-  if (state) new_state = RewriteStackUrns(*state, stack.name, stack.project, new_name, project);
+  if (state) {
+    new_state = RetargetServiceSecretsProvider(
+        RewriteStackUrns(*state, stack.name, stack.project, new_name, project), new_name, project);
+  }
   auto moved = store_.MoveStack(stack.id, stack.org_id, project, new_name, new_state);
   if (!moved && moved.error().code == ErrorCode::kAlreadyExists) {
     return Fail(AlreadyExists(stack.org_name, project, new_name));

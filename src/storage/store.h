@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "storage/engine_event_store.h"
 #include "storage/secret_store.h"
 #include "storage/service_store.h"
 #include "storage/team_store.h"
@@ -216,7 +217,8 @@ class Store : public UserStore,
               public TeamStore,
               public ServiceStore,
               public UpdateStore,
-              public SecretStore {
+              public SecretStore,
+              public EngineEventStore {
  public:
   ~Store() override = default;
   virtual PoolStats Stats() const = 0;

@@ -1588,6 +1588,45 @@ TEST_P(StoreConformanceTest, CheckpointsAreBasePlusDeltasAndBecomeCurrentState) 
 }
 
 // ---------------------------------------------------------------------------
+// Engine events
+
+TEST_P(StoreConformanceTest, EngineEventsAreStoredOncePerSequenceInOrder) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+  SH_ASSERT_OK(store_->CreateUpdate(MakeUpdate("up-1", "s-1", false)));
+  const std::vector<NewEngineEvent> first = {
+      {2, 10, "resOutputsEvent", "create", R"({"sequence":2})"},
+      {0, 10, "stdoutEvent", "", R"({"sequence":0})"},
+      {2, 11, "stdoutEvent", "", R"({"sequence":2,"dup":true})"}};
+  SH_EXPECT_ERROR(store_->AppendEngineEvents("up-x", first), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->AppendEngineEvents("up-1", first).value(), 2);
+  const std::vector<NewEngineEvent> second = {
+      {1, 12, "summaryEvent", "", R"({"summaryEvent":{"resourceChanges":{"same":1}}})"},
+      {0, 12, "stdoutEvent", "", R"({"other":1})"}};
+  EXPECT_EQ(store_->AppendEngineEvents("up-1", second).value(), 1);
+
+  auto all = store_->ListEngineEvents("up-1", 0, 10);
+  SH_ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].json, R"({"sequence":0})");
+  EXPECT_EQ((*all)[1].type, "summaryEvent");
+  EXPECT_EQ((*all)[2].json, R"({"sequence":2})");
+  EXPECT_EQ((*all)[2].timestamp, 10);
+  auto tail = store_->ListEngineEvents("up-1", 1, 1);
+  ASSERT_EQ(tail->size(), 1u);
+  EXPECT_EQ(tail->front().sequence, 1);
+  EXPECT_TRUE(store_->ListEngineEvents("up-x", 0, 10)->empty());
+
+  auto changes = store_->GetResourceChanges({"up-1", "up-x"});
+  SH_ASSERT_OK(changes);
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ(changes->at("up-1").op_counts, (std::map<std::string, int64_t>{{"create", 1}}));
+  EXPECT_EQ(changes->at("up-1").summary_json, R"({"summaryEvent":{"resourceChanges":{"same":1}}})");
+  SH_ASSERT_OK(store_->DeleteStack("s-1"));
+  EXPECT_TRUE(store_->ListEngineEvents("up-1", 0, 10)->empty());
+}
+
+// ---------------------------------------------------------------------------
 // Backends
 
 StoreFactory SqliteFactory() {

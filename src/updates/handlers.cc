@@ -55,6 +55,29 @@ bj::object ServiceUpdateJson(const storage::UpdateRecord& u, const storage::Stac
                                                {"avatarUrl", ""}}}};
 }
 
+// Sets info["resourceChanges"] of each UpdateInfo in `infos` (one per
+// update, in order; for the service format the UpdateInfo under "info").
+Result<void> AddResourceChanges(const EventViews& views,
+                                const std::vector<storage::UpdateRecord>& updates,
+                                std::vector<bj::object*> infos) {
+  if (!views.resource_changes || updates.empty()) return {};
+  std::vector<std::string> ids;
+  for (const auto& u : updates) ids.push_back(u.id);
+  SH_ASSIGN_OR_RETURN(auto changes, views.resource_changes(ids));
+  for (size_t i = 0; i < updates.size(); ++i) {
+    auto it = changes.find(updates[i].id);
+    if (it == changes.end()) continue;
+    bj::object counts;
+    for (const auto& [op, count] : it->second) counts[op] = count;
+    bj::object* info = infos[i];
+    if (bj::value* nested = info->if_contains("info"); nested != nullptr && nested->is_object()) {
+      info = &nested->as_object();
+    }
+    (*info)["resourceChanges"] = std::move(counts);
+  }
+  return {};
+}
+
 Result<int64_t> PathInt(const Request& request, std::string_view name) {
   std::string_view raw = request.Param(name);
   int64_t value = 0;
@@ -134,7 +157,7 @@ Result<std::optional<stacks::OperationInfo>> CurrentOperation(UpdateService& ser
 }
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateService& service,
-                    size_t state_body_limit) {
+                    size_t state_body_limit, EventViews views) {
   for (const char* kind : {"update", "preview", "refresh", "destroy"}) {
     api::AddRoute(router, authorizer, "POST", StackRoute(std::string("/") + kind),
                   Need::kStackWrite,
@@ -155,11 +178,19 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       });
 
   api::AddRoute(router, authorizer, "GET", StackRoute("/update/{updateID}"), Need::kStackRead,
-                [&service](const Request& request, const Access& access) -> Result<Response> {
+                [&service, views](const Request& request,
+                                  const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto update,
                                       service.Get(access, std::string(request.Param("updateID"))));
-                  return api::JsonOk(json::Serialize(bj::object{
-                      {"status", StatusText(update, service.Now())}, {"events", bj::array{}}}));
+                  bj::object body{{"status", StatusText(update, service.Now())},
+                                  {"events", bj::array{}}};
+                  if (views.status_events) {
+                    auto token = request.Query("continuationToken");
+                    SH_TRY(views.status_events(
+                        update, token ? std::optional<std::string_view>(*token) : std::nullopt,
+                        body));
+                  }
+                  return api::JsonOk(json::Serialize(body));
                 });
 
   api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/renew_lease"),
@@ -214,6 +245,14 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       },
       state_options);
 
+  api::AddRoute(
+      router, authorizer, "POST", StackRoute("/import"), Need::kStackWrite,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_ASSIGN_OR_RETURN(auto id, service.Import(access, request.body));
+        return api::JsonOk(json::Serialize(bj::object{{"updateId", id}}));
+      },
+      state_options);
+
   api::AddRoute(router, authorizer, "GET", StackRoute("/export"), Need::kStackRead,
                 [&service](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto text, service.Export(access, std::nullopt));
@@ -228,18 +267,22 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
 
   api::AddRoute(
       router, authorizer, "GET", StackRoute("/updates"), Need::kStackRead,
-      [&service](const Request& request, const Access& access) -> Result<Response> {
+      [&service, views](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto page, QueryInt64(request, "page", 0));
         SH_ASSIGN_OR_RETURN(auto page_size, QueryInt64(request, "pageSize", 10));
         auto output_type = request.Query("output-type");
         SH_ASSIGN_OR_RETURN(auto history, service.History(access, page, page_size));
         const int64_t now = service.Now();
-        bj::array updates;
         const bool service_format = output_type && !output_type->empty() && *output_type != "cli";
+        std::vector<bj::object> infos;
         for (const auto& u : history.updates) {
-          updates.push_back(service_format ? ServiceUpdateJson(u, *access.stack, now)
-                                           : UpdateInfoJson(u, now));
+          infos.push_back(service_format ? ServiceUpdateJson(u, *access.stack, now)
+                                         : UpdateInfoJson(u, now));
         }
+        std::vector<bj::object*> info_ptrs;
+        for (auto& info : infos) info_ptrs.push_back(&info);
+        SH_TRY(AddResourceChanges(views, history.updates, info_ptrs));
+        bj::array updates(infos.begin(), infos.end());
         bj::object body{{"updates", std::move(updates)}};
         if (service_format) {
           body["itemsPerPage"] = history.items_per_page;
@@ -248,17 +291,20 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
         return api::JsonOk(json::Serialize(body));
       });
   api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest"), Need::kStackRead,
-                [&service](const Request&, const Access& access) -> Result<Response> {
+                [&service, views](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, std::nullopt));
-                  return api::JsonOk(
-                      json::Serialize(ServiceUpdateJson(update, *access.stack, service.Now())));
+                  bj::object body = ServiceUpdateJson(update, *access.stack, service.Now());
+                  SH_TRY(AddResourceChanges(views, {update}, {&body}));
+                  return api::JsonOk(json::Serialize(body));
                 });
   api::AddRoute(router, authorizer, "GET", StackRoute("/updates/{version}"), Need::kStackRead,
-                [&service](const Request& request, const Access& access) -> Result<Response> {
+                [&service, views](const Request& request,
+                                  const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
                   SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, version));
-                  return api::JsonOk(
-                      json::Serialize(ServiceUpdateJson(update, *access.stack, service.Now())));
+                  bj::object body = ServiceUpdateJson(update, *access.stack, service.Now());
+                  SH_TRY(AddResourceChanges(views, {update}, {&body}));
+                  return api::JsonOk(json::Serialize(body));
                 });
 }
 

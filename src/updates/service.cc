@@ -263,6 +263,38 @@ Result<void> UpdateService::PatchDelta(const auth::Access& access, std::string_v
                                       summary.resource_count, policy_);
 }
 
+Result<std::string> UpdateService::Import(const auth::Access& access, std::string_view body) {
+  std::string text(body);
+  SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(text));
+  // Export must answer a version the CLI reads (§3.5.1).
+  if (summary.version > 4) {
+    return Fail(Error::InvalidArgument(fmt::format(
+        "Invalid deployment: unsupported 'version' {} (at most 4)", summary.version)));
+  }
+  CreateUpdateInput input;
+  input.kind = "import";
+  SH_ASSIGN_OR_RETURN(auto id, Create(access, input));
+  const int64_t now = clock_.NowSeconds();
+  // The lease is never handed out: the import ends within this call.
+  auto started =
+      store_.StartUpdate(id, crypto::Sha256Hex(random_.Hex(32)), now + kLeaseSeconds, now);
+  if (!started) {
+    if (started.error().code == ErrorCode::kConflict) {
+      return Fail(Error::Conflict(
+          fmt::format("Conflict: {} ({}/{}/{})", started.error().message, access.stack->org_name,
+                      access.stack->project, access.stack->name)));
+    }
+    return Fail(std::move(started).error());
+  }
+  Publish(access, "update-started", *started);
+  auto stored = store_.PutCheckpoint(id, 0, 0, "", text, summary.resource_count);
+  const UpdateStatus result = stored ? UpdateStatus::kSucceeded : UpdateStatus::kFailed;
+  SH_ASSIGN_OR_RETURN(auto finished, store_.FinishUpdate(id, result, clock_.NowSeconds()));
+  Publish(access, "update-completed", finished);
+  if (!stored) return Fail(std::move(stored).error());
+  return id;
+}
+
 Result<std::string> UpdateService::Export(const auth::Access& access,
                                           std::optional<int64_t> version) {
   const storage::StackRecord& stack = *access.stack;

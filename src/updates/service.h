@@ -96,6 +96,14 @@ class UpdateService {
   Result<void> PatchVerbatim(const auth::Access& access, std::string_view body);
   Result<void> PatchDelta(const auth::Access& access, std::string_view body);
 
+  // `pulumi stack import` (§3.5.2): stores `body` (the decompressed
+  // UntypedDeployment) byte for byte as the stack's new current deployment
+  // and next version, through an update of kind "import" that is started,
+  // checkpointed and succeeded within this call. Returns the update's id.
+  // kInvalidArgument for an invalid deployment (or a schema version outside
+  // 1..4); kConflict (409) while another update of the stack is running.
+  Result<std::string> Import(const auth::Access& access, std::string_view body);
+
   // The stack's current deployment text (kEmptyDeployment when it has none),
   // or the one as of the end of `version` (kNotFound unless 1 <= version <=
   // the stack's version).

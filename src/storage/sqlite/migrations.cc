@@ -85,6 +85,7 @@ constexpr std::array kMigrations = {
     Migration{3, "services", kServicesSchemaSql},
     Migration{4, "updates", kUpdatesSchemaSql},
     Migration{5, "secrets", kSecretsSchemaSql},
+    Migration{6, "engine_events", kEngineEventsSchemaSql},
 };
 
 }  // namespace

@@ -22,6 +22,7 @@ extern const char kTeamsSchemaSql[];
 extern const char kServicesSchemaSql[];
 extern const char kUpdatesSchemaSql[];
 extern const char kSecretsSchemaSql[];
+extern const char kEngineEventsSchemaSql[];
 
 // Creates the bookkeeping table itself. Idempotent; run before reading the
 // recorded version.

@@ -184,6 +184,15 @@ class SqliteStore final : public Store {
   Result<StackSecretKeyRecord> CreateStackSecretKeyIfAbsent(
       const StackSecretKeyRecord& record) override;
 
+  // EngineEventStore (sqlite_engine_event_store.cc)
+  Result<int64_t> AppendEngineEvents(const std::string& update_id,
+                                     std::span<const NewEngineEvent> events) override;
+  Result<std::vector<EngineEventRecord>> ListEngineEvents(const std::string& update_id,
+                                                          int64_t from_sequence,
+                                                          int64_t limit) override;
+  Result<std::map<std::string, ResourceChangesRecord>> GetResourceChanges(
+      const std::vector<std::string>& update_ids) override;
+
   // Store
   PoolStats Stats() const override;
   const char* Engine() const override { return "sqlite"; }

@@ -1,0 +1,73 @@
+// In-process parts of a delta checkpoint on a 25 MB / 5,000-resource state
+// (cli-protocol §4.4): hashing, validating and applying edits to the whole
+// text. Used to attribute the HTTP figure of bench/run-checkpoint-bench.sh.
+// Run: build/statehouse_bench --benchmark_filter=Checkpoint
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "crypto/crypto.h"
+#include "json/deployment.h"
+#include "updates/delta.h"
+
+namespace statehouse {
+namespace {
+
+// Deterministic Pulumi-shaped deployment of `count` resources, each padded
+// to about `resource_bytes`.
+const std::string& State25MB() {
+  static const std::string text = [] {
+    std::string out =
+        R"({"version":3,"deployment":{"manifest":{"time":"2026-11-22T10:00:00Z","magic":"m",)"
+        R"("version":"v3.200.0"},"resources":[)";
+    const std::string pad(4100, 'x');
+    for (int i = 0; i < 5000; ++i) {
+      if (i > 0) out += ",";
+      const std::string n = std::to_string(i);
+      out += R"({"urn":"urn:pulumi:dev::bench::aws:s3/bucket:Bucket::bucket-)" + n +
+             R"(","custom":true,"id":"bucket-)" + n +
+             R"(","type":"aws:s3/bucket:Bucket","inputs":{"acl":"private","bucket":"bucket-)" + n +
+             R"(","tags":{"Note":")" + pad + R"("}},"outputs":{"arn":"arn:aws:s3:::bucket-)" + n +
+             R"("},"parent":"urn:pulumi:dev::bench::pulumi:pulumi:Stack::bench-dev"})";
+    }
+    return out + R"(],"metadata":{}}})";
+  }();
+  return text;
+}
+
+void BM_CheckpointSha256_25MB(benchmark::State& state) {
+  const std::string& text = State25MB();
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::Sha256Hex(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_CheckpointSha256_25MB)->Unit(benchmark::kMillisecond);
+
+void BM_CheckpointInspect_25MB(benchmark::State& state) {
+  const std::string& text = State25MB();
+  for (auto _ : state) benchmark::DoNotOptimize(json::InspectUntypedDeployment(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_CheckpointInspect_25MB)->Unit(benchmark::kMillisecond);
+
+void BM_CheckpointApplyEdits_25MB(benchmark::State& state) {
+  const std::string& text = State25MB();
+  const size_t mid = text.size() / 2;
+  std::vector<updates::TextEdit> edits{{40, 60, "2026-11-22T10:00:01Z"}, {mid, mid + 10, "yyyyyyyyyy"}};
+  for (auto _ : state) benchmark::DoNotOptimize(updates::ApplyTextEdits(text, edits));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_CheckpointApplyEdits_25MB)->Unit(benchmark::kMillisecond);
+
+void BM_CheckpointCopy_25MB(benchmark::State& state) {
+  const std::string& text = State25MB();
+  for (auto _ : state) {
+    std::string copy(text);
+    benchmark::DoNotOptimize(copy.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_CheckpointCopy_25MB)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace statehouse
