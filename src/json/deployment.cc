@@ -10,6 +10,8 @@ namespace {
 
 simdjson::padded_string Pad(std::string_view text) { return simdjson::padded_string(text); }
 
+Result<DeploymentSummary> InspectPadded(simdjson::padded_string_view padded);
+
 }  // namespace
 
 Result<std::optional<std::string>> RawObjectField(std::string_view body, std::string_view field) {
@@ -56,6 +58,19 @@ Result<std::optional<std::string>> RawObjectField(std::string_view body, std::st
 
 Result<DeploymentSummary> InspectUntypedDeployment(std::string_view text) {
   simdjson::padded_string padded = Pad(text);
+  return InspectPadded(simdjson::padded_string_view(padded));
+}
+
+Result<DeploymentSummary> InspectOwnedDeployment(const std::string& text) {
+  if (text.capacity() - text.size() >= simdjson::SIMDJSON_PADDING) {
+    return InspectPadded(simdjson::padded_string_view(text.data(), text.size(), text.capacity()));
+  }
+  return InspectUntypedDeployment(std::string_view(text));
+}
+
+namespace {
+
+Result<DeploymentSummary> InspectPadded(simdjson::padded_string_view padded) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(padded).get(doc) != simdjson::SUCCESS) {
@@ -84,5 +99,7 @@ Result<DeploymentSummary> InspectUntypedDeployment(std::string_view text) {
   }
   return summary;
 }
+
+}  // namespace
 
 }  // namespace statehouse::json

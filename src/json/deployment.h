@@ -27,5 +27,11 @@ struct DeploymentSummary {
 // Fully validates an UntypedDeployment text {"version": N, "deployment": {...}}
 // and counts deployment.resources. kInvalidArgument naming what is wrong.
 Result<DeploymentSummary> InspectUntypedDeployment(std::string_view text);
+// Same; avoids copying `text` when its spare capacity already holds the
+// parser's padding (see kDeploymentPadding).
+Result<DeploymentSummary> InspectOwnedDeployment(const std::string& text);
+
+// Spare capacity to reserve in a deployment text so it can be validated in place.
+inline constexpr size_t kDeploymentPadding = 64;
 
 }  // namespace statehouse::json

@@ -62,7 +62,7 @@ Result<std::string> ApplyTextEdits(std::string_view base, const std::vector<Text
     cursor = e.end;
   }
   std::string out;
-  out.reserve(size);
+  out.reserve(size + 64);  // room for the JSON validator's padding (json::kDeploymentPadding)
   cursor = 0;
   for (const TextEdit& e : edits) {
     out.append(base.substr(cursor, e.start - cursor));

@@ -1,5 +1,7 @@
 #include "updates/service.h"
 
+#include <future>
+
 #include <fmt/format.h>
 
 #include "common/names.h"
@@ -11,6 +13,30 @@
 namespace statehouse::updates {
 
 namespace {
+
+// Running updates whose latest text is kept in memory for the next delta.
+constexpr size_t kCachedTexts = 4;
+// Texts at least this large are hashed and validated on two threads.
+constexpr size_t kParallelCheckBytes = 1 << 20;
+
+struct CheckedText {
+  std::string hash;
+  json::DeploymentSummary summary;
+};
+
+// SHA-256 and full JSON validation of a deployment text; for large texts the
+// two run concurrently (each reads the whole text once).
+Result<CheckedText> HashAndInspect(const std::string& text) {
+  if (text.size() < kParallelCheckBytes) {
+    SH_ASSIGN_OR_RETURN(auto summary, json::InspectOwnedDeployment(text));
+    return CheckedText{crypto::Sha256Hex(text), summary};
+  }
+  auto hash = std::async(std::launch::async, [&text] { return crypto::Sha256Hex(text); });
+  auto summary = json::InspectOwnedDeployment(text);
+  std::string digest = hash.get();
+  if (!summary) return Fail(std::move(summary).error());
+  return CheckedText{std::move(digest), *summary};
+}
 
 using storage::UpdateRecord;
 using storage::UpdateStatus;
@@ -168,6 +194,7 @@ Result<void> UpdateService::Complete(const auth::Access& access, std::string_vie
   }
   SH_ASSIGN_OR_RETURN(auto before, store_.GetUpdate(access.update_id));
   SH_ASSIGN_OR_RETURN(auto after, store_.FinishUpdate(access.update_id, target, clock_.NowSeconds()));
+  ForgetText(access.update_id);
   if (before.status != after.status) Publish(access, "update-completed", after);
   return {};
 }
@@ -176,6 +203,7 @@ Result<void> UpdateService::Cancel(const auth::Access& access, const std::string
   SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
   SH_ASSIGN_OR_RETURN(auto after,
                       store_.FinishUpdate(update.id, UpdateStatus::kCancelled, clock_.NowSeconds()));
+  ForgetText(update.id);
   if (update.status != after.status) Publish(access, "update-cancelled", after);
   return {};
 }
@@ -219,10 +247,14 @@ Result<void> UpdateService::PatchVerbatim(const auth::Access& access, std::strin
         "Checkpoint sequence number {} is older than the last accepted one ({})", sequence,
         update.last_sequence)));
   }
-  std::string text(*request.untyped_deployment);
-  SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(text));
-  return store_.PutCheckpoint(update.id, update.last_sequence, sequence, crypto::Sha256Hex(text),
-                              text, summary.resource_count);
+  std::string text;
+  text.reserve(request.untyped_deployment->size() + json::kDeploymentPadding);
+  text.append(*request.untyped_deployment);
+  SH_ASSIGN_OR_RETURN(auto checked, HashAndInspect(text));
+  SH_TRY(store_.PutCheckpoint(update.id, update.last_sequence, sequence, checked.hash, text,
+                              checked.summary.resource_count));
+  RememberText(update.id, sequence, checked.hash, std::move(text));
+  return {};
 }
 
 Result<void> UpdateService::PatchDelta(const auth::Access& access, std::string_view body) {
@@ -250,17 +282,56 @@ Result<void> UpdateService::PatchDelta(const auth::Access& access, std::string_v
         update.last_sequence)));
   }
   SH_ASSIGN_OR_RETURN(auto edits, ParseDeploymentDelta(*request.deployment_delta));
-  SH_ASSIGN_OR_RETURN(auto baseline, store_.GetCheckpoint(update.id));
-  if (!baseline) return Fail(Error::Conflict("No baseline checkpoint to apply a delta to"));
+  std::shared_ptr<const std::string> baseline = CachedBaseline(update);
+  if (!baseline) {
+    SH_ASSIGN_OR_RETURN(auto stored, store_.GetCheckpoint(update.id));
+    if (!stored) return Fail(Error::Conflict("No baseline checkpoint to apply a delta to"));
+    baseline = std::make_shared<const std::string>(std::move(*stored));
+  }
   SH_ASSIGN_OR_RETURN(auto text, ApplyTextEdits(*baseline, edits));
-  if (crypto::Sha256Hex(text) != hash) {
+  baseline.reset();
+  SH_ASSIGN_OR_RETURN(auto checked, HashAndInspect(text));
+  if (checked.hash != hash) {
     return Fail(Error::InvalidArgument(
         "checkpointHash does not match the deployment produced by the delta"));
   }
-  SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(text));
-  return store_.AppendCheckpointDelta(update.id, update.last_sequence, sequence, hash,
+  SH_TRY(store_.AppendCheckpointDelta(update.id, update.last_sequence, sequence, hash,
                                       std::string(*request.deployment_delta), text,
-                                      summary.resource_count, policy_);
+                                      checked.summary.resource_count, policy_));
+  RememberText(update.id, sequence, hash, std::move(text));
+  return {};
+}
+
+std::shared_ptr<const std::string> UpdateService::CachedBaseline(
+    const storage::UpdateRecord& update) {
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(update.id);
+  if (it == cache_.end()) return nullptr;
+  if (it->second.sequence != update.last_sequence || it->second.hash != update.last_hash ||
+      update.last_hash.empty()) {
+    cache_.erase(it);
+    return nullptr;
+  }
+  return it->second.text;
+}
+
+void UpdateService::RememberText(const std::string& update_id, int64_t sequence,
+                                 const std::string& hash, std::string text) {
+  auto shared = std::make_shared<const std::string>(std::move(text));
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() >= kCachedTexts && !cache_.contains(update_id)) {
+    auto oldest = cache_.begin();
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->second.stamp < oldest->second.stamp) oldest = it;
+    }
+    cache_.erase(oldest);
+  }
+  cache_[update_id] = CachedText{sequence, hash, std::move(shared), ++cache_stamp_};
+}
+
+void UpdateService::ForgetText(const std::string& update_id) {
+  std::lock_guard lock(cache_mu_);
+  cache_.erase(update_id);
 }
 
 Result<std::string> UpdateService::Import(const auth::Access& access, std::string_view body) {

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -122,6 +125,21 @@ class UpdateService {
   int64_t Now() const { return clock_.NowSeconds(); }
 
  private:
+  // The latest acknowledged text of a running update, identified by the
+  // update's (last sequence, last hash). Because the hash is the SHA-256 of
+  // the text, a cached entry is used only when it matches the stored row, so
+  // the cache is safe with several replicas writing the same update.
+  struct CachedText {
+    int64_t sequence = 0;
+    std::string hash;
+    std::shared_ptr<const std::string> text;
+    uint64_t stamp = 0;  // insertion order, for eviction
+  };
+  std::shared_ptr<const std::string> CachedBaseline(const storage::UpdateRecord& update);
+  void RememberText(const std::string& update_id, int64_t sequence, const std::string& hash,
+                    std::string text);
+  void ForgetText(const std::string& update_id);
+
   Result<storage::UpdateRecord> LoadForCheckpoint(const auth::Access& access);
   void Publish(const auth::Access& access, std::string kind, const storage::UpdateRecord& update);
 
@@ -130,6 +148,10 @@ class UpdateService {
   Random& random_;
   events::EventSink& events_;
   storage::CompactionPolicy policy_;
+
+  std::mutex cache_mu_;
+  std::map<std::string, CachedText> cache_;  // by update id; at most kCachedTexts entries
+  uint64_t cache_stamp_ = 0;
 };
 
 }  // namespace statehouse::updates
