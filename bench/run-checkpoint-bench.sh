@@ -9,26 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
-bin="./$build/statehouse"
-[ -x "$bin" ] || { echo "build first: make build (or pass the build dir)" >&2; exit 1; }
-
-root=$(mktemp -d)
-data="$root/data"
-mkdir -p "$data"
-token="pul-$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-log="$root/server.log"
-"$bin" serve --listen 127.0.0.1:0 --data-dir "$data" --bootstrap-token "$token" \
-  ${BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$root"' EXIT
-
-port=""
-for _ in $(seq 1 100); do
-  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$log"; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_start_server "./$build/statehouse"
 
 python3 bench/checkpoint_bench.py "http://127.0.0.1:$port" "$token" "$pid" "$data"
 

@@ -5,26 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10}"
-bin=./build/statehouse
-[ -x "$bin" ] || { echo "build first: make build" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk missing: scripts/install-deps" >&2; exit 1; }
-
-data=$(mktemp -d)
-token="pul-$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-log="$data/server.log"
-"$bin" serve --listen 127.0.0.1:0 --data-dir "$data" --bootstrap-token "$token" \
-  ${BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
-
-port=""
-for _ in $(seq 1 100); do
-  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$log"; exit 1; }
-base="http://127.0.0.1:$port"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_start_server ./build/statehouse
 
 curl -sf -X POST "$base/api/stacks/admin/bench" -H "Authorization: token $token" \
   -H 'Content-Type: application/json' \
