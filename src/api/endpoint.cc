@@ -49,6 +49,15 @@ Result<int> QueryInt(const http::Request& request, std::string_view name, int fa
   return value;
 }
 
+Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback) {
+  auto raw = request.Query(name);
+  if (!raw || raw->empty()) return fallback;
+  if (*raw == "true" || *raw == "1") return true;
+  if (*raw == "false" || *raw == "0") return false;
+  return Fail(Error::InvalidArgument(
+      fmt::format("Invalid query parameter '{}': must be true or false", name)));
+}
+
 http::Response JsonOk(std::string body) { return http::Response::Json(200, std::move(body)); }
 
 }  // namespace statehouse::api

@@ -27,6 +27,10 @@ void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_vi
 // kInvalidArgument naming the parameter when it is not an integer.
 Result<int> QueryInt(const http::Request& request, std::string_view name, int fallback);
 
+// The boolean query parameter `name` ("true"/"1", "false"/"0"), or
+// `fallback` when absent or empty. kInvalidArgument naming it otherwise.
+Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback);
+
 // A 200 response with a serialized JSON body.
 http::Response JsonOk(std::string body);
 

@@ -114,13 +114,6 @@ Result<std::optional<std::vector<storage::ServicePropertyRecord>>> OptionalPrope
   return Out(std::move(properties));
 }
 
-Result<bool> ParseBool(const std::optional<std::string>& raw, std::string_view name) {
-  if (!raw || raw->empty() || *raw == "false" || *raw == "0") return false;
-  if (*raw == "true" || *raw == "1") return true;
-  return Fail(Error::InvalidArgument(
-      fmt::format("Invalid query parameter '{}': must be true or false", name)));
-}
-
 Result<std::vector<ItemRef>> RequiredItems(const Request& request) {
   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
   SH_ASSIGN_OR_RETURN(auto items, OptionalItems(body, "items"));
@@ -208,7 +201,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceC
 
   api::AddRoute(router, authorizer, "DELETE", service_path, Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
-                  SH_ASSIGN_OR_RETURN(bool force, ParseBool(request.Query("force"), "force"));
+                  SH_ASSIGN_OR_RETURN(bool force, api::QueryBool(request, "force", false));
                   SH_TRY(catalog.Delete(access, KeyOf(request), force));
                   return Response::NoContent();
                 });

@@ -37,12 +37,6 @@ bj::object StackSummaryJson(const storage::StackRecord& s) {
   return out;
 }
 
-Result<bool> ParseBool(const std::optional<std::string>& raw, std::string_view name) {
-  if (!raw || raw->empty() || *raw == "false" || *raw == "0") return false;
-  if (*raw == "true" || *raw == "1") return true;
-  return Fail(Error::InvalidArgument(fmt::format("Invalid query parameter '{}': must be true or false", name)));
-}
-
 std::optional<std::string> NonEmpty(std::optional<std::string> v) {
   if (v && v->empty()) return std::nullopt;
   return v;
@@ -126,9 +120,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
   api::AddRoute(router, authorizer, "DELETE", "/api/stacks/{org}/{project}/{stack}",
                 Need::kStackAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
-                  auto force_raw = request.Query("force");
-                  if (!force_raw) force_raw = request.Query("forceDestroy");
-                  SH_ASSIGN_OR_RETURN(bool force, ParseBool(force_raw, "force"));
+                  const char* force_name = request.Query("force") ? "force" : "forceDestroy";
+                  SH_ASSIGN_OR_RETURN(bool force, api::QueryBool(request, force_name, false));
                   SH_TRY(service.Delete(access, force));
                   return Response::NoContent();
                 });

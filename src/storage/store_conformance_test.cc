@@ -1626,6 +1626,50 @@ TEST_P(StoreConformanceTest, EngineEventsAreStoredOncePerSequenceInOrder) {
   EXPECT_TRUE(store_->ListEngineEvents("up-1", 0, 10)->empty());
 }
 
+TEST_P(StoreConformanceTest, PreviewsAreListedByTheVersionTheyStartedAt) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+  auto run = [&](const std::string& id, bool dry_run, int64_t at) {
+    SH_ASSERT_OK(store_->CreateUpdate(MakeUpdate(id, "s-1", dry_run)));
+    SH_ASSERT_OK(store_->StartUpdate(id, "h-" + id, at + 300, at));
+    SH_ASSERT_OK(store_->FinishUpdate(id, UpdateStatus::kSucceeded, at + 1));
+  };
+  run("p-0", true, 10);
+  run("up-1", false, 20);
+  run("p-1", true, 30);
+  run("p-2", true, 30);  // same second: creation order breaks the tie
+  run("p-3", true, 40);
+  SH_ASSERT_OK(store_->CreateUpdate(MakeUpdate("p-4", "s-1", true)));  // never started
+
+  auto ids = [](const UpdateHistoryPage& page) {
+    std::vector<std::string> out;
+    for (const auto& u : page.updates) out.push_back(u.id);
+    return out;
+  };
+  auto ascending = store_->ListPreviews("s-1", 1, true, 0, -1);
+  SH_ASSERT_OK(ascending);
+  EXPECT_EQ(ids(*ascending), (std::vector<std::string>{"p-1", "p-2", "p-3"}));
+  EXPECT_EQ(ascending->total, 3);
+  EXPECT_TRUE(ascending->updates[0].dry_run);
+  EXPECT_EQ(ascending->updates[0].version, 1);
+  auto descending = store_->ListPreviews("s-1", 1, false, 0, -1);
+  SH_ASSERT_OK(descending);
+  EXPECT_EQ(ids(*descending), (std::vector<std::string>{"p-3", "p-2", "p-1"}));
+  auto paged = store_->ListPreviews("s-1", 1, false, 1, 1);
+  SH_ASSERT_OK(paged);
+  EXPECT_EQ(ids(*paged), (std::vector<std::string>{"p-2"}));
+  EXPECT_EQ(paged->total, 3);
+  auto before = store_->ListPreviews("s-1", 0, true, 0, -1);
+  SH_ASSERT_OK(before);
+  EXPECT_EQ(ids(*before), (std::vector<std::string>{"p-0"}));
+  auto none = store_->ListPreviews("s-1", 2, true, 0, -1);
+  SH_ASSERT_OK(none);
+  EXPECT_TRUE(none->updates.empty());
+  EXPECT_EQ(none->total, 0);
+  EXPECT_TRUE(store_->ListPreviews("s-missing", 1, true, 0, -1)->updates.empty());
+  EXPECT_EQ(store_->ListHistory("s-1", 0, -1)->total, 1);  // previews are not history
+}
+
 // ---------------------------------------------------------------------------
 // Backends
 

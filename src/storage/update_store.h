@@ -132,6 +132,12 @@ class UpdateStore {
   // version descending; `limit` < 0 means all.
   virtual Result<UpdateHistoryPage> ListHistory(const std::string& stack_id, int64_t offset,
                                                 int64_t limit) = 0;
+  // Previews recorded against `version`: dry-run updates that were started
+  // while the stack was at that version (UpdateRecord::version == version),
+  // in start order, oldest first when `ascending`, else newest first;
+  // `limit` < 0 means all. `total` counts all of them.
+  virtual Result<UpdateHistoryPage> ListPreviews(const std::string& stack_id, int64_t version,
+                                                 bool ascending, int64_t offset, int64_t limit) = 0;
   // The history entry with this version; kNotFound if none.
   virtual Result<UpdateRecord> GetHistoryEntry(const std::string& stack_id, int64_t version) = 0;
   // The deployment text as of the end of `version`: the last checkpoint of

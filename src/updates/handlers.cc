@@ -29,9 +29,16 @@ bj::value StoredObject(const std::string& text) {
   return value;
 }
 
+// UpdateInfo.kind: the operation, "P"-prefixed for a dry run ("Pupdate"
+// for a preview of an update, "Prefresh", …).
+std::string InfoKind(const storage::UpdateRecord& u) {
+  if (!u.dry_run) return u.kind;
+  return u.kind == "preview" ? std::string("Pupdate") : "P" + u.kind;
+}
+
 // UpdateInfo as the CLI reads it (apitype/history.go).
 bj::object UpdateInfoJson(const storage::UpdateRecord& u, int64_t now) {
-  bj::object info{{"kind", u.kind},
+  bj::object info{{"kind", InfoKind(u)},
                   {"startTime", u.started},
                   {"message", u.message},
                   {"environment", StoredObject(u.environment_json)},
@@ -97,6 +104,31 @@ Result<int64_t> QueryInt64(const Request& request, std::string_view name, int64_
     return Fail(Error::InvalidArgument(fmt::format("Invalid '{}' value.", name)));
   }
   return value;
+}
+
+// The service-format page of updates: {"updates":[…], "itemsPerPage", "total"}.
+Result<Response> ServiceUpdatesPage(const EventViews& views, const HistoryPage& page,
+                                    const storage::StackRecord& stack, int64_t now) {
+  std::vector<bj::object> infos;
+  for (const auto& u : page.updates) infos.push_back(ServiceUpdateJson(u, stack, now));
+  std::vector<bj::object*> info_ptrs;
+  for (auto& info : infos) info_ptrs.push_back(&info);
+  SH_TRY(AddResourceChanges(views, page.updates, info_ptrs));
+  return api::JsonOk(json::Serialize(bj::object{{"updates", bj::array(infos.begin(), infos.end())},
+                                                {"itemsPerPage", page.items_per_page},
+                                                {"total", page.total}}));
+}
+
+// List Previews (rest-api §3.3): `asc` defaults to oldest first (the CLI
+// always sends asc=false); `page` 0 = all, with `pageSize` 0 or unset.
+Result<Response> ListPreviews(UpdateService& service, const EventViews& views,
+                              const Request& request, const Access& access,
+                              std::optional<int64_t> version) {
+  SH_ASSIGN_OR_RETURN(auto page, QueryInt64(request, "page", 0));
+  SH_ASSIGN_OR_RETURN(auto page_size, QueryInt64(request, "pageSize", 0));
+  SH_ASSIGN_OR_RETURN(auto ascending, api::QueryBool(request, "asc", true));
+  SH_ASSIGN_OR_RETURN(auto previews, service.Previews(access, version, ascending, page, page_size));
+  return ServiceUpdatesPage(views, previews, *access.stack, service.Now());
 }
 
 // Parses a body that may be empty (treated as {}).
@@ -273,22 +305,26 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
         auto output_type = request.Query("output-type");
         SH_ASSIGN_OR_RETURN(auto history, service.History(access, page, page_size));
         const int64_t now = service.Now();
-        const bool service_format = output_type && !output_type->empty() && *output_type != "cli";
-        std::vector<bj::object> infos;
-        for (const auto& u : history.updates) {
-          infos.push_back(service_format ? ServiceUpdateJson(u, *access.stack, now)
-                                         : UpdateInfoJson(u, now));
+        if (output_type && !output_type->empty() && *output_type != "cli") {
+          return ServiceUpdatesPage(views, history, *access.stack, now);
         }
+        std::vector<bj::object> infos;
+        for (const auto& u : history.updates) infos.push_back(UpdateInfoJson(u, now));
         std::vector<bj::object*> info_ptrs;
         for (auto& info : infos) info_ptrs.push_back(&info);
         SH_TRY(AddResourceChanges(views, history.updates, info_ptrs));
-        bj::array updates(infos.begin(), infos.end());
-        bj::object body{{"updates", std::move(updates)}};
-        if (service_format) {
-          body["itemsPerPage"] = history.items_per_page;
-          body["total"] = history.total;
-        }
-        return api::JsonOk(json::Serialize(body));
+        return api::JsonOk(
+            json::Serialize(bj::object{{"updates", bj::array(infos.begin(), infos.end())}}));
+      });
+  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest/previews"), Need::kStackRead,
+                [&service, views](const Request& request, const Access& access) {
+                  return ListPreviews(service, views, request, access, std::nullopt);
+                });
+  api::AddRoute(
+      router, authorizer, "GET", StackRoute("/updates/{version}/previews"), Need::kStackRead,
+      [&service, views](const Request& request, const Access& access) -> Result<Response> {
+        SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+        return ListPreviews(service, views, request, access, version);
       });
   api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest"), Need::kStackRead,
                 [&service, views](const Request&, const Access& access) -> Result<Response> {

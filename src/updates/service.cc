@@ -405,6 +405,41 @@ Result<HistoryPage> UpdateService::History(const auth::Access& access, int64_t p
   return out;
 }
 
+Result<HistoryPage> UpdateService::Previews(const auth::Access& access,
+                                            std::optional<int64_t> version, bool ascending,
+                                            int64_t page, int64_t page_size) {
+  const storage::StackRecord& stack = *access.stack;
+  if (page < 0) return Fail(Error::InvalidArgument("Invalid 'page' value. Must be >= 0."));
+  if (page == 0 && page_size != 0) {
+    return Fail(
+        Error::InvalidArgument("Invalid 'pageSize' value. Must be 0 or unset when 'page' is 0."));
+  }
+  if (page > 0 && page_size < 1) {
+    return Fail(Error::InvalidArgument("Invalid 'pageSize' value. Must be >= 1."));
+  }
+  if (page > (int64_t{1} << 40) / std::max<int64_t>(page_size, 1)) {
+    return Fail(Error::InvalidArgument("Invalid 'page' value."));
+  }
+  const int64_t at = version.value_or(stack.version);
+  if (at < 0 || at > stack.version) {
+    return Fail(Error::NotFound(fmt::format("Version {} of stack '{}/{}/{}' not found", at,
+                                            stack.org_name, stack.project, stack.name)));
+  }
+  HistoryPage out;
+  storage::UpdateHistoryPage stored;
+  if (page == 0) {
+    SH_ASSIGN_OR_RETURN(stored, store_.ListPreviews(stack.id, at, ascending, 0, -1));
+    out.items_per_page = static_cast<int64_t>(stored.updates.size());
+  } else {
+    SH_ASSIGN_OR_RETURN(
+        stored, store_.ListPreviews(stack.id, at, ascending, (page - 1) * page_size, page_size));
+    out.items_per_page = page_size;
+  }
+  out.updates = std::move(stored.updates);
+  out.total = stored.total;
+  return out;
+}
+
 Result<UpdateRecord> UpdateService::HistoryEntry(const auth::Access& access,
                                                  std::optional<int64_t> version) {
   if (version) return store_.GetHistoryEntry(access.stack->id, *version);

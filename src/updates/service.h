@@ -115,6 +115,15 @@ class UpdateService {
   // History, newest first. `page` 0 = everything; pages are 1-based with
   // `page_size` entries. kInvalidArgument for negative values.
   Result<HistoryPage> History(const auth::Access& access, int64_t page, int64_t page_size);
+  // Previews (List Previews, rest-api §3.3): the dry-run updates recorded
+  // against the stack's current version, or against `version`, i.e. those
+  // started while the stack was at that version (so since the last non-dry-run
+  // update started). Chronological (start order), oldest first when
+  // `ascending`. `page` 0 = everything, and then `page_size` must be 0;
+  // pages are 1-based with `page_size` >= 1 entries. kInvalidArgument
+  // otherwise; kNotFound unless 0 <= version <= the stack's version.
+  Result<HistoryPage> Previews(const auth::Access& access, std::optional<int64_t> version,
+                               bool ascending, int64_t page, int64_t page_size);
   // The latest history entry, or the one with `version`; kNotFound if none.
   Result<storage::UpdateRecord> HistoryEntry(const auth::Access& access,
                                              std::optional<int64_t> version);

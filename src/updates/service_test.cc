@@ -222,5 +222,51 @@ TEST_F(UpdateServiceTest, HistoryPagesNewestFirst) {
   EXPECT_EQ(service_->History(StackAccess(), -1, 2).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(UpdateServiceTest, PreviewsAreThoseOfTheLatestVersionInStartOrder) {
+  auto [early, early_grant] = Begin(/*dry_run=*/true);
+  ASSERT_TRUE(service_->Complete(*LeaseAccess(early, early_grant.token), "succeeded"));
+  auto [update, update_grant] = Begin();
+  ASSERT_TRUE(service_->Complete(*LeaseAccess(update, update_grant.token), "succeeded"));
+  std::vector<std::string> previews;
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(1);
+    auto [id, grant] = Begin(/*dry_run=*/true);
+    ASSERT_TRUE(service_->Complete(*LeaseAccess(id, grant.token), "succeeded"));
+    previews.push_back(id);
+  }
+
+  auto all = service_->Previews(StackAccess(), std::nullopt, true, 0, 0);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->updates.size(), 3u);
+  EXPECT_EQ(all->updates[0].id, previews[0]);
+  EXPECT_EQ(all->updates[2].id, previews[2]);
+  EXPECT_EQ(all->items_per_page, 3);
+  EXPECT_EQ(all->total, 3);
+  auto newest = service_->Previews(StackAccess(), std::nullopt, false, 1, 1);
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->updates.size(), 1u);
+  EXPECT_EQ(newest->updates[0].id, previews[2]);
+  EXPECT_EQ(newest->items_per_page, 1);
+  EXPECT_EQ(newest->total, 3);
+  auto second_page = service_->Previews(StackAccess(), std::nullopt, true, 2, 2);
+  ASSERT_TRUE(second_page);
+  ASSERT_EQ(second_page->updates.size(), 1u);
+  EXPECT_EQ(second_page->updates[0].id, previews[2]);
+
+  auto at_zero = service_->Previews(StackAccess(), 0, true, 0, 0);
+  ASSERT_TRUE(at_zero);
+  ASSERT_EQ(at_zero->updates.size(), 1u);
+  EXPECT_EQ(at_zero->updates[0].id, early);
+  EXPECT_EQ(service_->Previews(StackAccess(), 2, true, 0, 0).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->Previews(StackAccess(), -1, true, 0, 0).error().code, ErrorCode::kNotFound);
+
+  const std::vector<std::pair<int64_t, int64_t>> invalid = {{-1, 0}, {0, 1}, {1, 0}, {1, -1}};
+  for (auto [page, page_size] : invalid) {
+    auto bad = service_->Previews(StackAccess(), std::nullopt, true, page, page_size);
+    ASSERT_FALSE(bad) << page << "/" << page_size;
+    EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace statehouse::updates

@@ -44,6 +44,28 @@ class SpannedDeployment {
   }
   static std::string Tail() { return "]}}"; }
 
+  // One CLI checkpoint step in place: moves the manifest time to `seconds`
+  // and retags resource `index`. Returns the step's deploymentDelta (one
+  // edit for the header, one for the resource span).
+  std::string Step(int seconds, int index, const std::string& tag) {
+    const std::string old_header = Header();
+    size_t offset = old_header.size();
+    for (int i = 0; i < index; ++i) offset += Span(i).size();
+    const size_t old_span_size = Span(index).size();
+    SetTime(seconds);
+    SetResource(index, tag);
+    json::array edits;
+    auto edit = [&](size_t start, size_t end, const std::string& text) {
+      json::object span{{"uri", ""},
+                        {"start", {{"line", 1}, {"column", 1}, {"offset", start}}},
+                        {"end", {{"line", 1}, {"column", 1}, {"offset", end}}}};
+      edits.push_back(json::object{{"Span", std::move(span)}, {"NewText", text}});
+    };
+    edit(0, old_header.size(), Header());
+    edit(offset, offset + old_span_size, Span(index));
+    return json::serialize(edits);
+  }
+
   std::string Text() const {
     std::string out = Header();
     for (size_t i = 0; i < resources_.size(); ++i) out += Span(i);
@@ -484,6 +506,135 @@ TEST_F(UpdatesTest, LargeStateVerbatimThenDeltasExportsByteForByte) {
   EXPECT_EQ(GetInt(ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0),
                    "resourceCount"),
             5000);
+}
+
+TEST_F(UpdatesTest, LargeStateFullCheckpointThen100DeltasExportsByteForByte) {
+  HttpClient admin = AdminClient();
+  const std::string stack = NewStack();
+  StackDriver d(admin, server(), StackPath("admin", "proj", stack));
+  Started update = d.Begin();
+  SpannedDeployment state("proj", stack, 5000, 4900);
+  std::string text = state.Text();
+  ASSERT_GT(text.size(), 24u * 1000 * 1000);
+  // The stored baseline of a full checkpoint is {"version":3,"deployment":<raw>},
+  // which is exactly `text` when <raw> is its deployment member.
+  const std::string prefix = R"({"version":3,"deployment":)";
+  ASSERT_EQ(text.compare(0, prefix.size(), prefix), 0);
+  const std::string_view raw =
+      std::string_view(text).substr(prefix.size(), text.size() - prefix.size() - 1);
+  const auto began = std::chrono::steady_clock::now();
+  HttpResponse r =
+      d.Lease("PATCH", update, "checkpoint",
+              R"({"isInvalid":false,"version":3,"deployment":)" + std::string(raw) + "}");
+  ASSERT_EQ(r.status, 200) << r;
+  for (int seq = 1; seq <= 100; ++seq) {
+    const std::string delta = state.Step(seq, (seq * 997) % 5000, "changed" + std::to_string(seq));
+    text = state.Text();
+    r = d.Delta(update, delta, text, seq);
+    ASSERT_EQ(r.status, 200) << "sequence " << seq << ": " << r;
+  }
+  ASSERT_EQ(d.Complete(update).status, 200);
+  HttpResponse exported = d.Export();
+  ASSERT_EQ(exported.status, 200);
+  EXPECT_TRUE(exported.body == text) << "export differs from the acknowledged text";
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(20));
+  EXPECT_EQ(
+      GetInt(ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0), "resourceCount"),
+      5000);
+  EXPECT_EQ(GetInt(ParseJson(admin.Get(d.path()).body), "version"), 1);
+  json::value listed = ParseJson(admin.Get("/api/user/stacks?project=proj").body);
+  bool found = false;
+  for (const auto& s : listed.at("stacks").as_array()) {
+    if (GetString(s, "stackName") != stack) continue;
+    found = true;
+    EXPECT_EQ(GetInt(s, "resourceCount"), 5000);
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(UpdatesTest, PreviewsOfTheLatestVersionAreListedAndPaged) {
+  HttpClient admin = AdminClient();
+  const std::string stack = NewStack();
+  const std::string path = StackPath("admin", "proj", stack);
+  StackDriver d(admin, server(), path);
+  auto run = [&](std::string_view kind, bool dry_run) {
+    Started s = d.Begin(kind, dry_run);
+    EXPECT_EQ(d.Complete(s).status, 200);
+    return s.id;
+  };
+  auto ids = [&](std::string_view query) {
+    HttpResponse r = admin.Get(path + "/updates/latest/previews" + std::string(query));
+    EXPECT_EQ(r.status, 200) << query << ": " << r;
+    std::vector<std::string> out;
+    if (r.status != 200) return out;
+    json::value body = ParseJson(r.body);
+    for (const json::value& u : body.at("updates").as_array()) {
+      out.push_back(GetString(u, "updateID"));
+    }
+    return out;
+  };
+
+  json::value empty = ParseJson(admin.Get(path + "/updates/latest/previews").body);
+  EXPECT_TRUE(empty.at("updates").as_array().empty()) << empty;
+  EXPECT_EQ(GetInt(empty, "total"), 0);
+
+  const std::string early = run("preview", true);  // recorded against version 0
+  run("update", false);
+  const std::string first = run("preview", true);
+  const std::string second = run("refresh", true);
+
+  HttpResponse listed = admin.Get(path + "/updates/latest/previews");
+  ASSERT_EQ(listed.status, 200) << listed;
+  json::value body = ParseJson(listed.body);
+  EXPECT_EQ(GetInt(body, "total"), 2);
+  EXPECT_EQ(GetInt(body, "itemsPerPage"), 2);
+  const json::array& updates = body.at("updates").as_array();
+  ASSERT_EQ(updates.size(), 2u) << body;
+  EXPECT_EQ(GetString(updates[0], "updateID"), first);
+  EXPECT_EQ(GetInt(updates[0], "version"), 1);
+  EXPECT_EQ(GetInt(updates[0], "latestVersion"), 1);
+  EXPECT_EQ(GetString(updates[0].at("info"), "kind"), "Pupdate");
+  EXPECT_EQ(GetString(updates[0].at("info"), "result"), "succeeded");
+  EXPECT_EQ(GetString(updates[0].at("info"), "message"), "ship it");
+  EXPECT_EQ(GetInt(updates[0].at("info"), "version"), 1);
+  EXPECT_EQ(GetString(updates[0].at("requestedBy"), "githubLogin"), "admin");
+  EXPECT_EQ(GetString(updates[1], "updateID"), second);
+  EXPECT_EQ(GetString(updates[1].at("info"), "kind"), "Prefresh");
+
+  EXPECT_EQ(ids("?asc=true"), (std::vector<std::string>{first, second}));
+  EXPECT_EQ(ids("?asc=false"), (std::vector<std::string>{second, first}));
+  EXPECT_EQ(ids("?asc=false&pageSize=1&page=1"), (std::vector<std::string>{second}));
+  EXPECT_EQ(ids("?asc=false&pageSize=1&page=2"), (std::vector<std::string>{first}));
+  EXPECT_TRUE(ids("?asc=false&pageSize=1&page=3").empty());
+  json::value paged =
+      ParseJson(admin.Get(path + "/updates/latest/previews?page=1&pageSize=1").body);
+  EXPECT_EQ(GetInt(paged, "itemsPerPage"), 1);
+  EXPECT_EQ(GetInt(paged, "total"), 2);
+
+  // Per version: the early preview belongs to version 0; version 1 is the latest.
+  HttpResponse at_zero = admin.Get(path + "/updates/0/previews");
+  ASSERT_EQ(at_zero.status, 200) << at_zero;
+  json::value zero_body = ParseJson(at_zero.body);
+  const json::array& zero = zero_body.at("updates").as_array();
+  ASSERT_EQ(zero.size(), 1u);
+  EXPECT_EQ(GetString(zero[0], "updateID"), early);
+  HttpResponse at_one = admin.Get(path + "/updates/1/previews?asc=false");
+  ASSERT_EQ(at_one.status, 200) << at_one;
+  EXPECT_EQ(ParseJson(at_one.body).at("updates").as_array().size(), 2u);
+  ExpectJsonError(admin.Get(path + "/updates/2/previews"), 404);
+  ExpectJsonError(admin.Get(path + "/updates/x/previews"), 404);
+
+  for (const char* query : {"?page=-1", "?page=1", "?page=1&pageSize=0", "?page=0&pageSize=5",
+                            "?pageSize=5", "?page=x", "?asc=maybe"}) {
+    ExpectJsonError(admin.Get(path + "/updates/latest/previews" + std::string(query)), 400);
+  }
+
+  // Previews are not history.
+  EXPECT_EQ(ParseJson(admin.Get(path + "/updates").body).at("updates").as_array().size(), 1u);
+
+  HttpClient outsider = Client(CreateUser(admin, UniqueName("outsider")));
+  ExpectJsonError(outsider.Get(path + "/updates/latest/previews"), 404);
+  ExpectJsonError(outsider.Get(path + "/updates/1/previews"), 404);
 }
 
 TEST_F(UpdatesTest, CapabilitiesAdvertiseDeltaCheckpoints) {

@@ -174,6 +174,8 @@ class SqliteStore final : public Store {
                                      const CompactionPolicy& policy) override;
   Result<UpdateHistoryPage> ListHistory(const std::string& stack_id, int64_t offset,
                                         int64_t limit) override;
+  Result<UpdateHistoryPage> ListPreviews(const std::string& stack_id, int64_t version,
+                                         bool ascending, int64_t offset, int64_t limit) override;
   Result<UpdateRecord> GetHistoryEntry(const std::string& stack_id, int64_t version) override;
   Result<std::optional<std::string>> GetStateAtVersion(const std::string& stack_id,
                                                        int64_t version) override;

@@ -78,6 +78,18 @@ constexpr char kListHistorySql[] =
     "SELECT " SH_SQLITE_UPDATE_COLUMNS " FROM updates"
     " WHERE stack_id = ?1 AND dry_run = 0 AND status != 0"
     " ORDER BY version DESC, started DESC, id LIMIT ?2 OFFSET ?3";
+constexpr char kCountPreviewsSql[] =
+    "SELECT COUNT(*) FROM updates"
+    " WHERE stack_id = ?1 AND dry_run = 1 AND status != 0 AND version = ?2";
+// Start order; rowid (creation order) breaks ties within a second.
+constexpr char kListPreviewsAscSql[] =
+    "SELECT " SH_SQLITE_UPDATE_COLUMNS " FROM updates"
+    " WHERE stack_id = ?1 AND dry_run = 1 AND status != 0 AND version = ?2"
+    " ORDER BY started, rowid LIMIT ?3 OFFSET ?4";
+constexpr char kListPreviewsDescSql[] =
+    "SELECT " SH_SQLITE_UPDATE_COLUMNS " FROM updates"
+    " WHERE stack_id = ?1 AND dry_run = 1 AND status != 0 AND version = ?2"
+    " ORDER BY started DESC, rowid DESC LIMIT ?3 OFFSET ?4";
 constexpr char kSelectHistoryEntrySql[] =
     "SELECT " SH_SQLITE_UPDATE_COLUMNS " FROM updates"
     " WHERE stack_id = ?1 AND dry_run = 0 AND status != 0 AND version = ?2"
@@ -474,6 +486,31 @@ Result<UpdateHistoryPage> SqliteStore::ListHistory(const std::string& stack_id, 
     }
     SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kListHistorySql));
     stmt.BindText(1, stack_id).BindInt(2, limit < 0 ? -1 : limit).BindInt(3, std::max<int64_t>(offset, 0));
+    for (;;) {
+      SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      if (!row) break;
+      page.updates.push_back(sqlite::ReadUpdate(stmt));
+    }
+    return page;
+  });
+}
+
+Result<UpdateHistoryPage> SqliteStore::ListPreviews(const std::string& stack_id, int64_t version,
+                                                    bool ascending, int64_t offset, int64_t limit) {
+  return Read([&](Connection& conn) -> Result<UpdateHistoryPage> {
+    UpdateHistoryPage page;
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sqlite::kCountPreviewsSql));
+      stmt.BindText(1, stack_id).BindInt(2, version);
+      SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      page.total = row ? stmt.ColumnInt(0) : 0;
+    }
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(ascending ? sqlite::kListPreviewsAscSql
+                                                          : sqlite::kListPreviewsDescSql));
+    stmt.BindText(1, stack_id)
+        .BindInt(2, version)
+        .BindInt(3, limit < 0 ? -1 : limit)
+        .BindInt(4, std::max<int64_t>(offset, 0));
     for (;;) {
       SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
       if (!row) break;
