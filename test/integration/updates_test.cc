@@ -18,6 +18,16 @@ namespace {
 
 namespace json = boost::json;
 
+// The resourceCount that GET /api/user/stacks reports for stack `stack` of
+// project "proj"; nullopt when the stack is not listed.
+std::optional<int64_t> ListedResourceCount(HttpClient& client, const std::string& stack) {
+  json::value listed = ParseJson(client.Get("/api/user/stacks?project=proj").body);
+  for (const auto& s : listed.at("stacks").as_array()) {
+    if (GetString(s, "stackName") == stack) return GetInt(s, "resourceCount");
+  }
+  return std::nullopt;
+}
+
 constexpr char kEmptyDeployment[] =
     R"({"version":3,"deployment":{"manifest":{"time":"0001-01-01T00:00:00Z","magic":"","version":""},"metadata":{}}})";
 
@@ -326,15 +336,7 @@ TEST_F(UpdatesTest, FullCheckpointsAreStoredAsUntypedDeployments) {
   ASSERT_EQ(d.Complete(update).status, 200);
   json::value entry = ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0);
   EXPECT_EQ(GetInt(entry, "resourceCount"), 1);
-  json::value listed = ParseJson(admin.Get("/api/user/stacks?project=proj").body);
-  bool found = false;
-  for (const auto& s : listed.at("stacks").as_array()) {
-    if (GetString(s, "stackName") == stack) {
-      found = true;
-      EXPECT_EQ(GetInt(s, "resourceCount"), 1);
-    }
-  }
-  EXPECT_TRUE(found);
+  EXPECT_EQ(ListedResourceCount(admin, stack), 1);
 }
 
 TEST_F(UpdatesTest, PreviewLeavesNoHistoryAndTakesNoCheckpoints) {
@@ -542,14 +544,7 @@ TEST_F(UpdatesTest, LargeStateFullCheckpointThen100DeltasExportsByteForByte) {
       GetInt(ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0), "resourceCount"),
       5000);
   EXPECT_EQ(GetInt(ParseJson(admin.Get(d.path()).body), "version"), 1);
-  json::value listed = ParseJson(admin.Get("/api/user/stacks?project=proj").body);
-  bool found = false;
-  for (const auto& s : listed.at("stacks").as_array()) {
-    if (GetString(s, "stackName") != stack) continue;
-    found = true;
-    EXPECT_EQ(GetInt(s, "resourceCount"), 5000);
-  }
-  EXPECT_TRUE(found);
+  EXPECT_EQ(ListedResourceCount(admin, stack), 5000);
 }
 
 TEST_F(UpdatesTest, PreviewsOfTheLatestVersionAreListedAndPaged) {
