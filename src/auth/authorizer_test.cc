@@ -51,15 +51,7 @@ class AuthorizerTest : public ::testing::Test {
   }
 
   void AddStack(const std::string& name, const std::string& creator) {
-    storage::StackRecord stack;
-    stack.id = random_.Uuid();
-    stack.org_id = org_.id;
-    stack.org_name = org_.name;
-    stack.project = "proj";
-    stack.name = name;
-    stack.created_by = creator;
-    stack.created = clock_.NowSeconds();
-    ASSERT_TRUE(store_->CreateStack(stack, std::nullopt).has_value());
+    testing::CreateTestStack(*store_, random_, clock_, org_.name, "proj", name, creator);
   }
 
   Principal Login(const std::string& token) {

@@ -34,14 +34,8 @@ class EngineEventServiceTest : public ::testing::Test {
   void SetUp() override {
     store_ = testing::OpenTestStore(dir_.path());
     user_ = testing::CreateTestUser(*store_, random_, clock_, "alice");
-    storage::StackRecord stack;
-    stack.id = "s-1";
-    stack.org_id = store_->GetOrgByName("alice")->id;
-    stack.org_name = "alice";
-    stack.project = "proj";
-    stack.name = "dev";
-    stack.created_by = user_.user.id;
-    ASSERT_TRUE(store_->CreateStack(stack, std::nullopt));
+    storage::StackRecord stack = testing::CreateTestStack(*store_, random_, clock_, "alice", "proj",
+                                                          "dev", user_.user.id, 0, "s-1");
     storage::UpdateRecord update;
     update.id = "u-1";
     update.stack_id = stack.id;

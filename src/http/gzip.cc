@@ -15,36 +15,19 @@ constexpr size_t kMinInflateBuffer = 16 * 1024;
 
 Error MalformedGzip() { return Error::InvalidArgument("Malformed gzip request body"); }
 
-class InflateStream {
+// Owns a z_stream and ends it with `End` (inflateEnd or deflateEnd) once it
+// has been initialised.
+template <int (*End)(z_streamp)>
+class ZStream {
  public:
-  InflateStream() = default;
-  InflateStream(const InflateStream&) = delete;
-  InflateStream& operator=(const InflateStream&) = delete;
-  ~InflateStream() {
-    if (initialized_) inflateEnd(&zs_);
+  ZStream() = default;
+  ZStream(const ZStream&) = delete;
+  ZStream& operator=(const ZStream&) = delete;
+  ~ZStream() {
+    if (initialized_) End(&zs_);
   }
-  int Init() {
-    int rc = inflateInit2(&zs_, 15 + 32);
-    initialized_ = rc == Z_OK;
-    return rc;
-  }
-  z_stream* get() { return &zs_; }
-
- private:
-  z_stream zs_{};
-  bool initialized_ = false;
-};
-
-class DeflateStream {
- public:
-  DeflateStream() = default;
-  DeflateStream(const DeflateStream&) = delete;
-  DeflateStream& operator=(const DeflateStream&) = delete;
-  ~DeflateStream() {
-    if (initialized_) deflateEnd(&zs_);
-  }
-  int Init(int level) {
-    int rc = deflateInit2(&zs_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  // Records the result of an inflateInit2/deflateInit2 call on get().
+  int Initialized(int rc) {
     initialized_ = rc == Z_OK;
     return rc;
   }
@@ -58,8 +41,8 @@ class DeflateStream {
 }  // namespace
 
 Result<std::string> GzipInflate(std::string_view compressed, size_t max_output_bytes) {
-  InflateStream stream;
-  int rc = stream.Init();
+  ZStream<inflateEnd> stream;
+  int rc = stream.Initialized(inflateInit2(stream.get(), 15 + 32));
   if (rc == Z_MEM_ERROR) return Fail(Error::Internal("inflateInit2: out of memory"));
   if (rc != Z_OK) return Fail(Error::Internal("inflateInit2 failed"));
   z_stream* zs = stream.get();
@@ -136,8 +119,11 @@ Result<std::string> GzipInflate(std::string_view compressed, size_t max_output_b
 
 std::string GzipDeflate(std::string_view data, int level) {
   if (level < 0 || level > 9) level = Z_DEFAULT_COMPRESSION;
-  DeflateStream stream;
-  if (stream.Init(level) != Z_OK) return {};
+  ZStream<deflateEnd> stream;
+  if (stream.Initialized(deflateInit2(stream.get(), level, Z_DEFLATED, 15 + 16, 8,
+                                      Z_DEFAULT_STRATEGY)) != Z_OK) {
+    return {};
+  }
   z_stream* zs = stream.get();
 
   std::string out;

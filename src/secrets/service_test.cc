@@ -36,16 +36,7 @@ class SecretsServiceTest : public ::testing::Test {
   }
 
   storage::StackRecord AddStack(const std::string& project, const std::string& name) {
-    storage::StackRecord stack;
-    stack.id = random_.Uuid();
-    stack.org_id = acme_.id;
-    stack.org_name = acme_.name;
-    stack.project = project;
-    stack.name = name;
-    stack.created_by = alice_.id;
-    stack.created = clock_.NowSeconds();
-    EXPECT_TRUE(store_->CreateStack(stack, std::nullopt).has_value());
-    return stack;
+    return testing::CreateTestStack(*store_, random_, clock_, acme_.name, project, name, alice_.id);
   }
 
   // Access to the stack as the guard builds it, re-read from the store so

@@ -38,17 +38,8 @@ class ServiceCatalogTest : public ::testing::Test {
 
   storage::StackRecord AddStack(const auth::Principal& creator, const std::string& project,
                                 const std::string& name, int64_t resources = 0) {
-    storage::StackRecord stack;
-    stack.id = random_.Uuid();
-    stack.org_id = acme_.id;
-    stack.org_name = acme_.name;
-    stack.project = project;
-    stack.name = name;
-    stack.created_by = creator.user.id;
-    stack.created = clock_.NowSeconds();
-    stack.resource_count = resources;
-    EXPECT_TRUE(store_->CreateStack(stack, std::nullopt).has_value());
-    return stack;
+    return testing::CreateTestStack(*store_, random_, clock_, acme_.name, project, name,
+                                    creator.user.id, resources);
   }
 
   CreateServiceInput Input(const std::string& owner_type, const std::string& owner_name,

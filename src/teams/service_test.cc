@@ -28,15 +28,7 @@ class TeamServiceTest : public ::testing::Test {
     ASSERT_TRUE(store_->AddMember(acme.id, bob_.id, OrgRole::kMember, clock_.NowSeconds()));
     ASSERT_TRUE(store_->AddMember(acme.id, carol_.id, OrgRole::kMember, clock_.NowSeconds()));
     admin_ = AccessFor(alice_, OrgRole::kAdmin);
-    storage::StackRecord stack;
-    stack.id = random_.Uuid();
-    stack.org_id = acme.id;
-    stack.org_name = "acme";
-    stack.project = "web";
-    stack.name = "prod";
-    stack.created_by = alice_.id;
-    ASSERT_TRUE(store_->CreateStack(stack, std::nullopt).has_value());
-    stack_ = *store_->GetStack("acme", "web", "prod");
+    stack_ = testing::CreateTestStack(*store_, random_, clock_, "acme", "web", "prod", alice_.id);
   }
 
   auth::Access AccessFor(const storage::UserRecord& user, OrgRole role) {

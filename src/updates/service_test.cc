@@ -58,14 +58,8 @@ class UpdateServiceTest : public ::testing::Test {
   void SetUp() override {
     store_ = testing::OpenTestStore(dir_.path());
     user_ = testing::CreateTestUser(*store_, random_, clock_, "alice");
-    storage::StackRecord stack;
-    stack.id = "s-1";
-    stack.org_id = store_->GetOrgByName("alice")->id;
-    stack.org_name = "alice";
-    stack.project = "proj";
-    stack.name = "dev";
-    stack.created_by = user_.user.id;
-    ASSERT_TRUE(store_->CreateStack(stack, std::nullopt));
+    testing::CreateTestStack(*store_, random_, clock_, "alice", "proj", "dev", user_.user.id, 0,
+                             "s-1");
     authorizer_ = std::make_unique<auth::Authorizer>(*store_, clock_);
     service_ = std::make_unique<UpdateService>(*store_, clock_, random_, events_,
                                                storage::CompactionPolicy{2, 10.0});

@@ -46,6 +46,31 @@ inline TestUser CreateTestUser(storage::Store& store, Random& random, const Cloc
   return TestUser{user, minted.value};
 }
 
+// Creates stack org/project/name (the org must exist) created by
+// `creator_id`, and returns it as stored. `id` defaults to a random UUID.
+inline storage::StackRecord CreateTestStack(storage::Store& store, Random& random,
+                                            const Clock& clock, const std::string& org,
+                                            const std::string& project, const std::string& name,
+                                            const std::string& creator_id,
+                                            int64_t resource_count = 0, std::string id = "") {
+  storage::StackRecord stack;
+  stack.id = id.empty() ? random.Uuid() : std::move(id);
+  stack.org_id = store.GetOrgByName(org)->id;
+  stack.org_name = org;
+  stack.project = project;
+  stack.name = name;
+  stack.created_by = creator_id;
+  stack.created = clock.NowSeconds();
+  stack.resource_count = resource_count;
+  auto created = store.CreateStack(stack, std::nullopt);
+  if (!created) {
+    std::fprintf(stderr, "cannot create test stack %s/%s/%s: %s\n", org.c_str(),
+                 project.c_str(), name.c_str(), created.error().message.c_str());
+    std::abort();
+  }
+  return *store.GetStack(org, project, name);
+}
+
 // An Access as the guard would build it for an org route, without checks.
 inline auth::Access OrgAccessFor(storage::Store& store, const storage::UserRecord& user,
                                  const std::string& org, storage::OrgRole role) {
