@@ -26,6 +26,7 @@ http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler ha
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     }
+    access.source_ip = request.remote_address;
     auto response = handler(request, access);
     if (!response) return http::ErrorResponse(response.error());
     return std::move(*response);

@@ -99,7 +99,9 @@ Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> heade
     // Best effort: a failed bookkeeping write must not fail the request.
     (void)store_.SetTokenLastUsed(found->token.id, now);
   }
-  return Principal{std::move(found->user), std::move(found->token.id)};
+  std::string token_name =
+      found->token.name.empty() ? found->token.description : found->token.name;
+  return Principal{std::move(found->user), std::move(found->token.id), std::move(token_name)};
 }
 
 Result<Access> Authorizer::AuthorizeUpdateToken(std::optional<std::string_view> header,

@@ -30,7 +30,8 @@ enum class StackPermission : int { kNone = 0, kRead = 101, kWrite = 102, kAdmin 
 // An authenticated caller.
 struct Principal {
   storage::UserRecord user;
-  std::string token_id;
+  std::string token_id;    // "" for update-token calls
+  std::string token_name;  // the token's name, else its description
 };
 
 // What a route requires.
@@ -56,6 +57,7 @@ struct Access {
   std::optional<storage::StackRecord> stack;  // set for stack needs
   StackPermission stack_permission = StackPermission::kNone;
   std::string update_id;  // set for kUpdateToken
+  std::string source_ip;  // the caller's address, set by api::Guard
 };
 
 // Additional stack grants beyond org role, creator and the org default (team

@@ -1,41 +1,62 @@
 #pragma once
 
-// Domain events: one value per state-changing action, published by services
-// after the change is stored. The audit log and webhooks (a later issue)
-// subscribe here, so no handler needs editing to be audited or to notify.
+// Domain events: one value per state-changing or security-relevant action.
+// Services publish them inside the store transaction of the change
+// (Store::RunInTransaction), so durable subscribers (the audit log, the
+// webhook queue) record them atomically with it: both happen or neither.
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+
 namespace statehouse::events {
 
-struct DomainEvent {
-  std::string kind;          // audit-style name, e.g. "member-added", "team-created"
-  std::string org_name;      // organization the action happened in ("" if none)
-  std::string actor_login;   // who did it
-  std::string target;        // what it acted on, e.g. a login, team or stack name
-  int64_t time = 0;          // Unix seconds
-  std::map<std::string, std::string> fields;  // action-specific details
+// Who acted, as the audit log records it.
+struct Actor {
+  std::string user_id;  // "" when unknown (e.g. a bad token)
+  std::string login;
+  std::string name;
+  std::string token_id;  // "" when no token was used
+  std::string token_name;
+  std::string source_ip;
 };
 
-// Receives published events. Implementations must be thread-safe and must
-// not fail the action that produced the event.
+struct DomainEvent {
+  // Audit catalog id, e.g. "stack-created", "stack-update-completed",
+  // "member-added" (rest-api §5.5); src/audit/catalog.h lists every kind.
+  std::string kind;
+  std::string org_id;
+  std::string org_name;
+  Actor actor;
+  std::string target;  // what it acted on, e.g. a login, team or stack name
+  // Set for events about one stack.
+  std::string stack_id;
+  std::string project;
+  std::string stack_name;
+  int64_t time = 0;  // Unix seconds
+  std::map<std::string, std::string> fields;  // kind-specific details
+};
+
+// Receives published events. Implementations must be thread-safe. An error
+// fails the action that produced the event (its transaction rolls back).
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual void Publish(const DomainEvent& event) = 0;
+  virtual Result<void> Publish(const DomainEvent& event) = 0;
 };
 
-// Fans events out to every subscriber. Subscribe before serving.
+// Fans events out to every subscriber, stopping at the first error.
+// Subscribe before serving.
 class EventBus final : public EventSink {
  public:
   void Subscribe(EventSink* sink) { sinks_.push_back(sink); }
-  void Publish(const DomainEvent& event) override {
-    for (EventSink* sink : sinks_) sink->Publish(event);
+  Result<void> Publish(const DomainEvent& event) override {
+    for (EventSink* sink : sinks_) SH_TRY(sink->Publish(event));
+    return {};
   }
 
  private:
@@ -45,9 +66,10 @@ class EventBus final : public EventSink {
 // Keeps every event in memory; for tests.
 class RecordingSink final : public EventSink {
  public:
-  void Publish(const DomainEvent& event) override {
+  Result<void> Publish(const DomainEvent& event) override {
     std::lock_guard lock(mu_);
     events_.push_back(event);
+    return {};
   }
   std::vector<DomainEvent> Events() const {
     std::lock_guard lock(mu_);

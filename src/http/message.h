@@ -23,6 +23,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> path_params;
   std::string route;         // matched route template, e.g. "/api/stacks/{org}/{project}"
   std::string request_id;
+  std::string remote_address;  // peer IP address (no port), e.g. "127.0.0.1"
 
   // First header with this lower-case name.
   std::optional<std::string_view> Header(std::string_view lower_name) const;

@@ -274,6 +274,7 @@ struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
+  std::string remote_address;  // peer IP address, set once accepted
   // True while no complete request head has arrived (waiting for its first
   // byte or reading the head); such a connection has nothing in flight and is
   // closed at once when draining. Touched only on the connection's strand.
@@ -396,6 +397,17 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
 
   beast::error_code ec;
   conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  {
+    auto peer = conn->stream.socket().remote_endpoint(ec);
+    if (!ec) {
+      auto address = peer.address();
+      if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+      }
+      conn->remote_address = address.to_string();
+    }
+    ec = {};
+  }
 
   After after = After::kKeepAlive;
   bool first = true;
@@ -578,6 +590,7 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
   request.path_params = std::move(match.params);
   request.route = std::string(match.route);
   request.request_id = exchange.request_id;
+  request.remote_address = conn.remote_address;
 
   struct InFlight {
     Metrics& metrics;

@@ -100,8 +100,16 @@ Result<std::pair<storage::UserRecord, storage::MembershipRecord>> IdentityServic
     return Fail(std::move(added).error());
   }
   storage::MembershipRecord membership{org.id, org.name, user->id, role, now};
-  events_.Publish(events::DomainEvent{"member-added", org.name, actor.user.login, user->login, now,
-                                      {{"role", std::string(orgs::OrgRoleName(role))}}});
+  events::DomainEvent event;
+  event.kind = "member-added";
+  event.org_id = org.id;
+  event.org_name = org.name;
+  event.actor = events::Actor{actor.user.id, actor.user.login, actor.user.name, actor.token_id,
+                              actor.token_name, ""};
+  event.target = user->login;
+  event.time = now;
+  event.fields = {{"role", std::string(orgs::OrgRoleName(role))}};
+  (void)events_.Publish(event);
   return std::make_pair(std::move(*user), std::move(membership));
 }
 

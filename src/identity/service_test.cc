@@ -34,7 +34,7 @@ TEST(IdentityServiceTest, AddMemberPublishesMemberAdded) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, "member-added");
   EXPECT_EQ(events[0].org_name, "alice");
-  EXPECT_EQ(events[0].actor_login, "alice");
+  EXPECT_EQ(events[0].actor.login, "alice");
   EXPECT_EQ(events[0].target, "bob");
   EXPECT_EQ(events[0].time, clock.NowSeconds());
   EXPECT_EQ(events[0].fields.at("role"), "admin");

@@ -64,7 +64,7 @@ TEST_F(OrgServiceTest, RemoveMemberRulesAndEvent) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, "member-removed");
   EXPECT_EQ(events[0].org_name, "acme");
-  EXPECT_EQ(events[0].actor_login, "alice");
+  EXPECT_EQ(events[0].actor.login, "alice");
   EXPECT_EQ(events[0].target, "bob");
   EXPECT_EQ(events[0].time, clock_.NowSeconds());
 }

@@ -1,3 +1,4 @@
+#include "auth/event.h"
 #include "secrets/service.h"
 
 #include <fmt/format.h>
@@ -217,9 +218,9 @@ void SecretsService::LogBatchDecryption(const auth::Access& access,
 
 void SecretsService::Publish(const auth::Access& access, std::string kind,
                              std::map<std::string, std::string> fields) {
-  events_.Publish(events::DomainEvent{std::move(kind), access.stack->org_name,
-                                      access.principal.user.login, StackTarget(*access.stack),
-                                      clock_.NowSeconds(), std::move(fields)});
+  events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
+  event.fields = std::move(fields);
+  (void)events_.Publish(event);
 }
 
 }  // namespace statehouse::secrets

@@ -251,7 +251,7 @@ TEST_F(SecretsServiceTest, DecryptionsAndAuditPingsPublishEvents) {
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[0].kind, "secret-decrypted");
   EXPECT_EQ(events[0].org_name, "acme");
-  EXPECT_EQ(events[0].actor_login, "alice");
+  EXPECT_EQ(events[0].actor.login, "alice");
   EXPECT_EQ(events[0].target, "proj/dev");
   EXPECT_EQ(events[0].fields.at("source"), "service");
   EXPECT_EQ(events[0].fields.at("ciphertextSuffix").size(), 8u);

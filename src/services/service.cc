@@ -1,3 +1,4 @@
+#include "auth/event.h"
 #include "services/service.h"
 
 #include <algorithm>
@@ -338,14 +339,10 @@ Result<ServiceView> ServiceCatalog::View(const auth::Access& access,
 void ServiceCatalog::Publish(const auth::Access& access, std::string kind,
                              const storage::ServiceRecord& service,
                              std::map<std::string, std::string> fields) {
-  events::DomainEvent event;
-  event.kind = std::move(kind);
-  event.org_name = access.org->name;
-  event.actor_login = access.principal.user.login;
+  events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
   event.target = Label(service.owner_type, service.owner_name, service.name);
-  event.time = clock_.NowSeconds();
   event.fields = std::move(fields);
-  events_.Publish(event);
+  (void)events_.Publish(event);
 }
 
 Result<ServiceView> ServiceCatalog::Create(const auth::Access& access, CreateServiceInput input) {

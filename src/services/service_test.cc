@@ -123,7 +123,7 @@ TEST_F(ServiceCatalogTest, CreateReturnsViewAndRejectsDuplicates) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].kind, "service-created");
   EXPECT_EQ(events[0].org_name, "acme");
-  EXPECT_EQ(events[0].actor_login, "alice");
+  EXPECT_EQ(events[0].actor.login, "alice");
   EXPECT_EQ(events[0].target, "user/alice/checkout");
   EXPECT_EQ(events[0].time, clock_.NowSeconds());
 }

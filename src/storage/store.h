@@ -6,6 +6,10 @@
 // services, times are Unix seconds, and every method is atomic on its own (an
 // implementation runs each call in one transaction).
 //
+// Transactions: RunInTransaction groups several calls made by one thread
+// into one transaction (used to record audit rows and webhook jobs together
+// with the change that caused them).
+//
 // Thread-safety: every method may be called concurrently from any worker
 // thread. Errors: kNotFound / kAlreadyExists as documented per method;
 // kUnavailable when the engine is busy beyond its timeout; kInternal otherwise.
@@ -17,12 +21,16 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "common/error.h"
+#include "storage/audit_store.h"
 #include "storage/engine_event_store.h"
 #include "storage/secret_store.h"
 #include "storage/service_store.h"
 #include "storage/team_store.h"
 #include "storage/update_store.h"
+#include "storage/webhook_store.h"
 
 namespace statehouse::storage {
 
@@ -218,14 +226,41 @@ class Store : public UserStore,
               public ServiceStore,
               public UpdateStore,
               public SecretStore,
-              public EngineEventStore {
+              public EngineEventStore,
+              public AuditStore,
+              public WebhookStore {
  public:
   ~Store() override = default;
+
+  // Runs `body` as one transaction: every call this thread makes on this
+  // store while `body` runs joins it, sees its own writes, and is committed
+  // only when `body` returns success; an error rolls all of it back. A nested
+  // call joins the outer transaction (only the outermost commits). `body`
+  // must not wait for other threads that use the store. Returns body's error,
+  // or the commit's.
+  virtual Result<void> RunInTransaction(const std::function<Result<void>()>& body) = 0;
+  // Runs `fn` once the current thread's outermost transaction has committed;
+  // drops it if that transaction rolls back. Runs it at once when the thread
+  // has no open transaction. `fn` must not fail.
+  virtual void AfterCommit(std::function<void()> fn) = 0;
+
   virtual PoolStats Stats() const = 0;
   // Engine name for logs and metrics, e.g. "sqlite".
   virtual const char* Engine() const = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;
+
+// RunInTransaction for a body that returns a value.
+template <class T, class Fn>
+Result<T> InTransaction(Store& store, Fn&& body) {
+  std::optional<T> value;
+  SH_TRY(store.RunInTransaction([&]() -> Result<void> {
+    SH_ASSIGN_OR_RETURN(T produced, body());
+    value.emplace(std::move(produced));
+    return {};
+  }));
+  return std::move(*value);
+}
 
 }  // namespace statehouse::storage

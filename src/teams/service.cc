@@ -1,3 +1,4 @@
+#include "auth/event.h"
 #include "teams/service.h"
 
 #include <fmt/format.h>
@@ -64,9 +65,10 @@ std::string_view TeamRoleName(TeamRole role) {
 
 void TeamService::Publish(const auth::Access& access, std::string kind, std::string target,
                           std::map<std::string, std::string> fields) {
-  events_.Publish(events::DomainEvent{std::move(kind), access.org->name,
-                                      access.principal.user.login, std::move(target),
-                                      clock_.NowSeconds(), std::move(fields)});
+  events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
+  event.target = std::move(target);
+  event.fields = std::move(fields);
+  (void)events_.Publish(event);
 }
 
 Result<storage::TeamRecord> TeamService::FindTeam(const auth::Access& access,

@@ -59,7 +59,7 @@ TEST_F(TeamServiceTest, CreateMakesTheCreatorTeamAdmin) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, "team-created");
   EXPECT_EQ(events[0].target, "ops");
-  EXPECT_EQ(events[0].actor_login, "alice");
+  EXPECT_EQ(events[0].actor.login, "alice");
 }
 
 TEST_F(TeamServiceTest, CreateValidates) {

@@ -1,3 +1,4 @@
+#include "auth/event.h"
 #include "updates/service.h"
 
 #include <future>
@@ -94,12 +95,7 @@ std::string ResultText(const UpdateRecord& update, int64_t now) {
 
 void UpdateService::Publish(const auth::Access& access, std::string kind,
                             const UpdateRecord& update) {
-  events::DomainEvent event;
-  event.kind = std::move(kind);
-  event.org_name = access.stack->org_name;
-  event.actor_login = access.principal.user.login;
-  event.target = fmt::format("{}/{}", access.stack->project, access.stack->name);
-  event.time = clock_.NowSeconds();
+  events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
   event.fields = {{"updateID", update.id},
                   {"kind", update.kind},
                   {"dryRun", update.dry_run ? "true" : "false"},

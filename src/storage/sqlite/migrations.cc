@@ -86,6 +86,8 @@ constexpr std::array kMigrations = {
     Migration{4, "updates", kUpdatesSchemaSql},
     Migration{5, "secrets", kSecretsSchemaSql},
     Migration{6, "engine_events", kEngineEventsSchemaSql},
+    Migration{7, "audit", kAuditSchemaSql},
+    Migration{8, "webhooks", kWebhooksSchemaSql},
 };
 
 }  // namespace

@@ -23,6 +23,8 @@ extern const char kServicesSchemaSql[];
 extern const char kUpdatesSchemaSql[];
 extern const char kSecretsSchemaSql[];
 extern const char kEngineEventsSchemaSql[];
+extern const char kAuditSchemaSql[];
+extern const char kWebhooksSchemaSql[];
 
 // Creates the bookkeeping table itself. Idempotent; run before reading the
 // recorded version.

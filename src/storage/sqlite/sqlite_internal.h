@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
@@ -353,6 +354,16 @@ class Transaction {
   Connection* conn_;
 };
 
+// The transaction a thread opened with SqliteStore::RunInTransaction. While
+// it is open, every call that thread makes on `store` runs on `conn` inside
+// it instead of taking a connection of its own.
+struct AmbientTransaction {
+  const SqliteStore* store = nullptr;
+  Connection* conn = nullptr;
+  std::vector<std::function<void()>> after_commit;
+};
+inline thread_local AmbientTransaction* tls_ambient = nullptr;
+
 // ---------------------------------------------------------------------------
 // Row helpers
 
@@ -393,6 +404,9 @@ template <class Fn>
 auto SqliteStore::InTransaction(bool write, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
   using R = std::invoke_result_t<Fn&, Connection&>;
   try {
+    if (sqlite::tls_ambient != nullptr && sqlite::tls_ambient->store == this) {
+      return fn(*sqlite::tls_ambient->conn);
+    }
     SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(write ? sqlite::ConnectionPool::Access::kWrite
                                                         : sqlite::ConnectionPool::Access::kRead));
     SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, write ? Transaction::Mode::kImmediate
@@ -420,6 +434,9 @@ template <class Fn>
 auto SqliteStore::Query(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
   using R = std::invoke_result_t<Fn&, Connection&>;
   try {
+    if (sqlite::tls_ambient != nullptr && sqlite::tls_ambient->store == this) {
+      return fn(*sqlite::tls_ambient->conn);
+    }
     SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(sqlite::ConnectionPool::Access::kRead));
     return fn(*conn);
   } catch (const std::exception& e) {

@@ -602,6 +602,37 @@ Result<void> SqliteStore::DeleteTag(const std::string& stack_id, const std::stri
 
 PoolStats SqliteStore::Stats() const { return pool_->Stats(); }
 
+Result<void> SqliteStore::RunInTransaction(const std::function<Result<void>()>& body) {
+  if (sqlite::tls_ambient != nullptr && sqlite::tls_ambient->store == this) return body();
+  sqlite::AmbientTransaction ambient;
+  Result<void> result = Write([&](Connection& conn) -> Result<void> {
+    ambient.store = this;
+    ambient.conn = &conn;
+    sqlite::AmbientTransaction* outer = std::exchange(sqlite::tls_ambient, &ambient);
+    Result<void> inner;
+    try {
+      inner = body();
+    } catch (...) {
+      sqlite::tls_ambient = outer;
+      throw;
+    }
+    sqlite::tls_ambient = outer;
+    return inner;
+  });
+  if (result) {
+    for (auto& fn : ambient.after_commit) fn();
+  }
+  return result;
+}
+
+void SqliteStore::AfterCommit(std::function<void()> fn) {
+  if (sqlite::tls_ambient != nullptr && sqlite::tls_ambient->store == this) {
+    sqlite::tls_ambient->after_commit.push_back(std::move(fn));
+    return;
+  }
+  fn();
+}
+
 // ---------------------------------------------------------------------------
 
 Result<StorePtr> OpenSqliteStore(const SqliteOptions& options) {

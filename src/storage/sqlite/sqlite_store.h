@@ -195,7 +195,36 @@ class SqliteStore final : public Store {
   Result<std::map<std::string, ResourceChangesRecord>> GetResourceChanges(
       const std::vector<std::string>& update_ids) override;
 
+  // AuditStore (sqlite_audit_store.cc)
+  Result<void> AppendAuditEvent(const AuditEventRecord& event) override;
+  Result<std::vector<AuditEventRecord>> ListAuditEvents(const AuditQuery& query) override;
+
+  // WebhookStore (sqlite_webhook_store.cc)
+  Result<void> CreateWebhook(const WebhookRecord& hook) override;
+  Result<WebhookRecord> GetWebhook(const std::string& org_id, const std::string& stack_id,
+                                   const std::string& name) override;
+  Result<std::vector<WebhookRecord>> ListWebhooks(const std::string& org_id,
+                                                  const std::string& stack_id) override;
+  Result<std::vector<WebhookRecord>> ListWebhooksForEvent(const std::string& org_id,
+                                                          const std::string& stack_id) override;
+  Result<void> UpdateWebhook(const WebhookRecord& hook) override;
+  Result<void> DeleteWebhook(const std::string& webhook_id) override;
+  Result<WebhookRecord> GetWebhookById(const std::string& webhook_id) override;
+  Result<void> EnqueueWebhookJob(const WebhookJobRecord& job) override;
+  Result<std::vector<WebhookJobRecord>> ClaimWebhookJobs(int64_t now, int64_t claim_until,
+                                                         int limit) override;
+  Result<void> FinishWebhookAttempt(const WebhookJobRecord& job, WebhookJobOutcome outcome,
+                                    const WebhookDeliveryRecord& attempt, int keep) override;
+  Result<void> AddWebhookDelivery(const WebhookDeliveryRecord& delivery, int keep) override;
+  Result<std::vector<WebhookDeliveryRecord>> ListWebhookDeliveries(const std::string& webhook_id,
+                                                                   int limit) override;
+  Result<WebhookDeliveryRecord> GetWebhookDelivery(const std::string& webhook_id,
+                                                   const std::string& delivery_id) override;
+  Result<int64_t> CountWebhookJobs() override;
+
   // Store
+  Result<void> RunInTransaction(const std::function<Result<void>()>& body) override;
+  void AfterCommit(std::function<void()> fn) override;
   PoolStats Stats() const override;
   const char* Engine() const override { return "sqlite"; }
 
