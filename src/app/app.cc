@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/endpoint.h"
+#include "app/wiring.h"
 #include "auth/authorizer.h"
 #include "common/clock.h"
 #include "crypto/crypto.h"
@@ -163,6 +164,8 @@ struct App::Impl {
   http::Router router;
   http::Metrics metrics;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<WiringContext> wiring;
+  std::vector<std::unique_ptr<Component>> components;  // stopped in reverse order
 
   void RegisterSystemRoutes() {
     router.Add("GET", "/healthz", [](http::Request&) {
@@ -243,6 +246,12 @@ Result<void> App::Start() {
   services::RegisterRoutes(s.router, *s.authorizer, *s.services);
   secrets::RegisterRoutes(s.router, *s.authorizer, *s.secrets, c.max_state_bytes);
 
+  s.wiring = std::make_unique<WiringContext>(WiringContext{
+      c, *s.store, s.clock, s.random, *s.authorizer, s.router, s.events, s.master_key});
+  SH_ASSIGN_OR_RETURN(auto audit, WireAudit(*s.wiring));
+  s.components.push_back(std::move(audit));
+  SH_ASSIGN_OR_RETURN(auto webhooks, WireWebhooks(*s.wiring));
+  s.components.push_back(std::move(webhooks));
   s.metrics.AddExternalSource([store = s.store.get()] {
     storage::PoolStats stats = store->Stats();
     return fmt::format(
@@ -292,6 +301,7 @@ Result<void> App::Start() {
 
 void App::Run() {
   impl_->server->Run();
+  for (auto it = impl_->components.rbegin(); it != impl_->components.rend(); ++it) (*it)->Stop();
   spdlog::info("statehouse stopped");
 }
 

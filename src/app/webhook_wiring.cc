@@ -1,0 +1,9 @@
+#include "app/wiring.h"
+
+namespace statehouse::app {
+
+Result<std::unique_ptr<Component>> WireWebhooks(WiringContext& context) {
+  return std::make_unique<Component>();
+}
+
+}  // namespace statehouse::app
