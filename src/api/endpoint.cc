@@ -19,16 +19,24 @@ http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler ha
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     } else if (need != auth::Need::kPublic) {
-      auto principal = authorizer.Authenticate(request.Header("authorization"));
+      auto principal = authorizer.Authenticate(
+          request.Header("authorization"),
+          auth::RequestOrigin{request.Param("org"), request.remote_address});
       if (!principal) return http::ErrorResponse(principal.error());
       auto granted = authorizer.Authorize(std::move(*principal), need, request.Param("org"),
-                                          request.Param("project"), request.Param("stack"));
+                                          request.Param("project"), request.Param("stack"),
+                                          request.remote_address);
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     }
     access.source_ip = request.remote_address;
     auto response = handler(request, access);
-    if (!response) return http::ErrorResponse(response.error());
+    if (!response) {
+      if (response.error().code == ErrorCode::kPermissionDenied && need != auth::Need::kPublic) {
+        authorizer.RecordDenial(access);
+      }
+      return http::ErrorResponse(response.error());
+    }
     return std::move(*response);
   };
 }

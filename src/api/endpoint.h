@@ -16,6 +16,10 @@ using ApiHandler = std::function<Result<http::Response>(const http::Request&, co
 
 // Wraps `handler` so that every call first authenticates (unless kPublic) and
 // authorizes `need` against the route's {org}/{project}/{stack} parameters.
+// The Authorizer publishes the security events of the request (user-login,
+// user-login-failed, auth failures) with the caller's address as source IP;
+// a handler's kPermissionDenied is reported to it as well
+// (Authorizer::RecordDenial). Access::source_ip is set for the handler.
 http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler);
 
 // Registers a guarded route.

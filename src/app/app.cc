@@ -37,6 +37,7 @@
 #include "services/service.h"
 #include "stacks/handlers.h"
 #include "stacks/service.h"
+#include "storage/postgres/postgres_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "teams/grant_source.h"
 #include "teams/handlers.h"
@@ -111,6 +112,10 @@ std::string HexToBytes(std::string_view hex) {
 
 }  // namespace
 
+bool IsPostgresUrl(std::string_view url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
 Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,
                                           const std::string& path) {
   auto decode = [](std::string text, std::string_view source) -> Result<std::string> {
@@ -166,6 +171,14 @@ struct App::Impl {
   std::unique_ptr<http::Server> server;
   std::unique_ptr<WiringContext> wiring;
   std::vector<std::unique_ptr<Component>> components;  // stopped in reverse order
+  bool components_stopped = false;
+
+  // Stops every component, newest first, once.
+  void StopComponents() {
+    if (components_stopped) return;
+    components_stopped = true;
+    for (auto it = components.rbegin(); it != components.rend(); ++it) (*it)->Stop();
+  }
 
   void RegisterSystemRoutes() {
     router.Add("GET", "/healthz", [](http::Request&) {
@@ -196,9 +209,9 @@ Result<void> App::Start() {
   if (ec) {
     return Fail(Error::Internal(fmt::format("cannot create data dir {}: {}", c.data_dir, ec.message())));
   }
-  if (!c.database.empty()) {
+  if (!c.database.empty() && !IsPostgresUrl(c.database)) {
     return Fail(Error::InvalidArgument(
-        "--database: the PostgreSQL backend is not available in this build yet; omit it to use "
+        "--database must be a PostgreSQL URL (postgres://... or postgresql://...); omit it to use "
         "the embedded SQLite store"));
   }
   SH_ASSIGN_OR_RETURN(s.master_key,
@@ -209,26 +222,35 @@ Result<void> App::Start() {
   const int io_threads = c.io_threads > 0 ? c.io_threads : cores;
   const int workers = c.worker_threads > 0 ? c.worker_threads : std::max(4, 2 * cores);
 
-  storage::SqliteOptions sqlite_options;
-  sqlite_options.path = c.data_dir + "/statehouse.db";
-  sqlite_options.pool_size = workers;
-  SH_ASSIGN_OR_RETURN(s.store, storage::OpenSqliteStore(sqlite_options));
+  if (c.database.empty()) {
+    storage::SqliteOptions sqlite_options;
+    sqlite_options.path = c.data_dir + "/statehouse.db";
+    sqlite_options.pool_size = workers;
+    SH_ASSIGN_OR_RETURN(s.store, storage::OpenSqliteStore(sqlite_options));
+  } else {
+    // Pending migrations are applied under an advisory lock, so replicas
+    // starting together migrate once; a newer schema is refused.
+    storage::PostgresOptions pg_options;
+    pg_options.url = c.database;
+    pg_options.pool_size = workers;
+    SH_ASSIGN_OR_RETURN(s.store, storage::OpenPostgresStore(pg_options));
+  }
 
   s.authorizer = std::make_unique<auth::Authorizer>(*s.store, s.clock);
+  s.authorizer->SetEventSink(&s.events);
   s.team_grants = std::make_unique<teams::TeamGrantSource>(*s.store);
   s.authorizer->AddGrantSource(s.team_grants.get());
   s.identity = std::make_unique<identity::IdentityService>(*s.store, s.clock, s.random, s.events);
   s.orgs = std::make_unique<orgs::OrgService>(*s.store, s.clock, s.events);
   s.teams = std::make_unique<teams::TeamService>(*s.store, s.clock, s.random, s.events);
-  s.tokens = std::make_unique<tokens::TokenService>(*s.store, s.clock, s.random);
-  s.stacks = std::make_unique<stacks::StackService>(*s.store, s.clock, s.random, *s.authorizer);
+  s.tokens = std::make_unique<tokens::TokenService>(*s.store, s.clock, s.random, s.events);
+  s.stacks =
+      std::make_unique<stacks::StackService>(*s.store, s.clock, s.random, *s.authorizer, s.events);
   s.services = std::make_unique<services::ServiceCatalog>(*s.store, s.clock, s.random,
                                                         *s.authorizer, s.events);
   s.updates = std::make_unique<updates::UpdateService>(*s.store, s.clock, s.random, s.events);
   s.secrets = std::make_unique<secrets::SecretsService>(*s.store, s.clock, s.random, s.events,
                                                         s.master_key);
-
-  SH_ASSIGN_OR_RETURN(auto boot, s.identity->Bootstrap(c.bootstrap_user, c.bootstrap_token));
 
   s.RegisterSystemRoutes();
   identity::RegisterRoutes(s.router, *s.authorizer, *s.identity);
@@ -252,6 +274,12 @@ Result<void> App::Start() {
   s.components.push_back(std::move(audit));
   SH_ASSIGN_OR_RETURN(auto webhooks, WireWebhooks(*s.wiring));
   s.components.push_back(std::move(webhooks));
+  // After the components subscribed, so that the bootstrap's events reach them.
+  auto boot = s.identity->Bootstrap(c.bootstrap_user, c.bootstrap_token);
+  if (!boot) {
+    s.StopComponents();
+    return Fail(std::move(boot).error());
+  }
   s.metrics.AddExternalSource([store = s.store.get()] {
     storage::PoolStats stats = store->Stats();
     return fmt::format(
@@ -274,20 +302,25 @@ Result<void> App::Start() {
   options.worker_threads = workers;
   options.access_log = c.access_log;
   s.server = std::make_unique<http::Server>(options, s.router, s.metrics);
-  SH_ASSIGN_OR_RETURN(uint16_t port, s.server->Listen());
+  auto listening = s.server->Listen();
+  if (!listening) {
+    s.StopComponents();
+    return Fail(std::move(listening).error());
+  }
+  const uint16_t port = *listening;
 
   std::string host = listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
   std::string url = fmt::format("http://{}:{}", host, port);
   std::fprintf(stderr, "statehouse listening on %s (data in %s, %s store)\n", url.c_str(),
                c.data_dir.c_str(), s.store->Engine());
-  if (boot.created) {
-    std::fprintf(stderr, "created site admin '%s' with its organization '%s'\n", boot.login.c_str(),
-                 boot.login.c_str());
-    if (boot.generated_token) {
+  if (boot->created) {
+    std::fprintf(stderr, "created site admin '%s' with its organization '%s'\n",
+                 boot->login.c_str(), boot->login.c_str());
+    if (boot->generated_token) {
       std::fprintf(stderr,
                    "\n  pulumi login %s\n  export PULUMI_ACCESS_TOKEN=%s\n\n"
                    "(this token is shown only once)\n",
-                   url.c_str(), boot.generated_token->c_str());
+                   url.c_str(), boot->generated_token->c_str());
     } else {
       std::fprintf(stderr, "\n  pulumi login %s\n  (token: the value of --bootstrap-token)\n\n",
                    url.c_str());
@@ -301,7 +334,7 @@ Result<void> App::Start() {
 
 void App::Run() {
   impl_->server->Run();
-  for (auto it = impl_->components.rbegin(); it != impl_->components.rend(); ++it) (*it)->Stop();
+  impl_->StopComponents();
   spdlog::info("statehouse stopped");
 }
 

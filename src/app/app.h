@@ -1,6 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "app/config.h"
 #include "common/error.h"
@@ -28,5 +31,8 @@ class App {
 // Returns the 32 raw key bytes.
 Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,
                                           const std::string& path);
+
+// True for the URLs --database accepts: postgres://... or postgresql://...
+bool IsPostgresUrl(std::string_view url);
 
 }  // namespace statehouse::app

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace statehouse::app {
 
@@ -20,6 +22,16 @@ struct Config {
   size_t max_state_bytes = 512ull * 1024 * 1024;
   std::string log_level = "info";
   bool access_log = true;
+
+  // Webhooks (src/webhooks/, wired in webhook_wiring.cc).
+  std::string public_url;  // "" = "http://" + listen; prefixes links in webhook payloads
+  // CIDR ranges deliveries may reach although the default policy refuses
+  // them (loopback, private, link-local, ...); items may hold comma lists.
+  std::vector<std::string> webhook_allow_cidrs;
+  int webhook_timeout_seconds = 10;   // per delivery attempt
+  int webhook_max_attempts = 8;       // attempts per queued event, the first included
+  int64_t webhook_retry_base_ms = 2000;  // first retry waits up to this (doubling, full jitter)
+  int webhook_workers = 4;            // deliveries in parallel
 };
 
 }  // namespace statehouse::app

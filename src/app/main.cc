@@ -40,6 +40,28 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
       ->envname("STATEHOUSE_LOG_LEVEL")
       ->capture_default_str();
+  serve->add_option("--public-url", config.public_url,
+                    "Base URL of this server as users reach it (links in webhook payloads; "
+                    "default http://LISTEN)")
+      ->envname("STATEHOUSE_PUBLIC_URL");
+  serve->add_option("--webhook-allow-cidr", config.webhook_allow_cidrs,
+                    "CIDR[,CIDR...] webhook deliveries may reach although internal ranges are "
+                    "refused by default (e.g. 10.0.0.0/8)")
+      ->envname("STATEHOUSE_WEBHOOK_ALLOW_CIDRS");
+  serve->add_option("--webhook-timeout-seconds", config.webhook_timeout_seconds,
+                    "Timeout of one webhook delivery attempt")
+      ->envname("STATEHOUSE_WEBHOOK_TIMEOUT_SECONDS")
+      ->capture_default_str();
+  serve->add_option("--webhook-max-attempts", config.webhook_max_attempts,
+                    "Attempts per queued webhook event before it is given up")
+      ->envname("STATEHOUSE_WEBHOOK_MAX_ATTEMPTS")
+      ->capture_default_str();
+  serve->add_option("--webhook-workers", config.webhook_workers,
+                    "Webhook deliveries made in parallel")
+      ->capture_default_str();
+  serve->add_option("--webhook-retry-base-ms", config.webhook_retry_base_ms,
+                    "First retry delay bound (tests)")
+      ->group("");
   bool no_access_log = false;
   serve->add_flag("--no-access-log", no_access_log, "Do not log one line per request");
 

@@ -1,9 +1,12 @@
 #include "auth/authorizer.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include "auth/event.h"
 #include "common/names.h"
 #include "crypto/crypto.h"
 
@@ -60,6 +63,21 @@ std::string_view LevelName(StackPermission p) {
   return "none";
 }
 
+constexpr std::string_view kLoginFailed = "user-login-failed";
+constexpr std::string_view kOrgRoleFailure = "auth-failure-organization-role";
+constexpr std::string_view kStackPermissionFailure = "auth-failure-stack-permission";
+
+std::string ThrottleKey(std::string_view org, std::string_view source_ip, std::string_view kind) {
+  std::string key;
+  key.reserve(org.size() + source_ip.size() + kind.size() + 2);
+  for (char c : org) key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  key.push_back('\0');
+  key.append(source_ip);
+  key.push_back('\0');
+  key.append(kind);
+  return key;
+}
+
 Error OrgNotFound(std::string_view org) {
   return Error::NotFound(fmt::format("Organization '{}' not found", org));
 }
@@ -76,32 +94,136 @@ bool LooksLikeAccessToken(std::string_view value) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> header) {
-  if (!header) return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> header,
+                                           const RequestOrigin& origin) {
+  auto refuse = [&](std::string_view reason) -> Result<Principal> {
+    LoginFailed(origin, reason);
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  };
+  if (!header) return refuse("missing token");
   std::string_view value = *header;
   constexpr std::string_view kScheme = "token ";
   if (value.size() <= kScheme.size() || value.substr(0, kScheme.size()) != kScheme) {
-    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+    return refuse(value.empty() ? "missing token" : "invalid token");
   }
   std::string_view token = value.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (token.empty() || token.size() > 512) {
-    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
-  }
-  SH_ASSIGN_OR_RETURN(auto found, store_.FindTokenByHash(crypto::Sha256Hex(token)));
-  if (!found) return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  if (token.empty()) return refuse("missing token");
+  if (token.size() > 512) return refuse("invalid token");
+  const std::string hash = crypto::Sha256Hex(token);
+  SH_ASSIGN_OR_RETURN(auto found, store_.FindTokenByHash(hash));
+  if (!found) return refuse("invalid token");
   const int64_t now = clock_.NowSeconds();
-  if (found->token.expires != 0 && found->token.expires <= now) {
-    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
-  }
+  if (found->token.expires != 0 && found->token.expires <= now) return refuse("expired token");
   if (now - found->token.last_used >= kLastUsedResolutionSeconds) {
-    // Best effort: a failed bookkeeping write must not fail the request.
-    (void)store_.SetTokenLastUsed(found->token.id, now);
+    RecordUse(*found, hash, origin.source_ip, now);
   }
   std::string token_name =
       found->token.name.empty() ? found->token.description : found->token.name;
   return Principal{std::move(found->user), std::move(found->token.id), std::move(token_name)};
+}
+
+void Authorizer::RecordUse(const storage::TokenLookup& found, const std::string& token_hash,
+                           std::string_view source_ip, int64_t now) {
+  auto recorded = store_.RunInTransaction([&]() -> Result<void> {
+    // Re-read inside the transaction so that concurrent requests with the
+    // same token record (and announce) one use.
+    SH_ASSIGN_OR_RETURN(auto current, store_.FindTokenByHash(token_hash));
+    if (!current || now - current->token.last_used < kLastUsedResolutionSeconds) return {};
+    SH_TRY(store_.SetTokenLastUsed(current->token.id, now));
+    if (sink_ == nullptr) return {};
+    SH_ASSIGN_OR_RETURN(auto memberships, store_.ListMemberships(found.user.id));
+    const storage::TokenRecord& t = found.token;
+    events::DomainEvent event;
+    event.kind = "user-login";
+    event.actor = events::Actor{found.user.id,
+                                found.user.login,
+                                found.user.name,
+                                t.id,
+                                t.name.empty() ? t.description : t.name,
+                                std::string(source_ip)};
+    event.target = found.user.login;
+    event.time = now;
+    for (const auto& m : memberships) {
+      event.org_id = m.org_id;
+      event.org_name = m.org_name;
+      SH_TRY(sink_->Publish(event));
+    }
+    return {};
+  });
+  // Best effort: bookkeeping must not fail the request; the next request
+  // tries again.
+  if (!recorded) {
+    spdlog::warn("recording the use of token {} failed: {} {}", found.token.id,
+                 recorded.error().message, recorded.error().detail);
+  }
+}
+
+bool Authorizer::ThrottleAllows(const std::string& key, int64_t now) {
+  std::lock_guard lock(throttle_mu_);
+  auto it = last_failure_event_.find(key);
+  if (it != last_failure_event_.end()) {
+    if (now - it->second < kFailureEventSeconds) return false;
+    it->second = now;
+    return true;
+  }
+  if (last_failure_event_.size() >= kMaxThrottledKeys) {
+    std::erase_if(last_failure_event_,
+                  [now](const auto& entry) { return now - entry.second >= kFailureEventSeconds; });
+    if (last_failure_event_.size() >= kMaxThrottledKeys) return false;
+  }
+  last_failure_event_.emplace(key, now);
+  return true;
+}
+
+void Authorizer::PublishAlone(const events::DomainEvent& event) {
+  auto published = store_.RunInTransaction([&]() { return sink_->Publish(event); });
+  if (!published) {
+    spdlog::warn("publishing {} for organization '{}' failed: {} {}", event.kind, event.org_name,
+                 published.error().message, published.error().detail);
+  }
+}
+
+void Authorizer::LoginFailed(const RequestOrigin& origin, std::string_view reason) {
+  if (sink_ == nullptr || origin.org.empty() || !names::IsValidOrgName(origin.org)) return;
+  const std::string_view kind = kLoginFailed;
+  const int64_t now = clock_.NowSeconds();
+  if (!ThrottleAllows(ThrottleKey(origin.org, origin.source_ip, kind), now)) return;
+  auto org = store_.GetOrgByName(std::string(origin.org));
+  if (!org) return;  // no such org (or the store is failing): nothing to record
+  events::DomainEvent event;
+  event.kind = std::string(kind);
+  event.org_id = org->id;
+  event.org_name = org->name;
+  event.actor.source_ip = std::string(origin.source_ip);
+  event.time = now;
+  event.fields = {{"reason", std::string(reason)}};
+  PublishAlone(event);
+}
+
+void Authorizer::Denied(const Principal& principal, const storage::OrgRecord& org,
+                        std::string_view source_ip, std::string_view kind,
+                        std::string_view required, const storage::StackRecord* stack) {
+  if (sink_ == nullptr) return;
+  const int64_t now = clock_.NowSeconds();
+  if (!ThrottleAllows(ThrottleKey(org.name, source_ip, kind), now)) return;
+  Access access;
+  access.principal = principal;
+  access.org = org;
+  access.source_ip = std::string(source_ip);
+  if (stack != nullptr) access.stack = *stack;
+  events::DomainEvent event = NewEvent(access, std::string(kind), now);
+  if (stack == nullptr) event.target = principal.user.login;
+  event.fields = {{"required", std::string(required)}};
+  PublishAlone(event);
+}
+
+void Authorizer::RecordDenial(const Access& access) {
+  if (!access.org) return;
+  const storage::StackRecord* stack = access.stack ? &*access.stack : nullptr;
+  Denied(access.principal, *access.org, access.source_ip,
+         stack != nullptr ? kStackPermissionFailure : kOrgRoleFailure, "admin", stack);
 }
 
 Result<Access> Authorizer::AuthorizeUpdateToken(std::optional<std::string_view> header,
@@ -174,7 +296,8 @@ Result<StackPermission> Authorizer::EffectivePermission(const Principal& princip
 }
 
 Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string_view org,
-                                     std::string_view project, std::string_view stack) {
+                                     std::string_view project, std::string_view stack,
+                                     std::string_view source_ip) {
   Access access;
   access.principal = std::move(principal);
   switch (need) {
@@ -200,10 +323,17 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
   }
   SH_ASSIGN_OR_RETURN(access.org_role, store_.GetRole(org_record->id, access.principal.user.id));
   access.org = std::move(*org_record);
+  auto org_denied = [&](std::string_view required) {
+    Denied(access.principal, *access.org, source_ip, kOrgRoleFailure, required, nullptr);
+  };
 
   if (need == Need::kOrgMember || need == Need::kOrgAdmin) {
-    if (access.org_role == OrgRole::kNone) return Fail(OrgNotFound(org));
+    if (access.org_role == OrgRole::kNone) {
+      org_denied(need == Need::kOrgAdmin ? "admin" : "member");
+      return Fail(OrgNotFound(org));
+    }
     if (need == Need::kOrgAdmin && access.org_role != OrgRole::kAdmin) {
+      org_denied("admin");
       return Fail(Error::PermissionDenied(
           fmt::format("Forbidden: only admins of organization '{}' may do this", access.org->name)));
     }
@@ -211,7 +341,10 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
   }
 
   // Stack needs. A non-member learns nothing about the org's stacks.
-  if (access.org_role == OrgRole::kNone) return Fail(StackNotFound(org, project, stack));
+  if (access.org_role == OrgRole::kNone) {
+    org_denied("member");
+    return Fail(StackNotFound(org, project, stack));
+  }
   if (!names::IsValidProjectName(project) || !names::IsValidStackName(stack)) {
     return Fail(StackNotFound(org, project, stack));
   }
@@ -222,14 +355,15 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
     }
     return Fail(std::move(stack_record).error());
   }
-  SH_ASSIGN_OR_RETURN(access.stack_permission,
-                      EffectivePermission(access.principal, *access.org, access.org_role,
-                                          *stack_record));
-  if (access.stack_permission == StackPermission::kNone) {
-    return Fail(StackNotFound(org, project, stack));
-  }
+  SH_ASSIGN_OR_RETURN(access.stack_permission, EffectivePermission(access.principal, *access.org,
+                                                                   access.org_role, *stack_record));
   const StackPermission required = Required(need);
   if (static_cast<int>(access.stack_permission) < static_cast<int>(required)) {
+    Denied(access.principal, *access.org, source_ip, kStackPermissionFailure, LevelName(required),
+           &*stack_record);
+    if (access.stack_permission == StackPermission::kNone) {
+      return Fail(StackNotFound(org, project, stack));
+    }
     return Fail(Error::PermissionDenied(
         fmt::format("Forbidden: this action requires {} permission on stack '{}/{}/{}'",
                     LevelName(required), org, project, stack)));

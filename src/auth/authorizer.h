@@ -10,13 +10,17 @@
 // organization or stack gets kNotFound; a caller who can see it but lacks the
 // level required gets kPermissionDenied.
 
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "events/domain_event.h"
 #include "storage/store.h"
 
 namespace statehouse::auth {
@@ -60,6 +64,12 @@ struct Access {
   std::string source_ip;  // the caller's address, set by api::Guard
 };
 
+// Where a request came from, for the security events of the request path.
+struct RequestOrigin {
+  std::string_view org;        // the route's {org} parameter; "" when it has none
+  std::string_view source_ip;  // the caller's address
+};
+
 // Additional stack grants beyond org role, creator and the org default (team
 // grants plug in here). Implementations must be thread-safe.
 class StackGrantSource {
@@ -69,22 +79,48 @@ class StackGrantSource {
                                            const storage::StackRecord& stack) = 0;
 };
 
-// Thread-safe after construction (AddGrantSource only before serving).
+// Thread-safe after construction (AddGrantSource and SetEventSink only
+// before serving).
+//
+// Security events (audit catalog ids, rest-api §5.5), published once a sink
+// is set:
+// - user-login, one per org of the user, when Authenticate records a token's
+//   use (at most once a minute per token), in the transaction of that write;
+// - user-login-failed when Authenticate refuses a request whose route names an
+//   existing {org} (RequestOrigin::org);
+// - auth-failure-organization-role / auth-failure-stack-permission when
+//   Authorize refuses an authenticated caller access to an existing org or
+//   stack (403, or 404 hiding it), or a handler refuses one (RecordDenial).
+// Each failure event is published in a store transaction of its own and
+// throttled in memory: at most one per (org, source IP, kind) every
+// kFailureEventSeconds, and none for a new key while kMaxThrottledKeys keys
+// are in their quiet period, so a flood of bad requests writes a bounded
+// number of rows. A failed publish is logged and never changes the
+// outcome of the request (the failure events describe requests that fail
+// anyway; user-login rolls back with its lastUsed write).
 class Authorizer {
  public:
+  static constexpr int64_t kFailureEventSeconds = 10;
+  static constexpr size_t kMaxThrottledKeys = 4096;
+
   Authorizer(storage::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   void AddGrantSource(StackGrantSource* source) { grant_sources_.push_back(source); }
+  // Publishes security events to `sink` (not owned; must outlive this).
+  void SetEventSink(events::EventSink* sink) { sink_ = sink; }
 
   // Resolves an `Authorization` header value ("token <value>"). kUnauthenticated
   // when absent, malformed, unknown, deleted or expired. Records the token's
-  // last use (at most once a minute per token).
-  Result<Principal> Authenticate(std::optional<std::string_view> authorization_header);
+  // last use (at most once a minute per token) with its user-login events.
+  Result<Principal> Authenticate(std::optional<std::string_view> authorization_header,
+                                 const RequestOrigin& origin = {});
 
   // Checks `need` for the named org/project/stack (empty when the route has
-  // none). Names that cannot exist yield kNotFound.
+  // none). Names that cannot exist yield kNotFound. `source_ip` goes into the
+  // auth-failure events.
   Result<Access> Authorize(Principal principal, Need need, std::string_view org,
-                           std::string_view project, std::string_view stack);
+                           std::string_view project, std::string_view stack,
+                           std::string_view source_ip = {});
 
   // Authorizes an update-token call: `authorization_header` must be
   // "update-token <lease>" where <lease> is the current (or previous) lease
@@ -104,10 +140,35 @@ class Authorizer {
                                               const storage::OrgRecord& org, OrgRole role,
                                               const storage::StackRecord& stack);
 
+  // Records that a handler refused the caller of `access` (kPermissionDenied
+  // after the route's need was granted): auth-failure-stack-permission when
+  // the access names a stack, else auth-failure-organization-role, with
+  // required "admin". Nothing without access.org.
+  void RecordDenial(const Access& access);
+
  private:
+  // Records a use of the token found by `token_hash` at `now`, with one
+  // user-login event per org of its user, unless a use within the last
+  // minute is already recorded.
+  void RecordUse(const storage::TokenLookup& found, const std::string& token_hash,
+                 std::string_view source_ip, int64_t now);
+  void LoginFailed(const RequestOrigin& origin, std::string_view reason);
+  // Publishes failure event `kind` for `principal` in `org` (throttled); the
+  // target is the refused `stack` when given, else the caller's login.
+  void Denied(const Principal& principal, const storage::OrgRecord& org, std::string_view source_ip,
+              std::string_view kind, std::string_view required, const storage::StackRecord* stack);
+  // Whether a failure event for `key` may be published at `now` (and, if
+  // so, starts its quiet period).
+  bool ThrottleAllows(const std::string& key, int64_t now);
+  void PublishAlone(const events::DomainEvent& event);
+
   storage::Store& store_;
   const Clock& clock_;
   std::vector<StackGrantSource*> grant_sources_;
+  events::EventSink* sink_ = nullptr;
+
+  std::mutex throttle_mu_;
+  std::unordered_map<std::string, int64_t> last_failure_event_;  // key → time published
 };
 
 // The value of an access token: "pul-" followed by 40 lowercase hex digits.

@@ -47,13 +47,14 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
                 });
 
   api::AddRoute(router, authorizer, "POST", "/api/admin/users", Need::kSiteAdmin,
-                [&service](const Request& request, const Access&) -> Result<Response> {
+                [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto login, json::RequiredString(body, "login"));
                   SH_ASSIGN_OR_RETURN(auto name, json::OptionalString(body, "name"));
                   SH_ASSIGN_OR_RETURN(auto email, json::OptionalString(body, "email"));
-                  SH_ASSIGN_OR_RETURN(auto created,
-                                      service.CreateUser(login, name.value_or(""), email.value_or("")));
+                  SH_ASSIGN_OR_RETURN(
+                      auto created,
+                      service.CreateUser(access, login, name.value_or(""), email.value_or("")));
                   return Response::Json(201, json::Serialize(bj::object{
                                                  {"login", created.user.login},
                                                  {"name", created.user.name},
@@ -62,11 +63,11 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
                 });
 
   api::AddRoute(router, authorizer, "POST", "/api/admin/orgs", Need::kSiteAdmin,
-                [&service](const Request& request, const Access&) -> Result<Response> {
+                [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto name, json::RequiredString(body, "name"));
                   SH_ASSIGN_OR_RETURN(auto admin, json::RequiredString(body, "admin"));
-                  SH_ASSIGN_OR_RETURN(auto org, service.CreateOrg(name, admin));
+                  SH_ASSIGN_OR_RETURN(auto org, service.CreateOrg(access, name, admin));
                   return Response::Json(201, json::Serialize(bj::object{{"name", org.name}}));
                 });
 
@@ -79,9 +80,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
           SH_ASSIGN_OR_RETURN(role, json::OptionalString(body, "role"));
         }
         SH_ASSIGN_OR_RETURN(auto parsed_role, orgs::ParseOrgRole(role, storage::OrgRole::kMember));
-        SH_ASSIGN_OR_RETURN(auto added, service.AddMember(access.principal, *access.org,
-                                                          std::string(request.Param("username")),
-                                                          parsed_role));
+        SH_ASSIGN_OR_RETURN(auto added,
+                            service.AddMember(access, *access.org,
+                                              std::string(request.Param("username")), parsed_role));
         auto& [user, membership] = added;
         return api::JsonOk(json::Serialize(orgs::MemberJson(
             storage::MemberRecord{std::move(user), membership.role, membership.created})));

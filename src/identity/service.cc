@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/event.h"
 #include "common/names.h"
 #include "orgs/service.h"
 #include "tokens/service.h"
@@ -29,8 +30,8 @@ Error InvalidLogin(std::string_view what) {
 }  // namespace
 
 Result<CreatedUser> IdentityService::CreateUserWithToken(
-    const std::string& login, const std::string& name, const std::string& email, bool site_admin,
-    const std::optional<std::string>& token_value) {
+    const events::Actor& actor, const std::string& login, const std::string& name,
+    const std::string& email, bool site_admin, const std::optional<std::string>& token_value) {
   if (!names::IsValidLogin(login)) return Fail(InvalidLogin("login"));
   const int64_t now = clock_.NowSeconds();
   storage::UserRecord user{random_.Uuid(), login, name.empty() ? login : name, email, site_admin, now};
@@ -39,7 +40,19 @@ Result<CreatedUser> IdentityService::CreateUserWithToken(
       token_value ? tokens::MintTokenWithValue(random_, clock_, user.id, "initial",
                                                "Created with the user", *token_value)
                   : tokens::MintToken(random_, clock_, user.id, "initial", "Created with the user", 0);
-  SH_TRY(store_.CreateUserWithPersonalOrg(user, org, minted.record, minted.hash));
+  events::DomainEvent event;
+  event.kind = "user-created";
+  event.org_id = org.id;
+  event.org_name = org.name;
+  event.actor = actor;
+  event.target = user.login;
+  event.time = now;
+  SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.CreateUserWithPersonalOrg(user, org, minted.record, minted.hash));
+    SH_TRY(events_.Publish(event));
+    return tokens::PublishTokenEvent(store_, events_, actor, "personal-token-created",
+                                     minted.record, now);
+  }));
   return CreatedUser{std::move(user), std::move(minted.value)};
 }
 
@@ -50,21 +63,23 @@ Result<BootstrapResult> IdentityService::Bootstrap(const std::string& login,
   SH_ASSIGN_OR_RETURN(bool empty, store_.HasNoUsers());
   if (!empty) return result;
   if (token && token->empty()) return Fail(Error::InvalidArgument("bootstrap token is empty"));
-  SH_ASSIGN_OR_RETURN(auto created, CreateUserWithToken(login, login, "", true, token));
+  SH_ASSIGN_OR_RETURN(auto created,
+                      CreateUserWithToken(events::Actor{}, login, login, "", true, token));
   result.created = true;
   if (!token) result.generated_token = std::move(created.token_value);
   return result;
 }
 
-Result<CreatedUser> IdentityService::CreateUser(const std::string& login, const std::string& name,
-                                                const std::string& email) {
+Result<CreatedUser> IdentityService::CreateUser(const auth::Access& actor, const std::string& login,
+                                                const std::string& name, const std::string& email) {
   if (name.size() > 256 || email.size() > 256) {
     return Fail(Error::InvalidArgument("Invalid field 'name' or 'email': at most 256 characters"));
   }
-  return CreateUserWithToken(login, name, email, false, std::nullopt);
+  return CreateUserWithToken(auth::ActorOf(actor), login, name, email, false, std::nullopt);
 }
 
-Result<storage::OrgRecord> IdentityService::CreateOrg(const std::string& name,
+Result<storage::OrgRecord> IdentityService::CreateOrg(const auth::Access& actor,
+                                                      const std::string& name,
                                                       const std::string& admin_login) {
   if (!names::IsValidOrgName(name)) return Fail(InvalidLogin("organization name"));
   auto admin = store_.GetUserByLogin(admin_login);
@@ -75,12 +90,20 @@ Result<storage::OrgRecord> IdentityService::CreateOrg(const std::string& name,
     return Fail(std::move(admin).error());
   }
   storage::OrgRecord org{random_.Uuid(), name, clock_.NowSeconds(), 0};
-  SH_TRY(store_.CreateOrg(org, admin->id));
+  events::DomainEvent event = auth::NewEvent(actor, "organization-created", org.created);
+  event.org_id = org.id;
+  event.org_name = org.name;
+  event.target = org.name;
+  event.fields = {{"admin", admin->login}};
+  SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.CreateOrg(org, admin->id));
+    return events_.Publish(event);
+  }));
   return org;
 }
 
 Result<std::pair<storage::UserRecord, storage::MembershipRecord>> IdentityService::AddMember(
-    const auth::Principal& actor, const storage::OrgRecord& org, const std::string& login,
+    const auth::Access& actor, const storage::OrgRecord& org, const std::string& login,
     storage::OrgRole role) {
   auto user = names::IsValidLogin(login) ? store_.GetUserByLogin(login)
                                          : Result<storage::UserRecord>(Fail(Error::NotFound("")));
@@ -91,7 +114,15 @@ Result<std::pair<storage::UserRecord, storage::MembershipRecord>> IdentityServic
     return Fail(std::move(user).error());
   }
   const int64_t now = clock_.NowSeconds();
-  auto added = store_.AddMember(org.id, user->id, role, now);
+  events::DomainEvent event = auth::NewEvent(actor, "member-added", now);
+  event.org_id = org.id;
+  event.org_name = org.name;
+  event.target = user->login;
+  event.fields = {{"role", std::string(orgs::OrgRoleName(role))}};
+  auto added = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.AddMember(org.id, user->id, role, now));
+    return events_.Publish(event);
+  });
   if (!added) {
     if (added.error().code == ErrorCode::kAlreadyExists) {
       return Fail(Error::AlreadyExists(fmt::format(
@@ -100,16 +131,6 @@ Result<std::pair<storage::UserRecord, storage::MembershipRecord>> IdentityServic
     return Fail(std::move(added).error());
   }
   storage::MembershipRecord membership{org.id, org.name, user->id, role, now};
-  events::DomainEvent event;
-  event.kind = "member-added";
-  event.org_id = org.id;
-  event.org_name = org.name;
-  event.actor = events::Actor{actor.user.id, actor.user.login, actor.user.name, actor.token_id,
-                              actor.token_name, ""};
-  event.target = user->login;
-  event.time = now;
-  event.fields = {{"role", std::string(orgs::OrgRoleName(role))}};
-  (void)events_.Publish(event);
   return std::make_pair(std::move(*user), std::move(membership));
 }
 

@@ -46,12 +46,12 @@ Result<storage::MemberRecord> OrgService::FindMember(const auth::Access& access,
   return storage::MemberRecord{std::move(*user), role, 0};
 }
 
-void OrgService::Publish(const auth::Access& access, std::string kind, std::string target,
-                         std::map<std::string, std::string> fields) {
+Result<void> OrgService::Publish(const auth::Access& access, std::string kind, std::string target,
+                                 std::map<std::string, std::string> fields) {
   events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
   event.target = std::move(target);
   event.fields = std::move(fields);
-  (void)events_.Publish(event);
+  return events_.Publish(event);
 }
 
 Result<void> OrgService::RemoveMember(const auth::Access& access, const std::string& login) {
@@ -59,7 +59,10 @@ Result<void> OrgService::RemoveMember(const auth::Access& access, const std::str
   if (member.user.id == access.principal.user.id) {
     return Fail(Error::InvalidArgument("You cannot remove yourself from the organization."));
   }
-  auto removed = store_.RemoveMember(access.org->id, member.user.id);
+  auto removed = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.RemoveMember(access.org->id, member.user.id));
+    return Publish(access, "member-removed", member.user.login, {});
+  });
   if (!removed) {
     switch (removed.error().code) {
       case ErrorCode::kPreconditionFailed:
@@ -72,7 +75,6 @@ Result<void> OrgService::RemoveMember(const auth::Access& access, const std::str
         return Fail(std::move(removed).error());
     }
   }
-  Publish(access, "member-removed", member.user.login, {});
   return {};
 }
 
@@ -83,7 +85,13 @@ Result<void> OrgService::SetMemberRole(const auth::Access& access, const std::st
   }
   SH_ASSIGN_OR_RETURN(auto member, FindMember(access, login));
   if (member.role == role) return {};
-  auto changed = store_.SetMemberRole(access.org->id, member.user.id, role);
+  auto changed = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.SetMemberRole(access.org->id, member.user.id, role));
+    return Publish(access, "member-role-changed", member.user.login,
+                   {{"role", std::string(OrgRoleName(role))},
+                    {"from", std::string(OrgRoleName(member.role))},
+                    {"to", std::string(OrgRoleName(role))}});
+  });
   if (!changed) {
     switch (changed.error().code) {
       case ErrorCode::kPreconditionFailed:
@@ -96,9 +104,6 @@ Result<void> OrgService::SetMemberRole(const auth::Access& access, const std::st
         return Fail(std::move(changed).error());
     }
   }
-  Publish(access, "member-role-changed", member.user.login,
-          {{"from", std::string(OrgRoleName(member.role))},
-           {"to", std::string(OrgRoleName(role))}});
   return {};
 }
 
@@ -110,11 +115,14 @@ Result<storage::OrgRecord> OrgService::SetDefaultStackPermission(const auth::Acc
   }
   storage::OrgRecord org = *access.org;
   if (org.default_stack_permission == permission) return org;
-  SH_TRY(store_.SetDefaultStackPermission(org.id, permission));
-  Publish(access, "organization-settings-changed", org.name,
-          {{"setting", "defaultStackPermission"},
-           {"from", std::to_string(org.default_stack_permission)},
-           {"to", std::to_string(permission)}});
+  SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.SetDefaultStackPermission(org.id, permission));
+    return Publish(access, "organization-settings-changed", org.name,
+                   {{"defaultStackPermission", std::to_string(permission)},
+                    {"setting", "defaultStackPermission"},
+                    {"from", std::to_string(org.default_stack_permission)},
+                    {"to", std::to_string(permission)}});
+  }));
   org.default_stack_permission = permission;
   return org;
 }

@@ -14,7 +14,9 @@ namespace statehouse::orgs {
 // Organization members and settings. Access has already been granted by the
 // Authorizer for the route's Need (org member or org admin); this service
 // enforces the rules that depend on the data and publishes one domain event
-// per change. Thread-safe.
+// per change (member-removed, member-role-changed,
+// organization-settings-changed) in the store transaction of the change; a
+// publish error fails the call and rolls the change back. Thread-safe.
 class OrgService {
  public:
   OrgService(storage::Store& store, const Clock& clock, events::EventSink& events)
@@ -41,8 +43,8 @@ class OrgService {
  private:
   // The member record of `login` in access.org; kNotFound when absent.
   Result<storage::MemberRecord> FindMember(const auth::Access& access, const std::string& login);
-  void Publish(const auth::Access& access, std::string kind, std::string target,
-               std::map<std::string, std::string> fields);
+  Result<void> Publish(const auth::Access& access, std::string kind, std::string target,
+                       std::map<std::string, std::string> fields);
 
   storage::Store& store_;
   const Clock& clock_;

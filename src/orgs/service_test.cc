@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
@@ -84,7 +85,9 @@ TEST_F(OrgServiceTest, TheLastAdminCannotBeRemovedByAnotherAdminOrDemoted) {
   EXPECT_EQ(events[0].target, "bob");
   EXPECT_EQ(events[0].fields.at("from"), "member");
   EXPECT_EQ(events[0].fields.at("to"), "admin");
+  EXPECT_EQ(events[0].fields.at("role"), "admin");
   EXPECT_EQ(events[1].target, "alice");
+  EXPECT_EQ(events[1].fields.at("role"), "member");
 }
 
 TEST_F(OrgServiceTest, SetMemberRoleValidates) {
@@ -109,7 +112,25 @@ TEST_F(OrgServiceTest, DefaultStackPermission) {
   auto events = sink_.Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, "organization-settings-changed");
+  EXPECT_EQ(events[0].target, "acme");
+  EXPECT_EQ(events[0].org_name, "acme");
+  EXPECT_EQ(events[0].fields.at("defaultStackPermission"), "102");
   EXPECT_EQ(events[0].fields.at("to"), "102");
+}
+
+TEST_F(OrgServiceTest, AFailingEventSinkRollsEveryChangeBack) {
+  testing::FailingSink failing;
+  OrgService service(*store_, clock_, failing);
+  const std::string org_id = admin_access_.org->id;
+  auto promoted = service.SetMemberRole(admin_access_, "bob", OrgRole::kAdmin);
+  ASSERT_FALSE(promoted.has_value());
+  EXPECT_EQ(promoted.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(*store_->GetRole(org_id, bob_.id), OrgRole::kMember);
+  EXPECT_FALSE(service.RemoveMember(admin_access_, "bob").has_value());
+  EXPECT_EQ(*store_->GetRole(org_id, bob_.id), OrgRole::kMember);
+  EXPECT_FALSE(service.SetDefaultStackPermission(admin_access_, 101).has_value());
+  EXPECT_EQ(store_->GetOrgByName("acme")->default_stack_permission, 0);
+  EXPECT_EQ(failing.attempts(), 3);
 }
 
 }  // namespace

@@ -136,16 +136,16 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, SecretsS
   api::AddRoute(router, authorizer, "POST", stack_path + "/decrypt/log-decryption",
                 Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
-                  service.LogDecryption(access, OptionalText(request.body, "secretName"));
+                  SH_TRY(service.LogDecryption(access, OptionalText(request.body, "secretName")));
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "POST", stack_path + "/decrypt/log-batch-decryption",
-                Need::kStackRead,
-                [&service](const Request& request, const Access& access) -> Result<Response> {
-                  service.LogBatchDecryption(access, OptionalText(request.body, "commandName"));
-                  return Response::NoContent();
-                });
+  api::AddRoute(
+      router, authorizer, "POST", stack_path + "/decrypt/log-batch-decryption", Need::kStackRead,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_TRY(service.LogBatchDecryption(access, OptionalText(request.body, "commandName")));
+        return Response::NoContent();
+      });
 }
 
 }  // namespace statehouse::secrets

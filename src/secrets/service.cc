@@ -28,10 +28,6 @@ Error Undecryptable(std::string_view field) {
       "Invalid field '{}': Message authentication failed (not a ciphertext of this stack)", field));
 }
 
-std::string StackTarget(const storage::StackRecord& stack) {
-  return fmt::format("{}/{}", stack.project, stack.name);
-}
-
 // The last characters of a ciphertext's base64, as Pulumi's audit log shows.
 std::string CiphertextSuffix(std::string_view ciphertext) {
   std::string b64 = crypto::Base64Encode(ciphertext);
@@ -176,7 +172,8 @@ Result<std::string> SecretsService::Decrypt(const auth::Access& access,
   if (!key) return Fail(Undecryptable("ciphertext"));
   KeyGuard guard(*key);
   SH_ASSIGN_OR_RETURN(auto plaintext, Open(*key, *access.stack, ciphertext, "ciphertext"));
-  Publish(access, "secret-decrypted", {{"source", "service"}, {"ciphertextSuffix", CiphertextSuffix(ciphertext)}});
+  SH_TRY(Publish(access, "secret-decrypted",
+                 {{"source", "service"}, {"ciphertextSuffix", CiphertextSuffix(ciphertext)}}));
   return plaintext;
 }
 
@@ -203,24 +200,30 @@ Result<std::vector<std::string>> SecretsService::DecryptBatch(
                                              fmt::format("ciphertexts[{}]", i)));
     out.push_back(std::move(plaintext));
   }
-  Publish(access, "secrets-batch-decrypted", {{"source", "service"}, {"count", std::to_string(out.size())}});
+  SH_TRY(Publish(access, "secrets-batch-decrypted",
+                 {{"source", "service"}, {"count", std::to_string(out.size())}}));
   return out;
 }
 
-void SecretsService::LogDecryption(const auth::Access& access, const std::string& secret_name) {
-  Publish(access, "secret-decrypted", {{"source", "client"}, {"secretName", secret_name.substr(0, kMaxLoggedNameBytes)}});
+Result<void> SecretsService::LogDecryption(const auth::Access& access,
+                                           const std::string& secret_name) {
+  return Publish(
+      access, "secret-decrypted",
+      {{"source", "client"}, {"secretName", secret_name.substr(0, kMaxLoggedNameBytes)}});
 }
 
-void SecretsService::LogBatchDecryption(const auth::Access& access,
-                                        const std::string& command_name) {
-  Publish(access, "secrets-batch-decrypted", {{"source", "client"}, {"commandName", command_name.substr(0, kMaxLoggedNameBytes)}});
+Result<void> SecretsService::LogBatchDecryption(const auth::Access& access,
+                                                const std::string& command_name) {
+  return Publish(
+      access, "secrets-batch-decrypted",
+      {{"source", "client"}, {"commandName", command_name.substr(0, kMaxLoggedNameBytes)}});
 }
 
-void SecretsService::Publish(const auth::Access& access, std::string kind,
-                             std::map<std::string, std::string> fields) {
+Result<void> SecretsService::Publish(const auth::Access& access, std::string kind,
+                                     std::map<std::string, std::string> fields) {
   events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
   event.fields = std::move(fields);
-  (void)events_.Publish(event);
+  return store_.RunInTransaction([&]() { return events_.Publish(event); });
 }
 
 }  // namespace statehouse::secrets

@@ -58,18 +58,19 @@ class SecretsService {
   Result<std::vector<std::string>> EncryptBatch(const auth::Access& access,
                                                 const std::vector<std::string>& plaintexts);
 
-  // Publishes "secret-decrypted".
+  // Publishes "secret-decrypted" (in a store transaction of its own; a
+  // publish error fails the call and no plaintext is returned).
   Result<std::string> Decrypt(const auth::Access& access, std::string_view ciphertext);
   // Plaintexts in the order of `ciphertexts`; fails as a whole when any one
-  // cannot be decrypted. Publishes "secrets-batch-decrypted".
+  // cannot be decrypted. Publishes "secrets-batch-decrypted" as Decrypt does.
   Result<std::vector<std::string>> DecryptBatch(const auth::Access& access,
                                                 const std::vector<std::string>& ciphertexts);
 
   // Audit pings for decryptions done client-side (`--show-secrets`):
   // publish "secret-decrypted" / "secrets-batch-decrypted" with source
-  // "client". Never fail.
-  void LogDecryption(const auth::Access& access, const std::string& secret_name);
-  void LogBatchDecryption(const auth::Access& access, const std::string& command_name);
+  // "client". Fail only when the event cannot be published.
+  Result<void> LogDecryption(const auth::Access& access, const std::string& secret_name);
+  Result<void> LogBatchDecryption(const auth::Access& access, const std::string& command_name);
 
  private:
   // The stack's unwrapped data key; with `create`, makes one when absent.
@@ -81,8 +82,9 @@ class SecretsService {
                            std::string_view plaintext);
   Result<std::string> Open(const std::string& key, const storage::StackRecord& stack,
                            std::string_view ciphertext, std::string_view field);
-  void Publish(const auth::Access& access, std::string kind,
-               std::map<std::string, std::string> fields);
+  // Publishes a stack event of `kind` in a store transaction of its own.
+  Result<void> Publish(const auth::Access& access, std::string kind,
+                       std::map<std::string, std::string> fields);
 
   storage::Store& store_;
   const Clock& clock_;

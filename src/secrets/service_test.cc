@@ -9,6 +9,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/crypto.h"
+#include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
@@ -32,7 +33,8 @@ class SecretsServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<SecretsService> NewService(std::string master_key) {
-    return std::make_unique<SecretsService>(*store_, clock_, random_, sink_, std::move(master_key));
+    return std::make_unique<SecretsService>(*store_, clock_, random_, switchable_,
+                                            std::move(master_key));
   }
 
   storage::StackRecord AddStack(const std::string& project, const std::string& name) {
@@ -55,6 +57,7 @@ class SecretsServiceTest : public ::testing::Test {
   testing::FakeClock clock_;
   crypto::OpenSslRandom random_;
   events::RecordingSink sink_;
+  testing::SwitchableSink switchable_{sink_};
   storage::StorePtr store_;
   std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<SecretsService> service_;
@@ -245,8 +248,8 @@ TEST_F(SecretsServiceTest, DecryptionsAndAuditPingsPublishEvents) {
   EXPECT_TRUE(sink_.Events().empty());  // encryption is not audited
   ASSERT_TRUE(service_->Decrypt(Dev(), *secret).has_value());
   ASSERT_TRUE(service_->DecryptBatch(Dev(), {*secret, *secret}).has_value());
-  service_->LogDecryption(Dev(), "proj:dbPassword");
-  service_->LogBatchDecryption(Dev(), std::string(1000, 'c'));
+  ASSERT_TRUE(service_->LogDecryption(Dev(), "proj:dbPassword").has_value());
+  ASSERT_TRUE(service_->LogBatchDecryption(Dev(), std::string(1000, 'c')).has_value());
   auto events = sink_.Events();
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[0].kind, "secret-decrypted");
@@ -262,6 +265,20 @@ TEST_F(SecretsServiceTest, DecryptionsAndAuditPingsPublishEvents) {
   EXPECT_EQ(events[2].fields.at("secretName"), "proj:dbPassword");
   EXPECT_EQ(events[3].kind, "secrets-batch-decrypted");
   EXPECT_EQ(events[3].fields.at("commandName").size(), 256u);
+}
+
+TEST_F(SecretsServiceTest, NoPlaintextWithoutItsAuditEvent) {
+  auto secret = service_->Encrypt(Dev(), "v");
+  ASSERT_TRUE(secret.has_value());
+  switchable_.SetFailing(true);
+  auto one = service_->Decrypt(Dev(), *secret);
+  ASSERT_FALSE(one.has_value());
+  EXPECT_EQ(one.error().code, ErrorCode::kInternal);
+  EXPECT_FALSE(service_->DecryptBatch(Dev(), {*secret}).has_value());
+  EXPECT_FALSE(service_->LogDecryption(Dev(), "x").has_value());
+  EXPECT_FALSE(service_->LogBatchDecryption(Dev(), "x").has_value());
+  EXPECT_TRUE(service_->Encrypt(Dev(), "w").has_value());  // not audited, not affected
+  EXPECT_TRUE(sink_.Events().empty());
 }
 
 }  // namespace

@@ -336,13 +336,13 @@ Result<ServiceView> ServiceCatalog::View(const auth::Access& access,
   return view;
 }
 
-void ServiceCatalog::Publish(const auth::Access& access, std::string kind,
-                             const storage::ServiceRecord& service,
-                             std::map<std::string, std::string> fields) {
+Result<void> ServiceCatalog::Publish(const auth::Access& access, std::string kind,
+                                     const storage::ServiceRecord& service,
+                                     std::map<std::string, std::string> fields) {
   events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
   event.target = Label(service.owner_type, service.owner_name, service.name);
   event.fields = std::move(fields);
-  (void)events_.Publish(event);
+  return events_.Publish(event);
 }
 
 Result<ServiceView> ServiceCatalog::Create(const auth::Access& access, CreateServiceInput input) {
@@ -376,7 +376,13 @@ Result<ServiceView> ServiceCatalog::Create(const auth::Access& access, CreateSer
   service.description = std::move(input.description);
   service.created = clock_.NowSeconds();
   service.properties = std::move(input.properties);
-  auto created = store_.CreateService(service, items);
+  auto created = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.CreateService(service, items));
+    return Publish(access, "service-created", service,
+                   {{"ownerType", service.owner_type},
+                    {"ownerName", service.owner_name},
+                    {"items", std::to_string(items.size())}});
+  });
   if (!created) {
     if (created.error().code == ErrorCode::kAlreadyExists) {
       return Fail(Error::AlreadyExists(fmt::format(
@@ -388,10 +394,6 @@ Result<ServiceView> ServiceCatalog::Create(const auth::Access& access, CreateSer
     }
     return Fail(std::move(created).error());
   }
-  Publish(access, "service-created", service,
-          {{"ownerType", service.owner_type},
-           {"ownerName", service.owner_name},
-           {"items", std::to_string(items.size())}});
   return View(access, service);
 }
 
@@ -474,15 +476,6 @@ Result<ServiceView> ServiceCatalog::Update(const auth::Access& access, const Ser
   if (input.properties) SH_TRY(ValidateProperties(*input.properties));
   if (!input.name && !input.description && !input.properties) return View(access, service);
 
-  auto updated = store_.UpdateService(service.id, input.name, input.description, input.properties);
-  if (!updated) {
-    if (updated.error().code == ErrorCode::kAlreadyExists) {
-      return Fail(Error::AlreadyExists(fmt::format(
-          "Conflict: service '{}' already exists",
-          Label(service.owner_type, service.owner_name, *input.name))));
-    }
-    return Fail(std::move(updated).error());
-  }
   std::string changed;
   auto note = [&changed](std::string_view field) {
     if (!changed.empty()) changed += ",";
@@ -492,14 +485,26 @@ Result<ServiceView> ServiceCatalog::Update(const auth::Access& access, const Ser
   if (input.description) note("description");
   if (input.properties) note("properties");
   std::map<std::string, std::string> fields{{"change", "metadata"}, {"fields", changed}};
+  storage::ServiceRecord result = service;
   if (input.name) {
     fields["previousName"] = service.name;
-    service.name = *input.name;
+    result.name = *input.name;
   }
-  if (input.description) service.description = std::move(*input.description);
-  if (input.properties) service.properties = std::move(*input.properties);
-  Publish(access, "service-updated", service, std::move(fields));
-  return View(access, service);
+  if (input.description) result.description = *input.description;
+  if (input.properties) result.properties = *input.properties;
+  auto updated = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.UpdateService(service.id, input.name, input.description, input.properties));
+    return Publish(access, "service-updated", result, std::move(fields));
+  });
+  if (!updated) {
+    if (updated.error().code == ErrorCode::kAlreadyExists) {
+      return Fail(Error::AlreadyExists(
+          fmt::format("Conflict: service '{}' already exists",
+                      Label(service.owner_type, service.owner_name, *input.name))));
+    }
+    return Fail(std::move(updated).error());
+  }
+  return View(access, result);
 }
 
 Result<void> ServiceCatalog::Delete(const auth::Access& access, const ServiceKey& key,
@@ -515,9 +520,10 @@ Result<void> ServiceCatalog::Delete(const auth::Access& access, const ServiceKey
           Label(service.owner_type, service.owner_name, service.name))));
     }
   }
-  SH_TRY(store_.DeleteService(service.id));
-  Publish(access, "service-deleted", service, {});
-  return {};
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.DeleteService(service.id));
+    return Publish(access, "service-deleted", service, {});
+  });
 }
 
 Result<void> ServiceCatalog::AddItems(const auth::Access& access, const ServiceKey& key,
@@ -526,23 +532,22 @@ Result<void> ServiceCatalog::AddItems(const auth::Access& access, const ServiceK
   SH_TRY(RequireManage(access, service));
   SH_ASSIGN_OR_RETURN(auto resolved, ResolveItems(access, items));
   if (resolved.empty()) return {};
-  auto added = store_.AddServiceItems(service.id, resolved);
-  if (!added) {
-    // The service or a stack was deleted after it was looked up.
-    if (added.error().code == ErrorCode::kNotFound) {
-      return Fail(Error::InvalidArgument(added.error().message));
-    }
-    return Fail(std::move(added).error());
-  }
-  if (*added == 0) return {};
   std::string names;
   for (const auto& item : resolved) {
     if (!names.empty()) names += ",";
     names += item.type + ":" + item.name;
   }
-  Publish(access, "service-updated", service,
-          {{"change", "items-added"}, {"items", names}, {"added", std::to_string(*added)}});
-  return {};
+  auto added = store_.RunInTransaction([&]() -> Result<void> {
+    SH_ASSIGN_OR_RETURN(int count, store_.AddServiceItems(service.id, resolved));
+    if (count == 0) return {};
+    return Publish(access, "service-updated", service,
+                   {{"change", "items-added"}, {"items", names}, {"added", std::to_string(count)}});
+  });
+  // The service or a stack was deleted after it was looked up.
+  if (!added && added.error().code == ErrorCode::kNotFound) {
+    return Fail(Error::InvalidArgument(added.error().message));
+  }
+  return added;
 }
 
 Result<void> ServiceCatalog::RemoveItem(const auth::Access& access, const ServiceKey& key,
@@ -562,15 +567,16 @@ Result<void> ServiceCatalog::RemoveItem(const auth::Access& access, const Servic
     }
     item_key = stack->id;
   }
-  SH_ASSIGN_OR_RETURN(bool removed, store_.RemoveServiceItem(service.id, item.type, item_key));
-  if (!removed) {
-    if (must_exist) return Fail(absent);
-    return {};
-  }
-  Publish(access, "service-updated", service,
-          {{"change", "item-removed"},
-           {"item", fmt::format("{}:{}/{}", item.type, name.project, name.name)}});
-  return {};
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_ASSIGN_OR_RETURN(bool removed, store_.RemoveServiceItem(service.id, item.type, item_key));
+    if (!removed) {
+      if (must_exist) return Fail(absent);
+      return {};
+    }
+    return Publish(access, "service-updated", service,
+                   {{"change", "item-removed"},
+                    {"item", fmt::format("{}:{}/{}", item.type, name.project, name.name)}});
+  });
 }
 
 }  // namespace statehouse::services

@@ -29,8 +29,9 @@ namespace statehouse::services {
 // team are not listed separately. "Other members" for Delete are the
 // contributors.
 //
-// Each successful mutation publishes one events::DomainEvent after it is
-// stored: "service-created", "service-updated" (also for item changes, with
+// Each successful mutation publishes one events::DomainEvent in the store
+// transaction of the change (a publish error fails the call and rolls the
+// change back): "service-created", "service-updated" (also for item changes, with
 // fields["change"] = "items-added" or "item-removed"; the audit catalog has no
 // item-specific kind) or "service-deleted". Mutations that change nothing
 // publish nothing. Thread-safe.
@@ -102,8 +103,9 @@ class ServiceCatalog {
                                                             const std::vector<ItemRef>& items);
   Result<ItemScan> Scan(const auth::Access& access, const storage::ServiceRecord& service);
   Result<ServiceView> View(const auth::Access& access, const storage::ServiceRecord& service);
-  void Publish(const auth::Access& access, std::string kind, const storage::ServiceRecord& service,
-               std::map<std::string, std::string> fields);
+  Result<void> Publish(const auth::Access& access, std::string kind,
+                       const storage::ServiceRecord& service,
+                       std::map<std::string, std::string> fields);
 
   storage::Store& store_;
   const Clock& clock_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
@@ -319,6 +320,37 @@ TEST_F(ServiceCatalogTest, TeamOwnedServicesAreManagedByTeamMembers) {
   EXPECT_EQ(catalog_->Update(carol, key, change).error().code, ErrorCode::kPermissionDenied);
   EXPECT_TRUE(catalog_->Update(bob, key, change).has_value());
   EXPECT_TRUE(catalog_->Update(admin, key, change).has_value());
+}
+
+TEST_F(ServiceCatalogTest, AFailingEventSinkRollsEveryChangeBack) {
+  auto admin = OrgAccess(alice_);
+  AddStack(alice_, "payments", "dev");
+  AddStack(alice_, "payments", "prod");
+  ASSERT_TRUE(
+      catalog_->Create(admin, Input("user", "alice", "checkout", {{"stack", "payments/dev"}}))
+          .has_value());
+  testing::FailingSink failing;
+  ServiceCatalog catalog(*store_, clock_, random_, *authorizer_, failing);
+
+  auto created = catalog.Create(admin, Input("user", "alice", "other"));
+  ASSERT_FALSE(created.has_value());
+  EXPECT_EQ(created.error().code, ErrorCode::kInternal);
+  EXPECT_FALSE(catalog_->Exists(admin, Key("alice", "other")).value());
+  UpdateServiceInput update;
+  update.name = "renamed";
+  EXPECT_FALSE(catalog.Update(admin, Key("alice", "checkout"), update).has_value());
+  EXPECT_FALSE(
+      catalog.AddItems(admin, Key("alice", "checkout"), {{"stack", "payments/prod"}}).has_value());
+  EXPECT_FALSE(catalog.RemoveItem(admin, Key("alice", "checkout"), {"stack", "payments/dev"}, true)
+                   .has_value());
+  EXPECT_FALSE(catalog.Delete(admin, Key("alice", "checkout"), true).has_value());
+
+  auto kept = catalog_->Get(admin, Key("alice", "checkout"), std::nullopt, 10);
+  ASSERT_TRUE(kept.has_value());
+  ASSERT_EQ(kept->items.size(), 1u);
+  EXPECT_EQ(kept->items[0].name, "payments/dev");
+  EXPECT_FALSE(catalog_->Exists(admin, Key("alice", "renamed")).value());
+  EXPECT_EQ(failing.attempts(), 5);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "auth/event.h"
 #include "common/names.h"
 #include "json/deployment.h"
 
@@ -152,7 +153,13 @@ Result<storage::StackRecord> StackService::Create(const auth::Access& access,
   stack.created = clock_.NowSeconds();
   stack.resource_count = resource_count;
   stack.tags = std::move(input.tags);
-  auto created = store_.CreateStack(stack, input.initial_state);
+  auth::Access created_access = access;
+  created_access.stack = stack;
+  events::DomainEvent event = auth::NewEvent(created_access, "stack-created", stack.created);
+  auto created = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.CreateStack(stack, input.initial_state));
+    return events_.Publish(event);
+  });
   if (!created) {
     if (created.error().code == ErrorCode::kAlreadyExists) {
       return Fail(AlreadyExists(stack.org_name, stack.project, stack.name));
@@ -229,7 +236,11 @@ Result<void> StackService::Delete(const auth::Access& access, bool force) {
   if (access.stack->resource_count > 0 && !force) {
     return Fail(Error::InvalidArgument("Bad Request: Stack still contains resources."));
   }
-  return store_.DeleteStack(access.stack->id);
+  events::DomainEvent event = auth::NewEvent(access, "stack-deleted", clock_.NowSeconds());
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.DeleteStack(access.stack->id));
+    return events_.Publish(event);
+  });
 }
 
 Result<void> StackService::Rename(const auth::Access& access, const std::string& new_project,
@@ -247,16 +258,24 @@ Result<void> StackService::Rename(const auth::Access& access, const std::string&
     new_state = RetargetServiceSecretsProvider(
         RewriteStackUrns(*state, stack.name, stack.project, new_name, project), new_name, project);
   }
-  auto moved = store_.MoveStack(stack.id, stack.org_id, project, new_name, new_state);
+  events::DomainEvent event = auth::NewEvent(access, "stack-renamed", clock_.NowSeconds());
+  const std::string from = event.target;
+  event.project = project;
+  event.stack_name = new_name;
+  event.target = fmt::format("{}/{}", project, new_name);
+  event.fields = {{"from", from}, {"to", event.target}};
+  auto moved = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.MoveStack(stack.id, stack.org_id, project, new_name, new_state));
+    // The CLI re-sends pulumi:project with every tag update; keep it truthful.
+    if (project != stack.project && stack.tags.contains("pulumi:project")) {
+      SH_TRY(store_.UpdateTag(stack.id, "pulumi:project", project));
+    }
+    return events_.Publish(event);
+  });
   if (!moved && moved.error().code == ErrorCode::kAlreadyExists) {
     return Fail(AlreadyExists(stack.org_name, project, new_name));
   }
-  SH_TRY(moved);
-  // The CLI re-sends pulumi:project with every tag update; keep it truthful.
-  if (project != stack.project && stack.tags.contains("pulumi:project")) {
-    SH_TRY(store_.UpdateTag(stack.id, "pulumi:project", project));
-  }
-  return {};
+  return moved;
 }
 
 Result<void> StackService::Transfer(const auth::Access& access, const std::string& to_org) {
@@ -273,7 +292,18 @@ Result<void> StackService::Transfer(const auth::Access& access, const std::strin
   if (org->id == stack.org_id) {
     return Fail(Error::InvalidArgument("Stack already belongs to that organization"));
   }
-  auto moved = store_.MoveStack(stack.id, org->id, stack.project, stack.name, std::nullopt);
+  // One event in the org the stack leaves, one in the org it joins.
+  events::DomainEvent in_source =
+      auth::NewEvent(access, "stack-transferred-to-organization", clock_.NowSeconds());
+  in_source.fields = {{"fromOrg", stack.org_name}, {"toOrg", org->name}};
+  events::DomainEvent in_destination = in_source;
+  in_destination.org_id = org->id;
+  in_destination.org_name = org->name;
+  auto moved = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.MoveStack(stack.id, org->id, stack.project, stack.name, std::nullopt));
+    SH_TRY(events_.Publish(in_source));
+    return events_.Publish(in_destination);
+  });
   if (!moved && moved.error().code == ErrorCode::kAlreadyExists) {
     return Fail(AlreadyExists(org->name, stack.project, stack.name));
   }
@@ -287,7 +317,18 @@ Result<void> StackService::ReplaceTags(const auth::Access& access,
   if (project_tag != tags.end() && project_tag->second != access.stack->project) {
     return Fail(Error::InvalidArgument("Cannot change project's name via the pulumi:project tag"));
   }
-  return store_.ReplaceTags(access.stack->id, tags);
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.ReplaceTags(access.stack->id, tags));
+    return PublishTags(access, "set", "");
+  });
+}
+
+Result<void> StackService::PublishTags(const auth::Access& access, std::string_view action,
+                                       const std::string& tag) {
+  events::DomainEvent event = auth::NewEvent(access, "stack-tags-updated", clock_.NowSeconds());
+  event.fields = {{"action", std::string(action)}};
+  if (!tag.empty()) event.fields["tag"] = tag;
+  return events_.Publish(event);
 }
 
 Result<void> StackService::AddTag(const auth::Access& access, const std::string& name,
@@ -299,7 +340,10 @@ Result<void> StackService::AddTag(const auth::Access& access, const std::string&
   if (access.stack->tags.size() >= kMaxTags) {
     return Fail(Error::InvalidArgument("Too many tags (at most 256)"));
   }
-  auto added = store_.AddTag(access.stack->id, name, value);
+  auto added = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.AddTag(access.stack->id, name, value));
+    return PublishTags(access, "add", name);
+  });
   if (!added && added.error().code == ErrorCode::kAlreadyExists) {
     return Fail(Error::InvalidArgument(fmt::format("Tag '{}' already exists", name)));
   }
@@ -312,7 +356,10 @@ Result<void> StackService::UpdateTag(const auth::Access& access, const std::stri
   if (names::IsBuiltInTag(name)) {
     return Fail(Error::InvalidArgument(fmt::format("Built-in tag '{}' cannot be updated", name)));
   }
-  auto updated = store_.UpdateTag(access.stack->id, name, value);
+  auto updated = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.UpdateTag(access.stack->id, name, value));
+    return PublishTags(access, "update", name);
+  });
   if (!updated && updated.error().code == ErrorCode::kNotFound) {
     return Fail(Error::NotFound(fmt::format("Tag '{}' not found", name)));
   }
@@ -323,7 +370,10 @@ Result<void> StackService::DeleteTag(const auth::Access& access, const std::stri
   if (names::IsBuiltInTag(name)) {
     return Fail(Error::InvalidArgument(fmt::format("Built-in tag '{}' cannot be deleted", name)));
   }
-  auto deleted = store_.DeleteTag(access.stack->id, name);
+  auto deleted = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.DeleteTag(access.stack->id, name));
+    return PublishTags(access, "delete", name);
+  });
   if (!deleted && deleted.error().code == ErrorCode::kNotFound) {
     return Fail(Error::NotFound(fmt::format("Tag '{}' not found", name)));
   }

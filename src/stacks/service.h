@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/random.h"
+#include "events/domain_event.h"
 #include "storage/store.h"
 
 namespace statehouse::stacks {
@@ -37,12 +38,16 @@ struct StackPage {
 
 // Stack domain rules: names, tags, deletion, rename and transfer. Access has
 // already been granted by the Authorizer for the route's Need; this service
-// only enforces rules that depend on the data. Thread-safe.
+// only enforces rules that depend on the data. Each change publishes its
+// domain event (stack-created, stack-deleted, stack-renamed,
+// stack-transferred-to-organization in both orgs, stack-tags-updated) in the
+// store transaction of the change; a publish error fails the call and rolls
+// the change back. Thread-safe.
 class StackService {
  public:
   StackService(storage::Store& store, const Clock& clock, Random& random,
-               auth::Authorizer& authorizer)
-      : store_(store), clock_(clock), random_(random), authorizer_(authorizer) {}
+               auth::Authorizer& authorizer, events::EventSink& events)
+      : store_(store), clock_(clock), random_(random), authorizer_(authorizer), events_(events) {}
 
   // In access.org (caller is a member). kInvalidArgument for bad names, tags
   // or initial state; kAlreadyExists (message contains "already exists").
@@ -76,10 +81,15 @@ class StackService {
   Result<void> DeleteTag(const auth::Access& access, const std::string& name);
 
  private:
+  // Publishes stack-tags-updated for access.stack; `tag` is omitted when empty.
+  Result<void> PublishTags(const auth::Access& access, std::string_view action,
+                           const std::string& tag);
+
   storage::Store& store_;
   const Clock& clock_;
   Random& random_;
   auth::Authorizer& authorizer_;
+  events::EventSink& events_;
 };
 
 // Rewrites every "urn:pulumi:<old_stack>::<old_project>::" prefix in a

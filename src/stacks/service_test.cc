@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
@@ -30,7 +31,7 @@ class StackServiceTest : public ::testing::Test {
   void SetUp() override {
     store_ = testing::OpenTestStore(dir_.path());
     authorizer_ = std::make_unique<auth::Authorizer>(*store_, clock_);
-    service_ = std::make_unique<StackService>(*store_, clock_, random_, *authorizer_);
+    service_ = std::make_unique<StackService>(*store_, clock_, random_, *authorizer_, sink_);
     alice_ = AddUser("alice");
     bob_ = AddUser("bob");
   }
@@ -52,9 +53,14 @@ class StackServiceTest : public ::testing::Test {
     return *access;
   }
 
+  // The events published so far, in order.
+  std::vector<events::DomainEvent> Events() const { return recorded_.Events(); }
+
   testing::TempDir dir_;
   testing::FakeClock clock_;
   crypto::OpenSslRandom random_;
+  events::RecordingSink recorded_;
+  testing::SwitchableSink sink_{recorded_};
   storage::StorePtr store_;
   std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<StackService> service_;
@@ -171,6 +177,126 @@ TEST_F(StackServiceTest, TransferNeedsMembershipOfTheTargetOrg) {
   ASSERT_TRUE(service_->Transfer(stack, "bob").has_value());
   EXPECT_TRUE(store_->GetStack("bob", "proj", "dev").has_value());
   EXPECT_FALSE(store_->GetStack("alice", "proj", "dev").has_value());
+}
+
+TEST_F(StackServiceTest, CreateAndDeletePublishStackEvents) {
+  auto access = OrgAccess(alice_, "alice");
+  access.source_ip = "192.0.2.7";
+  auto created = service_->Create(access, {"proj", "dev", {}, {}});
+  ASSERT_TRUE(created.has_value());
+  auto stack = StackAccess(alice_, "alice", "proj", "dev");
+  stack.source_ip = "192.0.2.8";
+  ASSERT_TRUE(service_->Delete(stack, false).has_value());
+
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, "stack-created");
+  EXPECT_EQ(events[0].org_id, access.org->id);
+  EXPECT_EQ(events[0].org_name, "alice");
+  EXPECT_EQ(events[0].target, "proj/dev");
+  EXPECT_EQ(events[0].stack_id, created->id);
+  EXPECT_EQ(events[0].project, "proj");
+  EXPECT_EQ(events[0].stack_name, "dev");
+  EXPECT_EQ(events[0].actor.login, "alice");
+  EXPECT_EQ(events[0].actor.source_ip, "192.0.2.7");
+  EXPECT_EQ(events[0].time, clock_.NowSeconds());
+  EXPECT_TRUE(events[0].fields.empty());
+  EXPECT_EQ(events[1].kind, "stack-deleted");
+  EXPECT_EQ(events[1].stack_id, created->id);
+  EXPECT_EQ(events[1].target, "proj/dev");
+  EXPECT_EQ(events[1].actor.source_ip, "192.0.2.8");
+}
+
+TEST_F(StackServiceTest, RenamePublishesOldAndNewNames) {
+  auto access = OrgAccess(alice_, "alice");
+  ASSERT_TRUE(service_->Create(access, {"proj", "dev", {}, {}}).has_value());
+  auto stack = StackAccess(alice_, "alice", "proj", "dev");
+  ASSERT_TRUE(service_->Rename(stack, "other", "prod").has_value());
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, "stack-renamed");
+  EXPECT_EQ(events[1].org_name, "alice");
+  EXPECT_EQ(events[1].target, "other/prod");
+  EXPECT_EQ(events[1].project, "other");
+  EXPECT_EQ(events[1].stack_name, "prod");
+  EXPECT_EQ(events[1].stack_id, stack.stack->id);
+  EXPECT_EQ(events[1].fields.at("from"), "proj/dev");
+  EXPECT_EQ(events[1].fields.at("to"), "other/prod");
+}
+
+TEST_F(StackServiceTest, TransferPublishesInBothOrganizations) {
+  auto access = OrgAccess(alice_, "alice");
+  ASSERT_TRUE(service_->Create(access, {"proj", "dev", {}, {}}).has_value());
+  auto bob_org = store_->GetOrgByName("bob");
+  ASSERT_TRUE(
+      store_->AddMember(bob_org->id, alice_.user.id, storage::OrgRole::kMember, 1).has_value());
+  auto stack = StackAccess(alice_, "alice", "proj", "dev");
+  ASSERT_TRUE(service_->Transfer(stack, "bob").has_value());
+  auto events = Events();
+  ASSERT_EQ(events.size(), 3u);
+  for (size_t i : {1u, 2u}) {
+    EXPECT_EQ(events[i].kind, "stack-transferred-to-organization");
+    EXPECT_EQ(events[i].target, "proj/dev");
+    EXPECT_EQ(events[i].stack_id, stack.stack->id);
+    EXPECT_EQ(events[i].fields.at("fromOrg"), "alice");
+    EXPECT_EQ(events[i].fields.at("toOrg"), "bob");
+  }
+  EXPECT_EQ(events[1].org_name, "alice");
+  EXPECT_EQ(events[1].org_id, access.org->id);
+  EXPECT_EQ(events[2].org_name, "bob");
+  EXPECT_EQ(events[2].org_id, bob_org->id);
+}
+
+TEST_F(StackServiceTest, TagChangesPublishTheirActionAndTag) {
+  auto access = OrgAccess(alice_, "alice");
+  ASSERT_TRUE(service_->Create(access, {"proj", "dev", {}, {}}).has_value());
+  auto stack = StackAccess(alice_, "alice", "proj", "dev");
+  ASSERT_TRUE(service_->ReplaceTags(stack, {{"a", "1"}}).has_value());
+  ASSERT_TRUE(service_->AddTag(stack, "b", "2").has_value());
+  ASSERT_TRUE(service_->UpdateTag(stack, "b", "3").has_value());
+  ASSERT_TRUE(service_->DeleteTag(stack, "a").has_value());
+  ASSERT_FALSE(service_->DeleteTag(stack, "a").has_value());  // refused: no event
+
+  std::vector<std::string> seen;
+  for (const auto& e : Events()) {
+    if (e.kind != "stack-tags-updated") continue;
+    EXPECT_EQ(e.target, "proj/dev");
+    EXPECT_EQ(e.stack_id, stack.stack->id);
+    auto tag = e.fields.find("tag");
+    seen.push_back(e.fields.at("action") + ":" + (tag == e.fields.end() ? "-" : tag->second));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"set:-", "add:b", "update:b", "delete:a"}));
+}
+
+TEST_F(StackServiceTest, AFailingEventSinkRollsEveryChangeBack) {
+  auto access = OrgAccess(alice_, "alice");
+  ASSERT_TRUE(service_->Create(access, {"proj", "dev", {{"a", "1"}}, {}}).has_value());
+  auto bob_org = store_->GetOrgByName("bob");
+  ASSERT_TRUE(
+      store_->AddMember(bob_org->id, alice_.user.id, storage::OrgRole::kMember, 1).has_value());
+  auto stack = StackAccess(alice_, "alice", "proj", "dev");
+  sink_.SetFailing(true);
+
+  auto created = service_->Create(access, {"proj", "new", {}, {}});
+  ASSERT_FALSE(created.has_value());
+  EXPECT_EQ(created.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(store_->GetStack("alice", "proj", "new").error().code, ErrorCode::kNotFound);
+
+  EXPECT_FALSE(service_->Delete(stack, true).has_value());
+  EXPECT_FALSE(service_->Rename(stack, "proj", "prod").has_value());
+  EXPECT_FALSE(service_->Transfer(stack, "bob").has_value());
+  EXPECT_FALSE(service_->ReplaceTags(stack, {}).has_value());
+  EXPECT_FALSE(service_->AddTag(stack, "b", "2").has_value());
+  EXPECT_FALSE(service_->UpdateTag(stack, "a", "2").has_value());
+  EXPECT_FALSE(service_->DeleteTag(stack, "a").has_value());
+
+  auto unchanged = store_->GetStack("alice", "proj", "dev");
+  ASSERT_TRUE(unchanged.has_value());
+  EXPECT_EQ(unchanged->id, stack.stack->id);
+  EXPECT_EQ(unchanged->tags, (std::map<std::string, std::string>{{"a", "1"}}));
+  EXPECT_FALSE(store_->GetStack("alice", "proj", "prod").has_value());
+  EXPECT_FALSE(store_->GetStack("bob", "proj", "dev").has_value());
+  EXPECT_EQ(Events().size(), 1u);  // only the first creation
 }
 
 }  // namespace

@@ -1510,6 +1510,294 @@ TEST_P(StoreConformanceTest, PreviewsAreListedByTheVersionTheyStartedAt) {
   EXPECT_EQ(store_->ListHistory("s-1", 0, -1)->total, 1);  // previews are not history
 }
 
+// ---------------------------------------------------------------------------
+// Transactions (RunInTransaction, AfterCommit, InTransaction)
+
+TEST_P(StoreConformanceTest, TransactionCommitMakesEveryWriteVisible) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->CreateUserWithPersonalOrg(MakeUser("u-bob", "bob"), MakeOrg("o-bob", "bob"),
+                                             MakeToken("t-bob", "u-bob", kT0), "hash-bob"));
+    SH_TRY(store_->AddMember(org.id, "u-bob", OrgRole::kMember, kT0 + 5));
+    SH_TRY(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::string("{\"v\":1}")));
+    SH_TRY(store_->AddTag("s-1", "env", "dev"));
+    return store_->SetDefaultStackPermission(org.id, 101);
+  }));
+
+  SH_EXPECT_OK(store_->GetUserByLogin("bob"));
+  auto role = store_->GetRole(org.id, "u-bob");
+  SH_ASSERT_OK(role);
+  EXPECT_EQ(*role, OrgRole::kMember);
+  auto token = store_->FindTokenByHash("hash-bob");
+  SH_ASSERT_OK(token);
+  EXPECT_TRUE(token->has_value());
+  auto stack = store_->GetStack("alice", "proj", "dev");
+  SH_ASSERT_OK(stack);
+  EXPECT_EQ(stack->tags, (std::map<std::string, std::string>{{"env", "dev"}}));
+  auto state = store_->GetCurrentState("s-1");
+  SH_ASSERT_OK(state);
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, "{\"v\":1}");
+  EXPECT_EQ(store_->GetOrgByName("alice")->default_stack_permission, 101);
+}
+
+TEST_P(StoreConformanceTest, TransactionErrorRollsBackEveryWriteMadeInside) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->CreateStack(MakeStack("s-keep", org, "proj", "keep"), std::nullopt));
+  auto result = store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->CreateUserWithPersonalOrg(MakeUser("u-bob", "bob"), MakeOrg("o-bob", "bob"),
+                                             std::nullopt, ""));
+    SH_TRY(store_->CreateToken(MakeToken("t-1", "u-alice", kT0), "hash-1"));
+    SH_TRY(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::string("{}")));
+    SH_TRY(store_->AddTag("s-keep", "env", "prod"));
+    SH_TRY(store_->SetDefaultStackPermission(org.id, 102));
+    SH_TRY(store_->DeleteStack("s-keep"));
+    return Fail(Error::Conflict("stop here"));
+  });
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(result.error().message, "stop here");
+
+  SH_EXPECT_ERROR(store_->GetUserByLogin("bob"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->GetOrgByName("bob"), ErrorCode::kNotFound);
+  auto token = store_->FindTokenByHash("hash-1");
+  SH_ASSERT_OK(token);
+  EXPECT_FALSE(token->has_value());
+  SH_EXPECT_ERROR(store_->GetStack("alice", "proj", "dev"), ErrorCode::kNotFound);
+  auto kept = store_->GetStack("alice", "proj", "keep");
+  SH_ASSERT_OK(kept);
+  EXPECT_TRUE(kept->tags.empty());
+  EXPECT_EQ(store_->GetOrgByName("alice")->default_stack_permission, 0);
+
+  // The store is fully usable afterwards.
+  SH_EXPECT_OK(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+}
+
+TEST_P(StoreConformanceTest, FailedCallInsideTransactionWritesNothingOfItsOwn) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->RunInTransaction([&]() -> Result<void> {
+    // The org name is taken: the call fails as a whole (no user either) and
+    // the transaction goes on.
+    auto taken = store_->CreateUserWithPersonalOrg(MakeUser("u-x", "xavier"),
+                                                   MakeOrg("o-x", "alice"), std::nullopt, "");
+    EXPECT_FALSE(taken.has_value());
+    if (!taken) {
+      EXPECT_EQ(taken.error().code, ErrorCode::kAlreadyExists);
+    }
+    return store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt);
+  }));
+  SH_EXPECT_ERROR(store_->GetUserByLogin("xavier"), ErrorCode::kNotFound);
+  SH_EXPECT_OK(store_->GetStack("alice", "proj", "dev"));
+}
+
+TEST_P(StoreConformanceTest, NestedTransactionsJoinTheOuterOne) {
+  OrgRecord org = AddUser("alice");
+  // The inner transaction succeeds but the outer fails: nothing is kept.
+  auto result = store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->CreateStack(MakeStack("s-1", org, "proj", "one"), std::nullopt));
+    SH_TRY(store_->RunInTransaction([&]() -> Result<void> {
+      return store_->CreateStack(MakeStack("s-2", org, "proj", "two"), std::nullopt);
+    }));
+    // The inner transaction's write is visible to the outer one.
+    SH_TRY(store_->GetStack("alice", "proj", "two"));
+    return Fail(Error::Internal("outer fails"));
+  });
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kInternal);
+  SH_EXPECT_ERROR(store_->GetStack("alice", "proj", "one"), ErrorCode::kNotFound);
+  SH_EXPECT_ERROR(store_->GetStack("alice", "proj", "two"), ErrorCode::kNotFound);
+
+  // An inner error reaches the outer body, which may still commit its own
+  // writes when it chooses to go on.
+  SH_ASSERT_OK(store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->CreateStack(MakeStack("s-1", org, "proj", "one"), std::nullopt));
+    auto inner = store_->RunInTransaction([&]() -> Result<void> {
+      return store_->CreateStack(MakeStack("s-3", org, "proj", "one"), std::nullopt);
+    });
+    EXPECT_FALSE(inner.has_value());
+    if (!inner) {
+      EXPECT_EQ(inner.error().code, ErrorCode::kAlreadyExists);
+    }
+    return store_->RunInTransaction([&]() -> Result<void> {
+      return store_->CreateStack(MakeStack("s-2", org, "proj", "two"), std::nullopt);
+    });
+  }));
+  EXPECT_EQ(store_->GetStack("alice", "proj", "one")->id, "s-1");
+  SH_EXPECT_OK(store_->GetStack("alice", "proj", "two"));
+}
+
+TEST_P(StoreConformanceTest, ReadsInsideTransactionSeeItsOwnWrites) {
+  OrgRecord org = AddUser("alice");
+  SH_ASSERT_OK(store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->CreateUserWithPersonalOrg(MakeUser("u-bob", "bob"), MakeOrg("o-bob", "bob"),
+                                             MakeToken("t-bob", "u-bob", kT0), "hash-bob"));
+    SH_TRY(store_->AddMember(org.id, "u-bob", OrgRole::kAdmin, kT0));
+    StackRecord stack = MakeStack("s-1", org, "proj", "dev");
+    stack.tags = {{"a", "1"}};
+    SH_TRY(store_->CreateStack(stack, std::string("{\"v\":2}")));
+    SH_TRY(store_->UpdateTag("s-1", "a", "2"));
+
+    auto user = store_->GetUserByLogin("BOB");
+    EXPECT_TRUE(user.has_value());
+    auto token = store_->FindTokenByHash("hash-bob");
+    EXPECT_TRUE(token.has_value() && token->has_value());
+    auto role = store_->GetRole(org.id, "u-bob");
+    EXPECT_TRUE(role.has_value() && *role == OrgRole::kAdmin);
+    auto memberships = store_->ListMemberships("u-bob");
+    EXPECT_TRUE(memberships.has_value() && memberships->size() == 2u);
+    auto got = store_->GetStack("alice", "proj", "dev");
+    EXPECT_TRUE(got.has_value());
+    if (got) {
+      EXPECT_EQ(got->tags.at("a"), "2");
+    }
+    auto state = store_->GetCurrentState("s-1");
+    EXPECT_TRUE(state.has_value() && state->has_value() && **state == "{\"v\":2}");
+    StackQuery query;
+    query.org_ids = {org.id};
+    auto listed = store_->ListStacks(query);
+    EXPECT_TRUE(listed.has_value() && listed->size() == 1u);
+
+    SH_TRY(store_->DeleteStack("s-1"));
+    EXPECT_FALSE(store_->GetStack("alice", "proj", "dev").has_value());
+    return {};
+  }));
+  SH_EXPECT_ERROR(store_->GetStack("alice", "proj", "dev"), ErrorCode::kNotFound);
+  SH_EXPECT_OK(store_->GetUserByLogin("bob"));
+}
+
+TEST_P(StoreConformanceTest, AfterCommitRunsOnceCommittedAndNeverAfterRollback) {
+  OrgRecord org = AddUser("alice");
+  std::vector<std::string> ran;
+  bool visible_from_other_thread = false;
+  SH_ASSERT_OK(store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+    store_->AfterCommit([&] {
+      ran.push_back("outer");
+      // Committed: another thread (own connection, no transaction) sees it.
+      std::thread reader([&] {
+        visible_from_other_thread = store_->GetStack("alice", "proj", "dev").has_value();
+      });
+      reader.join();
+    });
+    SH_TRY(store_->RunInTransaction([&]() -> Result<void> {
+      store_->AfterCommit([&] { ran.push_back("inner"); });
+      return {};
+    }));
+    EXPECT_TRUE(ran.empty()) << "ran before the outermost transaction committed";
+    return {};
+  }));
+  EXPECT_EQ(ran, (std::vector<std::string>{"outer", "inner"}));
+  EXPECT_TRUE(visible_from_other_thread);
+
+  ran.clear();
+  auto failed = store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->CreateStack(MakeStack("s-2", org, "proj", "prod"), std::nullopt));
+    store_->AfterCommit([&] { ran.push_back("rolled back"); });
+    return Fail(Error::Conflict("no"));
+  });
+  EXPECT_FALSE(failed.has_value());
+  // A nested success does not count when the outer transaction fails.
+  failed = store_->RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_->RunInTransaction([&]() -> Result<void> {
+      store_->AfterCommit([&] { ran.push_back("nested in rolled back"); });
+      return {};
+    }));
+    return Fail(Error::Conflict("no"));
+  });
+  EXPECT_FALSE(failed.has_value());
+  EXPECT_TRUE(ran.empty());
+  SH_EXPECT_ERROR(store_->GetStack("alice", "proj", "prod"), ErrorCode::kNotFound);
+
+  // The next transaction on this thread starts with nothing pending.
+  SH_ASSERT_OK(store_->RunInTransaction([&]() -> Result<void> { return {}; }));
+  EXPECT_TRUE(ran.empty());
+}
+
+TEST_P(StoreConformanceTest, AfterCommitOutsideATransactionRunsAtOnce) {
+  int calls = 0;
+  store_->AfterCommit([&] { ++calls; });
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_P(StoreConformanceTest, InTransactionReturnsTheBodysValueOrError) {
+  OrgRecord org = AddUser("alice");
+  auto value = InTransaction<std::string>(*store_, [&]() -> Result<std::string> {
+    SH_TRY(store_->CreateStack(MakeStack("s-1", org, "proj", "dev"), std::nullopt));
+    SH_ASSIGN_OR_RETURN(auto stack, store_->GetStack("alice", "proj", "dev"));
+    return stack.id;
+  });
+  SH_ASSERT_OK(value);
+  EXPECT_EQ(*value, "s-1");
+
+  auto error = InTransaction<int>(*store_, [&]() -> Result<int> {
+    SH_TRY(store_->CreateStack(MakeStack("s-2", org, "proj", "prod"), std::nullopt));
+    SH_TRY(store_->CreateStack(MakeStack("s-3", org, "proj", "PROD"), std::nullopt));
+    return 1;
+  });
+  SH_EXPECT_ERROR(error, ErrorCode::kAlreadyExists);
+  SH_EXPECT_ERROR(store_->GetStack("alice", "proj", "prod"), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentTransactionsFromSeveralThreadsAllCommit) {
+  OrgRecord org = AddUser("alice");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 12;
+  std::atomic<int> failures{0};
+  std::atomic<int> after_commits{0};
+  std::mutex first_failure_mu;
+  std::string first_failure;
+  auto fail = [&](const std::string& what) {
+    if (failures.fetch_add(1) == 0) {
+      std::lock_guard lock(first_failure_mu);
+      first_failure = what;
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string suffix = std::to_string(t) + "-" + std::to_string(i);
+        if (t % 2 == 1) {
+          // Plain calls and reads interleave with the transactions.
+          if (auto r = store_->CreateToken(MakeToken("p-" + suffix, "u-alice", kT0 + i),
+                                           "plain-" + suffix);
+              !r) {
+            fail("CreateToken " + ErrorText(r));
+          }
+          StackQuery query;
+          query.org_ids = {org.id};
+          if (auto r = store_->ListStacks(query); !r) fail("ListStacks " + ErrorText(r));
+        }
+        auto r = store_->RunInTransaction([&]() -> Result<void> {
+          StackRecord stack = MakeStack("s-" + suffix, org, "proj-" + std::to_string(t),
+                                        "stack-" + std::to_string(i));
+          SH_TRY(store_->CreateStack(stack, std::string("{\"n\":") + std::to_string(i) + "}"));
+          SH_TRY(store_->AddTag(stack.id, "thread", std::to_string(t)));
+          SH_TRY(
+              store_->CreateToken(MakeToken("t-" + suffix, "u-alice", kT0 + i), "hash-" + suffix));
+          SH_ASSIGN_OR_RETURN(auto got, store_->GetStack("alice", stack.project, stack.name));
+          if (got.tags.size() != 1) return Fail(Error::Internal("own tag not visible"));
+          store_->AfterCommit([&] { after_commits.fetch_add(1); });
+          return {};
+        });
+        if (!r) fail("RunInTransaction " + ErrorText(r));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_EQ(after_commits.load(), kThreads * kPerThread);
+
+  StackQuery query;
+  query.org_ids = {org.id};
+  EXPECT_EQ(ListAll(query).size(), static_cast<size_t>(kThreads * kPerThread));
+  auto tokens = store_->ListTokens("u-alice", std::nullopt, 1000);
+  SH_ASSERT_OK(tokens);
+  EXPECT_EQ(tokens->size(), static_cast<size_t>(kThreads * kPerThread + kThreads / 2 * kPerThread));
+  EXPECT_EQ(store_->Stats().in_use, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest,
                          ::testing::ValuesIn(ConformanceBackends()), FactoryName);
 

@@ -63,12 +63,12 @@ std::string_view TeamRoleName(TeamRole role) {
   return "none";
 }
 
-void TeamService::Publish(const auth::Access& access, std::string kind, std::string target,
-                          std::map<std::string, std::string> fields) {
+Result<void> TeamService::Publish(const auth::Access& access, std::string kind, std::string target,
+                                  std::map<std::string, std::string> fields) {
   events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
   event.target = std::move(target);
   event.fields = std::move(fields);
-  (void)events_.Publish(event);
+  return events_.Publish(event);
 }
 
 Result<storage::TeamRecord> TeamService::FindTeam(const auth::Access& access,
@@ -115,14 +115,16 @@ Result<TeamView> TeamService::Create(const auth::Access& access, const std::stri
   storage::TeamRecord team{random_.Uuid(), access.org->id, name,
                            display_name.empty() ? name : display_name, description,
                            clock_.NowSeconds()};
-  auto created = store_.CreateTeam(team, access.principal.user.id);
+  auto created = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.CreateTeam(team, access.principal.user.id));
+    return Publish(access, "team-created", team.name, {});
+  });
   if (!created) {
     if (created.error().code == ErrorCode::kAlreadyExists) {
       return Fail(Error::AlreadyExists(fmt::format("Team with this name already exists: '{}'", name)));
     }
     return Fail(std::move(created).error());
   }
-  Publish(access, "team-created", team.name, {});
   return Load(access, std::move(team));
 }
 
@@ -145,9 +147,10 @@ Result<TeamView> TeamService::Get(const auth::Access& access, const std::string&
 Result<void> TeamService::Delete(const auth::Access& access, const std::string& name) {
   SH_TRY(RequireOrgAdmin(access));
   SH_ASSIGN_OR_RETURN(auto team, FindTeam(access, name));
-  SH_TRY(NotFoundAs(store_.DeleteTeam(team.id), fmt::format("Team '{}' not found", name)));
-  Publish(access, "team-deleted", team.name, {});
-  return {};
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(NotFoundAs(store_.DeleteTeam(team.id), fmt::format("Team '{}' not found", name)));
+    return Publish(access, "team-deleted", team.name, {});
+  });
 }
 
 Result<void> TeamService::ChangeMember(const auth::Access& access, const std::string& team_name,
@@ -171,30 +174,36 @@ Result<void> TeamService::ChangeMember(const auth::Access& access, const std::st
   }
   const std::string not_in_team =
       fmt::format("User '{}' is not a member of team '{}'", user->login, team.name);
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(ApplyMemberAction(team, *user, action, not_org_member.message, not_in_team));
+    return Publish(access, "team-updated", team.name,
+                   {{"action", std::string(ActionName(action))}, {"member", user->login}});
+  });
+}
+
+Result<void> TeamService::ApplyMemberAction(const storage::TeamRecord& team,
+                                            const storage::UserRecord& user, MemberAction action,
+                                            const std::string& not_org_member,
+                                            const std::string& not_in_team) {
   switch (action) {
     case MemberAction::kAdd: {
-      auto added = store_.AddTeamMember(team.id, user->id, TeamRole::kMember, clock_.NowSeconds());
+      auto added = store_.AddTeamMember(team.id, user.id, TeamRole::kMember, clock_.NowSeconds());
       if (!added && added.error().code == ErrorCode::kAlreadyExists) {
         return Fail(Error::AlreadyExists(fmt::format(
-            "Conflict: user '{}' is already a member of team '{}'", user->login, team.name)));
+            "Conflict: user '{}' is already a member of team '{}'", user.login, team.name)));
       }
-      SH_TRY(NotFoundAs(std::move(added), not_org_member.message));
-      break;
+      return NotFoundAs(std::move(added), not_org_member);
     }
     case MemberAction::kRemove:
-      SH_TRY(NotFoundAs(store_.RemoveTeamMember(team.id, user->id), not_in_team));
-      break;
+      return NotFoundAs(store_.RemoveTeamMember(team.id, user.id), not_in_team);
     case MemberAction::kPromote:
     case MemberAction::kDemote:
-      SH_TRY(NotFoundAs(store_.SetTeamMemberRole(team.id, user->id,
-                                                 action == MemberAction::kPromote
-                                                     ? TeamRole::kAdmin
-                                                     : TeamRole::kMember),
-                        not_in_team));
-      break;
+      return NotFoundAs(
+          store_.SetTeamMemberRole(
+              team.id, user.id,
+              action == MemberAction::kPromote ? TeamRole::kAdmin : TeamRole::kMember),
+          not_in_team);
   }
-  Publish(access, "team-updated", team.name,
-          {{"action", std::string(ActionName(action))}, {"member", user->login}});
   return {};
 }
 
@@ -208,14 +217,15 @@ Result<void> TeamService::SetStackPermission(const auth::Access& access, const s
   }
   SH_ASSIGN_OR_RETURN(auto team, FindTeam(access, team_name));
   SH_ASSIGN_OR_RETURN(auto target, FindStack(access, project, stack));
-  SH_TRY(NotFoundAs(
-      store_.PutTeamStackGrant(team.id, target.id, permission, add),
-      fmt::format("Team '{}' has no permission on stack '{}/{}'", team.name, project, stack)));
-  Publish(access, "team-updated", team.name,
-          {{"action", add ? "stack-permission-added" : "stack-permission-changed"},
-           {"stack", fmt::format("{}/{}", target.project, target.name)},
-           {"permission", std::to_string(permission)}});
-  return {};
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(NotFoundAs(
+        store_.PutTeamStackGrant(team.id, target.id, permission, add),
+        fmt::format("Team '{}' has no permission on stack '{}/{}'", team.name, project, stack)));
+    return Publish(access, "team-updated", team.name,
+                   {{"action", add ? "stack-permission-added" : "stack-permission-changed"},
+                    {"stack", fmt::format("{}/{}", target.project, target.name)},
+                    {"permission", std::to_string(permission)}});
+  });
 }
 
 Result<void> TeamService::RemoveStack(const auth::Access& access, const std::string& team_name,
@@ -223,13 +233,14 @@ Result<void> TeamService::RemoveStack(const auth::Access& access, const std::str
   SH_TRY(RequireOrgAdmin(access));
   SH_ASSIGN_OR_RETURN(auto team, FindTeam(access, team_name));
   SH_ASSIGN_OR_RETURN(auto target, FindStack(access, project, stack));
-  SH_TRY(NotFoundAs(
-      store_.RemoveTeamStackGrant(team.id, target.id),
-      fmt::format("Team '{}' has no permission on stack '{}/{}'", team.name, project, stack)));
-  Publish(access, "team-updated", team.name,
-          {{"action", "stack-removed"},
-           {"stack", fmt::format("{}/{}", target.project, target.name)}});
-  return {};
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(NotFoundAs(
+        store_.RemoveTeamStackGrant(team.id, target.id),
+        fmt::format("Team '{}' has no permission on stack '{}/{}'", team.name, project, stack)));
+    return Publish(access, "team-updated", team.name,
+                   {{"action", "stack-removed"},
+                    {"stack", fmt::format("{}/{}", target.project, target.name)}});
+  });
 }
 
 Result<void> TeamService::UpdateInfo(const auth::Access& access, const std::string& team_name,
@@ -238,13 +249,14 @@ Result<void> TeamService::UpdateInfo(const auth::Access& access, const std::stri
   SH_TRY(RequireOrgAdmin(access));
   SH_TRY(CheckInfo(display_name, description));
   SH_ASSIGN_OR_RETURN(auto team, FindTeam(access, team_name));
-  SH_TRY(NotFoundAs(store_.UpdateTeam(team.id, display_name, description),
-                    fmt::format("Team '{}' not found", team_name)));
   std::map<std::string, std::string> fields{{"action", "info-changed"}};
   if (display_name) fields["displayName"] = *display_name;
   if (description) fields["description"] = *description;
-  Publish(access, "team-updated", team.name, std::move(fields));
-  return {};
+  return store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(NotFoundAs(store_.UpdateTeam(team.id, display_name, description),
+                      fmt::format("Team '{}' not found", team_name)));
+    return Publish(access, "team-updated", team.name, std::move(fields));
+  });
 }
 
 }  // namespace statehouse::teams

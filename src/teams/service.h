@@ -19,7 +19,9 @@ namespace statehouse::teams {
 // guard the base need (org member or org admin); this service enforces the
 // rules that depend on the data, including who may change a team's
 // membership (an org admin or an admin of that team), and publishes one
-// domain event per change. Thread-safe.
+// domain event per change (team-created, team-deleted, team-updated) in the
+// store transaction of the change; a publish error fails the call and rolls
+// the change back. Thread-safe.
 class TeamService {
  public:
   TeamService(storage::Store& store, const Clock& clock, Random& random, events::EventSink& events)
@@ -67,8 +69,12 @@ class TeamService {
   Result<TeamView> Load(const auth::Access& access, storage::TeamRecord team);
   Result<storage::StackRecord> FindStack(const auth::Access& access, const std::string& project,
                                          const std::string& stack);
-  void Publish(const auth::Access& access, std::string kind, std::string target,
-               std::map<std::string, std::string> fields);
+  // The store change of ChangeMember; the messages replace kNotFound.
+  Result<void> ApplyMemberAction(const storage::TeamRecord& team, const storage::UserRecord& user,
+                                 MemberAction action, const std::string& not_org_member,
+                                 const std::string& not_in_team);
+  Result<void> Publish(const auth::Access& access, std::string kind, std::string target,
+                       std::map<std::string, std::string> fields);
 
   storage::Store& store_;
   const Clock& clock_;

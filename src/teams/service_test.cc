@@ -4,6 +4,7 @@
 
 #include "crypto/crypto.h"
 #include "teams/grant_source.h"
+#include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
@@ -161,6 +162,25 @@ TEST_F(TeamServiceTest, UpdateInfoAndDeleteNeedOrgAdmin) {
   EXPECT_EQ(service_->Delete(admin_, "ops").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(service_->Get(admin_, "ops").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(sink_.Events().back().kind, "team-deleted");
+}
+
+TEST_F(TeamServiceTest, AFailingEventSinkRollsEveryChangeBack) {
+  ASSERT_TRUE(service_->Create(admin_, "ops", "", "").has_value());
+  testing::FailingSink failing;
+  TeamService service(*store_, clock_, random_, failing);
+  EXPECT_EQ(service.Create(admin_, "dev", "", "").error().code, ErrorCode::kInternal);
+  EXPECT_EQ(store_->GetTeam(admin_.org->id, "dev").error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(service.ChangeMember(admin_, "ops", MemberAction::kAdd, "bob").has_value());
+  EXPECT_FALSE(service.SetStackPermission(admin_, "ops", "web", "prod", 101, true).has_value());
+  EXPECT_FALSE(service.UpdateInfo(admin_, "ops", "Ops!", std::nullopt).has_value());
+  EXPECT_FALSE(service.Delete(admin_, "ops").has_value());
+
+  auto team = service_->Get(admin_, "ops");
+  ASSERT_TRUE(team.has_value());
+  EXPECT_EQ(team->team.display_name, "ops");
+  ASSERT_EQ(team->members.size(), 1u);  // alice only
+  EXPECT_TRUE(team->stacks.empty());
+  EXPECT_EQ(failing.attempts(), 5);
 }
 
 }  // namespace

@@ -62,16 +62,16 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TokenSer
                   SH_ASSIGN_OR_RETURN(auto description, json::OptionalString(body, "description"));
                   SH_ASSIGN_OR_RETURN(auto name, json::OptionalString(body, "name"));
                   SH_ASSIGN_OR_RETURN(auto expires, json::OptionalInt(body, "expires"));
-                  SH_ASSIGN_OR_RETURN(auto minted,
-                                      service.Create(access.principal, name.value_or(""),
-                                                     description.value_or(""), expires.value_or(0)));
+                  SH_ASSIGN_OR_RETURN(
+                      auto minted, service.Create(access, name.value_or(""),
+                                                  description.value_or(""), expires.value_or(0)));
                   return api::JsonOk(json::Serialize(
                       bj::object{{"id", minted.record.id}, {"tokenValue", minted.value}}));
                 });
 
   api::AddRoute(router, authorizer, "DELETE", "/api/user/tokens/{tokenId}", Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
-                  SH_TRY(service.Delete(access.principal, std::string(request.Param("tokenId"))));
+                  SH_TRY(service.Delete(access, std::string(request.Param("tokenId"))));
                   return Response::NoContent();
                 });
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/event.h"
 #include "crypto/crypto.h"
 
 namespace statehouse::tokens {
@@ -47,7 +48,25 @@ MintedToken MintToken(Random& random, const Clock& clock, const std::string& use
   return minted;
 }
 
-Result<MintedToken> TokenService::Create(const auth::Principal& caller, std::string name,
+Result<void> PublishTokenEvent(storage::Store& store, events::EventSink& events,
+                               const events::Actor& actor, std::string_view kind,
+                               const storage::TokenRecord& token, int64_t now) {
+  SH_ASSIGN_OR_RETURN(auto memberships, store.ListMemberships(token.user_id));
+  events::DomainEvent event;
+  event.kind = std::string(kind);
+  event.actor = actor;
+  event.target = token.name.empty() ? token.description : token.name;
+  event.time = now;
+  event.fields = {{"tokenID", token.id}};
+  for (const auto& m : memberships) {
+    event.org_id = m.org_id;
+    event.org_name = m.org_name;
+    SH_TRY(events.Publish(event));
+  }
+  return {};
+}
+
+Result<MintedToken> TokenService::Create(const auth::Access& caller, std::string name,
                                          std::string description, int64_t expires) {
   const int64_t now = clock_.NowSeconds();
   if (expires < 0 || (expires != 0 && expires <= now)) {
@@ -64,9 +83,13 @@ Result<MintedToken> TokenService::Create(const auth::Principal& caller, std::str
     return Fail(Error::InvalidArgument("Invalid field 'description': at most 1024 characters"));
   }
   if (name.empty()) name = description.empty() ? "token" : description.substr(0, kMaxNameBytes);
-  MintedToken minted =
-      MintToken(random_, clock_, caller.user.id, std::move(name), std::move(description), expires);
-  SH_TRY(store_.CreateToken(minted.record, minted.hash));
+  MintedToken minted = MintToken(random_, clock_, caller.principal.user.id, std::move(name),
+                                 std::move(description), expires);
+  SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(store_.CreateToken(minted.record, minted.hash));
+    return PublishTokenEvent(store_, events_, auth::ActorOf(caller), "personal-token-created",
+                             minted.record, now);
+  }));
   return minted;
 }
 
@@ -102,12 +125,29 @@ Result<TokenPage> TokenService::List(const auth::Principal& caller, TokenFilter 
   }
 }
 
-Result<void> TokenService::Delete(const auth::Principal& caller, const std::string& token_id) {
-  auto deleted = store_.DeleteToken(caller.user.id, token_id);
-  if (!deleted && deleted.error().code == ErrorCode::kNotFound) {
-    return Fail(Error::NotFound(fmt::format("Token '{}' not found", token_id)));
-  }
-  return deleted;
+Result<void> TokenService::Delete(const auth::Access& caller, const std::string& token_id) {
+  Error not_found = Error::NotFound(fmt::format("Token '{}' not found", token_id));
+  const std::string& user_id = caller.principal.user.id;
+  return store_.RunInTransaction([&]() -> Result<void> {
+    // The record, for the event: the user's live tokens, in pages.
+    std::optional<storage::TokenRecord> token;
+    std::optional<std::string> after;
+    constexpr int kBatch = 500;
+    while (!token) {
+      SH_ASSIGN_OR_RETURN(auto rows, store_.ListTokens(user_id, after, kBatch));
+      for (auto& row : rows) {
+        if (row.id == token_id) token = std::move(row);
+      }
+      if (static_cast<int>(rows.size()) < kBatch) break;
+      after = rows.back().id;
+    }
+    if (!token) return Fail(not_found);
+    auto deleted = store_.DeleteToken(user_id, token_id);
+    if (!deleted && deleted.error().code == ErrorCode::kNotFound) return Fail(not_found);
+    SH_TRY(deleted);
+    return PublishTokenEvent(store_, events_, auth::ActorOf(caller), "personal-token-deleted",
+                             *token, clock_.NowSeconds());
+  });
 }
 
 }  // namespace statehouse::tokens

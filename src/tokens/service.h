@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/random.h"
+#include "events/domain_event.h"
 #include "storage/store.h"
 
 namespace statehouse::tokens {
@@ -36,26 +37,38 @@ struct TokenPage {
   std::optional<std::string> continuation_token;
 };
 
-// Personal access tokens of the calling user. Thread-safe.
+// Personal access tokens of the calling user. Creating and deleting one
+// publishes personal-token-created / personal-token-deleted (target: the
+// token's name, else its description; field tokenID) once per org the user
+// belongs to, in the store transaction of the change; a publish error fails
+// the call and rolls the change back. Thread-safe.
 class TokenService {
  public:
-  TokenService(storage::Store& store, const Clock& clock, Random& random)
-      : store_(store), clock_(clock), random_(random) {}
+  TokenService(storage::Store& store, const Clock& clock, Random& random, events::EventSink& events)
+      : store_(store), clock_(clock), random_(random), events_(events) {}
 
   // kInvalidArgument when `expires` is in the past or more than two years ahead,
   // or the name/description is too long.
-  Result<MintedToken> Create(const auth::Principal& caller, std::string name,
-                             std::string description, int64_t expires);
+  Result<MintedToken> Create(const auth::Access& caller, std::string name, std::string description,
+                             int64_t expires);
   // kInvalidArgument for a malformed continuation token or max_results outside 1..1000.
   Result<TokenPage> List(const auth::Principal& caller, TokenFilter filter,
                          const std::optional<std::string>& continuation_token, int max_results);
   // kNotFound when the caller has no such token.
-  Result<void> Delete(const auth::Principal& caller, const std::string& token_id);
+  Result<void> Delete(const auth::Access& caller, const std::string& token_id);
 
  private:
   storage::Store& store_;
   const Clock& clock_;
   Random& random_;
+  events::EventSink& events_;
 };
+
+// Publishes `kind` (personal-token-created or -deleted) about `token` once per
+// org its user belongs to, as done by `actor`. Call inside the transaction of
+// the change.
+Result<void> PublishTokenEvent(storage::Store& store, events::EventSink& events,
+                               const events::Actor& actor, std::string_view kind,
+                               const storage::TokenRecord& token, int64_t now);
 
 }  // namespace statehouse::tokens

@@ -7,7 +7,9 @@
 
 #include "common/names.h"
 #include "crypto/crypto.h"
+#include "engine_events/model.h"
 #include "json/deployment.h"
+#include "json/json_util.h"
 #include "updates/checkpoint_request.h"
 #include "updates/delta.h"
 
@@ -93,14 +95,29 @@ std::string ResultText(const UpdateRecord& update, int64_t now) {
   return "failed";
 }
 
-void UpdateService::Publish(const auth::Access& access, std::string kind,
-                            const UpdateRecord& update) {
+events::DomainEvent UpdateService::UpdateEvent(const auth::Access& access, std::string kind,
+                                               const UpdateRecord& update) const {
   events::DomainEvent event = auth::NewEvent(access, std::move(kind), clock_.NowSeconds());
   event.fields = {{"updateID", update.id},
                   {"kind", update.kind},
                   {"dryRun", update.dry_run ? "true" : "false"},
                   {"version", std::to_string(update.version)}};
-  events_.Publish(event);
+  return event;
+}
+
+Result<void> UpdateService::PublishEnd(const auth::Access& access, const UpdateRecord& update) {
+  if (update.status == UpdateStatus::kCancelled) {
+    return events_.Publish(UpdateEvent(access, "stack-update-canceled", update));
+  }
+  events::DomainEvent event = UpdateEvent(access, "stack-update-completed", update);
+  event.fields["result"] = update.status == UpdateStatus::kSucceeded ? "succeeded" : "failed";
+  SH_ASSIGN_OR_RETURN(auto records, store_.GetResourceChanges({update.id}));
+  if (auto it = records.find(update.id); it != records.end()) {
+    boost::json::object changes;
+    for (const auto& [op, count] : engine_events::ResourceChanges(it->second)) changes[op] = count;
+    event.fields["resourceChanges"] = json::Serialize(changes);
+  }
+  return events_.Publish(event);
 }
 
 Result<std::string> UpdateService::Create(const auth::Access& access,
@@ -148,9 +165,15 @@ Result<LeaseGrant> UpdateService::Start(
   }
   LeaseGrant grant;
   grant.token = random_.Hex(32);
+  const std::string lease_hash = crypto::Sha256Hex(grant.token);
   const int64_t now = clock_.NowSeconds();
   grant.expires = now + kLeaseSeconds;
-  auto started = store_.StartUpdate(update.id, crypto::Sha256Hex(grant.token), grant.expires, now);
+  auto started = storage::InTransaction<UpdateRecord>(store_, [&]() -> Result<UpdateRecord> {
+    SH_ASSIGN_OR_RETURN(auto record, store_.StartUpdate(update.id, lease_hash, grant.expires, now));
+    if (tags) SH_TRY(store_.ReplaceTags(access.stack->id, *tags));
+    SH_TRY(events_.Publish(UpdateEvent(access, "stack-update-started", record)));
+    return record;
+  });
   if (!started) {
     if (started.error().code == ErrorCode::kConflict) {
       return Fail(Error::Conflict(
@@ -160,8 +183,6 @@ Result<LeaseGrant> UpdateService::Start(
     return Fail(std::move(started).error());
   }
   grant.version = started->version;
-  if (tags) SH_TRY(store_.ReplaceTags(access.stack->id, *tags));
-  Publish(access, "update-started", *started);
   return grant;
 }
 
@@ -188,19 +209,26 @@ Result<void> UpdateService::Complete(const auth::Access& access, std::string_vie
     return Fail(Error::InvalidArgument(
         "Invalid field 'status': must be 'succeeded', 'failed' or 'cancelled'"));
   }
-  SH_ASSIGN_OR_RETURN(auto before, store_.GetUpdate(access.update_id));
-  SH_ASSIGN_OR_RETURN(auto after, store_.FinishUpdate(access.update_id, target, clock_.NowSeconds()));
+  SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto before, store_.GetUpdate(access.update_id));
+    SH_ASSIGN_OR_RETURN(auto after,
+                        store_.FinishUpdate(access.update_id, target, clock_.NowSeconds()));
+    if (before.status == after.status) return {};  // a repeated completion
+    return PublishEnd(access, after);
+  }));
   ForgetText(access.update_id);
-  if (before.status != after.status) Publish(access, "update-completed", after);
   return {};
 }
 
 Result<void> UpdateService::Cancel(const auth::Access& access, const std::string& update_id) {
-  SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
-  SH_ASSIGN_OR_RETURN(auto after,
-                      store_.FinishUpdate(update.id, UpdateStatus::kCancelled, clock_.NowSeconds()));
-  ForgetText(update.id);
-  if (update.status != after.status) Publish(access, "update-cancelled", after);
+  SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
+    SH_ASSIGN_OR_RETURN(
+        auto after, store_.FinishUpdate(update.id, UpdateStatus::kCancelled, clock_.NowSeconds()));
+    if (update.status == after.status) return {};  // already cancelled
+    return PublishEnd(access, after);
+  }));
+  ForgetText(update_id);
   return {};
 }
 
@@ -338,43 +366,57 @@ Result<std::string> UpdateService::Import(const auth::Access& access, std::strin
     return Fail(Error::InvalidArgument(fmt::format(
         "Invalid deployment: unsupported 'version' {} (at most 4)", summary.version)));
   }
-  CreateUpdateInput input;
-  input.kind = "import";
-  SH_ASSIGN_OR_RETURN(auto id, Create(access, input));
-  const int64_t now = clock_.NowSeconds();
+  UpdateRecord update;
+  update.id = random_.Uuid();
+  update.stack_id = access.stack->id;
+  update.kind = "import";
+  update.requested_by = access.principal.user.id;
+  update.requested_by_login = access.principal.user.login;
+  update.requested_by_name = access.principal.user.name;
+  update.created = clock_.NowSeconds();
   // The lease is never handed out: the import ends within this call.
-  auto started =
-      store_.StartUpdate(id, crypto::Sha256Hex(random_.Hex(32)), now + kLeaseSeconds, now);
-  if (!started) {
-    if (started.error().code == ErrorCode::kConflict) {
-      return Fail(Error::Conflict(
-          fmt::format("Conflict: {} ({}/{}/{})", started.error().message, access.stack->org_name,
-                      access.stack->project, access.stack->name)));
+  const std::string lease_hash = crypto::Sha256Hex(random_.Hex(32));
+  auto imported = store_.RunInTransaction([&]() -> Result<void> {
+    const int64_t now = clock_.NowSeconds();
+    SH_TRY(store_.CreateUpdate(update));
+    SH_ASSIGN_OR_RETURN(auto started,
+                        store_.StartUpdate(update.id, lease_hash, now + kLeaseSeconds, now));
+    SH_TRY(events_.Publish(UpdateEvent(access, "stack-update-started", started)));
+    SH_TRY(store_.PutCheckpoint(update.id, 0, 0, "", text, summary.resource_count));
+    SH_ASSIGN_OR_RETURN(auto finished,
+                        store_.FinishUpdate(update.id, UpdateStatus::kSucceeded, now));
+    SH_TRY(PublishEnd(access, finished));
+    events::DomainEvent event = auth::NewEvent(access, "stack-imported", now);
+    event.fields = {{"version", std::to_string(finished.version)}};
+    return events_.Publish(event);
+  });
+  if (!imported) {
+    if (imported.error().code == ErrorCode::kConflict) {
+      return Fail(Error::Conflict(fmt::format("Conflict: {} ({}/{}/{})", imported.error().message,
+                                              access.stack->org_name, access.stack->project,
+                                              access.stack->name)));
     }
-    return Fail(std::move(started).error());
+    return Fail(std::move(imported).error());
   }
-  Publish(access, "update-started", *started);
-  auto stored = store_.PutCheckpoint(id, 0, 0, "", text, summary.resource_count);
-  const UpdateStatus result = stored ? UpdateStatus::kSucceeded : UpdateStatus::kFailed;
-  SH_ASSIGN_OR_RETURN(auto finished, store_.FinishUpdate(id, result, clock_.NowSeconds()));
-  Publish(access, "update-completed", finished);
-  if (!stored) return Fail(std::move(stored).error());
-  return id;
+  return update.id;
 }
 
 Result<std::string> UpdateService::Export(const auth::Access& access,
                                           std::optional<int64_t> version) {
   const storage::StackRecord& stack = *access.stack;
+  std::optional<std::string> state;
   if (!version) {
-    SH_ASSIGN_OR_RETURN(auto state, store_.GetCurrentState(stack.id));
-    if (!state) return std::string(kEmptyDeployment);
-    return std::move(*state);
+    SH_ASSIGN_OR_RETURN(state, store_.GetCurrentState(stack.id));
+  } else {
+    if (*version < 1 || *version > stack.version) {
+      return Fail(Error::NotFound(fmt::format("Version {} of stack '{}/{}/{}' not found", *version,
+                                              stack.org_name, stack.project, stack.name)));
+    }
+    SH_ASSIGN_OR_RETURN(state, store_.GetStateAtVersion(stack.id, *version));
   }
-  if (*version < 1 || *version > stack.version) {
-    return Fail(Error::NotFound(fmt::format("Version {} of stack '{}/{}/{}' not found", *version,
-                                            stack.org_name, stack.project, stack.name)));
-  }
-  SH_ASSIGN_OR_RETURN(auto state, store_.GetStateAtVersion(stack.id, *version));
+  events::DomainEvent event = auth::NewEvent(access, "stack-exported", clock_.NowSeconds());
+  event.fields = {{"version", version ? std::to_string(*version) : std::string("latest")}};
+  SH_TRY(store_.RunInTransaction([&]() { return events_.Publish(event); }));
   if (!state) return std::string(kEmptyDeployment);
   return std::move(*state);
 }

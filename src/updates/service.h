@@ -57,6 +57,13 @@ inline constexpr std::string_view kEmptyDeployment =
 // §4). Access has already been granted by the Authorizer for the route's
 // Need (stack write for create/start/cancel, stack read for reads, the
 // update's lease for update-token routes). Thread-safe.
+//
+// Domain events, each published in the store transaction of its change (a
+// publish error fails the call and rolls the change back):
+// stack-update-started (Start, Import), stack-update-completed (Complete with
+// succeeded/failed, Import), stack-update-canceled (Cancel, or Complete with
+// cancelled), stack-imported (Import) and stack-exported (Export, in a
+// transaction of its own). Fields as in UpdateEvent/PublishEnd.
 class UpdateService {
  public:
   // Lease lifetime granted at start and the longest renewal.
@@ -150,7 +157,14 @@ class UpdateService {
   void ForgetText(const std::string& update_id);
 
   Result<storage::UpdateRecord> LoadForCheckpoint(const auth::Access& access);
-  void Publish(const auth::Access& access, std::string kind, const storage::UpdateRecord& update);
+  // An event of `kind` about `update` with its updateID, kind, dryRun and
+  // version fields.
+  events::DomainEvent UpdateEvent(const auth::Access& access, std::string kind,
+                                  const storage::UpdateRecord& update) const;
+  // Publishes the end of `update`: stack-update-canceled, or
+  // stack-update-completed with its result and, when its engine events say
+  // anything about them, its resourceChanges (a JSON object text).
+  Result<void> PublishEnd(const auth::Access& access, const storage::UpdateRecord& update);
 
   storage::Store& store_;
   const Clock& clock_;

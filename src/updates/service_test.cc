@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
@@ -90,7 +91,8 @@ class UpdateServiceTest : public ::testing::Test {
   testing::TempDir dir_;
   FakeClock clock_;
   crypto::OpenSslRandom random_;
-  events::RecordingSink events_;
+  events::RecordingSink recorded_;
+  testing::SwitchableSink events_{recorded_};
   storage::StorePtr store_;
   testing::TestUser user_;
   std::unique_ptr<auth::Authorizer> authorizer_;
@@ -260,6 +262,137 @@ TEST_F(UpdateServiceTest, PreviewsAreThoseOfTheLatestVersionInStartOrder) {
     ASSERT_FALSE(bad) << page << "/" << page_size;
     EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
   }
+}
+
+// The events of `kind` published so far.
+std::vector<events::DomainEvent> OfKind(const std::vector<events::DomainEvent>& all,
+                                        std::string_view kind) {
+  std::vector<events::DomainEvent> out;
+  for (const auto& e : all) {
+    if (e.kind == kind) out.push_back(e);
+  }
+  return out;
+}
+
+TEST_F(UpdateServiceTest, LifecyclePublishesStartedCompletedAndCanceled) {
+  auto [id, grant] = Begin();
+  auto lease = *LeaseAccess(id, grant.token);
+  const std::string summary_json =
+      R"({"sequence":7,"timestamp":1,"summaryEvent":{"resourceChanges":{"create":2,"same":1}}})";
+  storage::NewEngineEvent summary;
+  summary.sequence = 7;
+  summary.timestamp = 1;
+  summary.type = "summaryEvent";
+  summary.json = summary_json;
+  ASSERT_TRUE(store_->AppendEngineEvents(id, std::span(&summary, 1)));
+  ASSERT_TRUE(service_->Complete(lease, "succeeded"));
+  ASSERT_TRUE(service_->Complete(lease, "succeeded"));  // a repeat publishes nothing
+
+  auto [preview, preview_grant] = Begin(/*dry_run=*/true);
+  ASSERT_TRUE(service_->Complete(*LeaseAccess(preview, preview_grant.token), "failed"));
+
+  CreateUpdateInput refresh;
+  refresh.kind = "refresh";
+  auto canceled = service_->Create(StackAccess(), refresh);
+  ASSERT_TRUE(canceled);
+  ASSERT_TRUE(service_->Cancel(StackAccess(), *canceled));
+  ASSERT_TRUE(service_->Cancel(StackAccess(), *canceled));  // already cancelled: nothing
+
+  auto all = recorded_.Events();
+  ASSERT_EQ(all.size(), 5u);
+  for (const auto& e : all) {
+    EXPECT_EQ(e.org_name, "alice");
+    EXPECT_EQ(e.stack_id, "s-1");
+    EXPECT_EQ(e.target, "proj/dev");
+    EXPECT_EQ(e.actor.login, "alice");
+  }
+  EXPECT_EQ(all[0].kind, "stack-update-started");
+  EXPECT_EQ(all[0].fields,
+            (std::map<std::string, std::string>{
+                {"updateID", id}, {"kind", "update"}, {"dryRun", "false"}, {"version", "1"}}));
+  EXPECT_EQ(all[1].kind, "stack-update-completed");
+  EXPECT_EQ(all[1].fields,
+            (std::map<std::string, std::string>{{"updateID", id},
+                                                {"kind", "update"},
+                                                {"dryRun", "false"},
+                                                {"version", "1"},
+                                                {"result", "succeeded"},
+                                                {"resourceChanges", R"({"create":2,"same":1})"}}));
+  EXPECT_EQ(all[2].kind, "stack-update-started");
+  EXPECT_EQ(all[2].fields.at("dryRun"), "true");
+  EXPECT_EQ(all[3].kind, "stack-update-completed");
+  EXPECT_EQ(all[3].fields.at("updateID"), preview);
+  EXPECT_EQ(all[3].fields.at("result"), "failed");
+  EXPECT_EQ(all[3].fields.at("dryRun"), "true");
+  EXPECT_FALSE(all[3].fields.contains("resourceChanges"));
+  EXPECT_EQ(all[4].kind, "stack-update-canceled");
+  EXPECT_EQ(all[4].fields.at("updateID"), *canceled);
+  EXPECT_EQ(all[4].fields.at("kind"), "refresh");
+}
+
+TEST_F(UpdateServiceTest, CompletingAsCancelledPublishesCanceled) {
+  auto [id, grant] = Begin();
+  ASSERT_TRUE(service_->Complete(*LeaseAccess(id, grant.token), "cancelled"));
+  auto canceled = OfKind(recorded_.Events(), "stack-update-canceled");
+  ASSERT_EQ(canceled.size(), 1u);
+  EXPECT_EQ(canceled[0].fields.at("updateID"), id);
+  EXPECT_TRUE(OfKind(recorded_.Events(), "stack-update-completed").empty());
+}
+
+TEST_F(UpdateServiceTest, ImportAndExportPublishTheirEvents) {
+  auto id = service_->Import(StackAccess(), Text(1));
+  ASSERT_TRUE(id) << id.error().message;
+  ASSERT_TRUE(service_->Export(StackAccess(), std::nullopt));
+  ASSERT_TRUE(service_->Export(StackAccess(), 1));
+  EXPECT_FALSE(service_->Export(StackAccess(), 2));  // refused: no event
+
+  auto all = recorded_.Events();
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].kind, "stack-update-started");
+  EXPECT_EQ(all[0].fields.at("kind"), "import");
+  EXPECT_EQ(all[0].fields.at("updateID"), *id);
+  EXPECT_EQ(all[1].kind, "stack-update-completed");
+  EXPECT_EQ(all[1].fields.at("kind"), "import");
+  EXPECT_EQ(all[1].fields.at("result"), "succeeded");
+  EXPECT_EQ(all[1].fields.at("version"), "1");
+  EXPECT_EQ(all[2].kind, "stack-imported");
+  EXPECT_EQ(all[2].fields.at("version"), "1");
+  EXPECT_EQ(all[2].target, "proj/dev");
+  EXPECT_EQ(all[3].kind, "stack-exported");
+  EXPECT_EQ(all[3].fields.at("version"), "latest");
+  EXPECT_EQ(all[3].stack_id, "s-1");
+  EXPECT_EQ(all[4].kind, "stack-exported");
+  EXPECT_EQ(all[4].fields.at("version"), "1");
+}
+
+TEST_F(UpdateServiceTest, AFailingEventSinkRollsTheChangeBack) {
+  CreateUpdateInput input;
+  input.kind = "update";
+  auto id = service_->Create(StackAccess(), input);
+  ASSERT_TRUE(id);
+  events_.SetFailing(true);
+  auto start = service_->Start(StackAccess(), *id, std::map<std::string, std::string>{{"a", "1"}});
+  ASSERT_FALSE(start);
+  EXPECT_EQ(start.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(store_->GetUpdate(*id)->status, UpdateStatus::kNotStarted);
+  EXPECT_TRUE(StackAccess().stack->tags.empty());
+
+  events_.SetFailing(false);
+  auto grant = service_->Start(StackAccess(), *id, std::nullopt);
+  ASSERT_TRUE(grant);
+  auto lease = *LeaseAccess(*id, grant->token);
+  events_.SetFailing(true);
+  EXPECT_FALSE(service_->Complete(lease, "succeeded"));
+  EXPECT_FALSE(service_->Cancel(StackAccess(), *id));
+  EXPECT_EQ(store_->GetUpdate(*id)->status, UpdateStatus::kRunning);
+  EXPECT_FALSE(service_->Export(StackAccess(), std::nullopt));
+  events_.SetFailing(false);
+  ASSERT_TRUE(service_->Complete(lease, "succeeded"));
+
+  events_.SetFailing(true);
+  EXPECT_FALSE(service_->Import(StackAccess(), Text(5)));
+  EXPECT_EQ(StackAccess().stack->version, 1);
+  EXPECT_EQ(service_->History(StackAccess(), 0, 0)->updates.size(), 1u);
 }
 
 }  // namespace

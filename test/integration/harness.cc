@@ -90,6 +90,18 @@ bool WaitExited(pid_t pid, std::chrono::milliseconds timeout, int* status) {
 
 }  // namespace
 
+// ---------------------------------------------------------------- backend
+
+bool BackendIsPostgres() {
+  static const bool postgres = [] {
+    const char* backend = std::getenv("STATEHOUSE_TEST_BACKEND");
+    return backend != nullptr && std::string_view(backend) == "postgres";
+  }();
+  return postgres;
+}
+
+std::string BackendName() { return BackendIsPostgres() ? "postgres" : "sqlite"; }
+
 // ---------------------------------------------------------------- HttpResponse
 
 std::string HttpResponse::Header(std::string_view name) const {
@@ -124,13 +136,30 @@ ServerProcess::ServerProcess(ServerConfig config) : config_(std::move(config)) {
     config_.bootstrap_token = RandomToken();
   }
   token_ = config_.bootstrap_token;
+  if (config_.database_url.empty() && BackendIsPostgres()) {
+    Result<std::string> url = CreateTestDatabase();
+    if (url) {
+      config_.database_url = *url;
+      owns_database_ = true;
+    } else {
+      setup_error_ = "cannot create a PostgreSQL test database: " + url.error().message + " (" +
+                     url.error().detail + ")";
+    }
+  }
 }
 
 ServerProcess::~ServerProcess() {
   if (running()) Stop();
-  if (!root_dir_.empty() && std::getenv("STATEHOUSE_IT_KEEP") == nullptr) {
+  if (std::getenv("STATEHOUSE_IT_KEEP") != nullptr) return;
+  if (!root_dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(root_dir_, ec);
+  }
+  if (owns_database_) {
+    if (Result<void> dropped = DropTestDatabase(config_.database_url); !dropped) {
+      ADD_FAILURE() << "cannot drop " << config_.database_url << ": " << dropped.error().message
+                    << " (" << dropped.error().detail << ")";
+    }
   }
 }
 
@@ -149,7 +178,25 @@ std::string ServerProcess::AllLogs() const {
 }
 
 ::testing::AssertionResult ServerProcess::Start() {
+  if (auto spawned = Spawn(); !spawned) return spawned;
+  return AwaitListening();
+}
+
+::testing::AssertionResult ServerProcess::StartTogether(
+    std::initializer_list<ServerProcess*> servers) {
+  for (ServerProcess* server : servers) {
+    if (auto spawned = server->Spawn(); !spawned) return spawned;
+  }
+  ::testing::AssertionResult all = ::testing::AssertionSuccess();
+  for (ServerProcess* server : servers) {
+    if (auto listening = server->AwaitListening(); !listening && all) all = listening;
+  }
+  return all;
+}
+
+::testing::AssertionResult ServerProcess::Spawn() {
   if (running()) return ::testing::AssertionFailure() << "server already running";
+  if (!setup_error_.empty()) return ::testing::AssertionFailure() << setup_error_;
   std::string log_path = root_dir_ + "/server-" + std::to_string(log_files_.size() + 1) + ".log";
   log_files_.push_back(log_path);
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -163,6 +210,10 @@ std::string ServerProcess::AllLogs() const {
   if (config_.pass_bootstrap_token) {
     args.push_back("--bootstrap-token");
     args.push_back(config_.bootstrap_token);
+  }
+  if (!config_.database_url.empty()) {
+    args.push_back("--database");
+    args.push_back(config_.database_url);
   }
   args.insert(args.end(), config_.extra_args.begin(), config_.extra_args.end());
   std::vector<char*> argv;
@@ -195,7 +246,11 @@ std::string ServerProcess::AllLogs() const {
   }
   ::close(log_fd);
   pid_ = pid;
+  return ::testing::AssertionSuccess();
+}
 
+::testing::AssertionResult ServerProcess::AwaitListening() {
+  const std::string& log_path = log_files_.back();
   static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+))");
   static const std::regex kToken(R"(pul-[0-9a-f]{40})");
   auto deadline = steady_clock::now() + std::chrono::seconds(15);
@@ -263,6 +318,35 @@ void ServerProcess::Kill9() {
 ::testing::AssertionResult ServerProcess::Restart() {
   Stop();
   return Start();
+}
+
+// ---------------------------------------------------------------- SharedDatabase
+
+SharedDatabase::SharedDatabase(TestDatabaseSchema schema)
+    : master_key_(RandomHex(64)), bootstrap_token_(RandomToken()) {
+  Result<std::string> url = CreateTestDatabase(schema);
+  if (url) {
+    url_ = *url;
+  } else {
+    error_ = "cannot create a PostgreSQL test database: " + url.error().message + " (" +
+             url.error().detail + ")";
+  }
+}
+
+SharedDatabase::~SharedDatabase() {
+  if (url_.empty() || std::getenv("STATEHOUSE_IT_KEEP") != nullptr) return;
+  if (Result<void> dropped = DropTestDatabase(url_); !dropped) {
+    ADD_FAILURE() << "cannot drop " << url_ << ": " << dropped.error().message << " ("
+                  << dropped.error().detail << ")";
+  }
+}
+
+ServerConfig SharedDatabase::ReplicaConfig() const {
+  ServerConfig config;
+  config.bootstrap_token = bootstrap_token_;
+  config.env = {{"STATEHOUSE_MASTER_KEY", master_key_}};
+  config.database_url = url_;
+  return config;
 }
 
 // ---------------------------------------------------------------- HttpClient

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <initializer_list>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,7 +16,17 @@
 #include <utility>
 #include <vector>
 
+#include "test/fakes/pg_cluster.h"
+
 namespace statehouse::testing {
+
+// The storage backend the integration tests run against: env
+// STATEHOUSE_TEST_BACKEND=postgres selects PostgreSQL (every ServerProcess
+// gets a fresh database on the shared test server of pg_cluster.h); unset or
+// anything else selects SQLite in the server's data directory.
+bool BackendIsPostgres();
+// "postgres" or "sqlite", as the server names its store engine.
+std::string BackendName();
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -38,10 +49,17 @@ struct ServerConfig {
   std::string bootstrap_token;
   std::vector<std::string> extra_args;
   std::vector<std::pair<std::string, std::string>> env;
+  // Passed as `--database`. Empty: the backend under test decides (SQLite in
+  // the data directory, or a fresh PostgreSQL database that the
+  // ServerProcess creates and drops). Servers sharing one URL are replicas:
+  // give them the same master key and bootstrap token (SharedDatabase).
+  std::string database_url;
 };
 
 // Runs the real server binary (STATEHOUSE_BINARY) on 127.0.0.1 port 0 with a
-// private temporary data directory.
+// private temporary data directory and, on PostgreSQL, a private database
+// (unless ServerConfig::database_url names one); both outlive Stop() and
+// Restart() and are removed on destruction (kept with env STATEHOUSE_IT_KEEP).
 class ServerProcess {
  public:
   explicit ServerProcess(ServerConfig config = {});
@@ -52,6 +70,9 @@ class ServerProcess {
   // Starts the process and waits (max 15 s) for its listening line. On
   // failure the result carries the server log.
   ::testing::AssertionResult Start();
+  // Start() of every server at the same moment (all processes are spawned
+  // before any is waited for); the first failure, if any.
+  static ::testing::AssertionResult StartTogether(std::initializer_list<ServerProcess*> servers);
   // SIGTERM, wait up to `grace` (then SIGKILL). Returns the raw wait status,
   // or -1 if the process was not running.
   int Stop(std::chrono::seconds grace = std::chrono::seconds(10));
@@ -65,6 +86,8 @@ class ServerProcess {
   std::string base_url() const;
   const std::string& data_dir() const { return data_dir_; }
   const std::string& root_dir() const { return root_dir_; }
+  // The `--database` URL; empty for SQLite in data_dir().
+  const std::string& database_url() const { return config_.database_url; }
   // The token the server was told to create (or printed on first start).
   const std::string& bootstrap_token() const { return token_; }
   ServerConfig& config() { return config_; }
@@ -75,13 +98,50 @@ class ServerProcess {
   std::string AllLogs() const;
 
  private:
+  // The two halves of Start(). The child dies with the thread that spawned
+  // it (PR_SET_PDEATHSIG): spawn on a thread that outlives the server.
+  ::testing::AssertionResult Spawn();
+  ::testing::AssertionResult AwaitListening();
+
   ServerConfig config_;
   std::string root_dir_;
   std::string data_dir_;
   std::vector<std::string> log_files_;
   std::string token_;
+  bool owns_database_ = false;  // created here; dropped on destruction
+  std::string setup_error_;     // why Start() cannot run, if non-empty
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+};
+
+// A fresh PostgreSQL database on the test server (whatever the backend under
+// test) for several servers at once, with the master key and bootstrap token
+// they must share; dropped on destruction (after the servers using it have
+// been destroyed: declare it first). Not thread-safe.
+class SharedDatabase {
+ public:
+  explicit SharedDatabase(TestDatabaseSchema schema = TestDatabaseSchema::kMigrated);
+  ~SharedDatabase();
+  SharedDatabase(const SharedDatabase&) = delete;
+  SharedDatabase& operator=(const SharedDatabase&) = delete;
+
+  // Empty when the database could not be created; then ok() is false and
+  // error() says why.
+  const std::string& url() const { return url_; }
+  bool ok() const { return !url_.empty(); }
+  const std::string& error() const { return error_; }
+  const std::string& master_key() const { return master_key_; }  // 64 hex digits
+  const std::string& bootstrap_token() const { return bootstrap_token_; }
+
+  // The config of one more replica on this database: `--database url()`,
+  // env STATEHOUSE_MASTER_KEY = master_key() and the shared bootstrap token.
+  ServerConfig ReplicaConfig() const;
+
+ private:
+  std::string url_;
+  std::string error_;
+  std::string master_key_;
+  std::string bootstrap_token_;
 };
 
 // libcurl easy handle with keep-alive reuse; mimics the Pulumi CLI headers.

@@ -504,7 +504,6 @@ TEST_F(UpdatesTest, LargeStateVerbatimThenDeltasExportsByteForByte) {
   HttpResponse exported = d.Export();
   ASSERT_EQ(exported.status, 200);
   EXPECT_TRUE(exported.body == text) << "export differs from the acknowledged text";
-  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(20));
   EXPECT_EQ(GetInt(ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0),
                    "resourceCount"),
             5000);
@@ -524,7 +523,7 @@ TEST_F(UpdatesTest, LargeStateFullCheckpointThen100DeltasExportsByteForByte) {
   ASSERT_EQ(text.compare(0, prefix.size(), prefix), 0);
   const std::string_view raw =
       std::string_view(text).substr(prefix.size(), text.size() - prefix.size() - 1);
-  const auto began = std::chrono::steady_clock::now();
+  // Speed is measured in bench/ (run-checkpoint-bench.sh), not asserted here.
   HttpResponse r =
       d.Lease("PATCH", update, "checkpoint",
               R"({"isInvalid":false,"version":3,"deployment":)" + std::string(raw) + "}");
@@ -539,7 +538,6 @@ TEST_F(UpdatesTest, LargeStateFullCheckpointThen100DeltasExportsByteForByte) {
   HttpResponse exported = d.Export();
   ASSERT_EQ(exported.status, 200);
   EXPECT_TRUE(exported.body == text) << "export differs from the acknowledged text";
-  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(20));
   EXPECT_EQ(
       GetInt(ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0), "resourceCount"),
       5000);

@@ -150,6 +150,9 @@ inline constexpr char kBeginImmediateSql[] = "BEGIN IMMEDIATE";
 inline constexpr char kBeginDeferredSql[] = "BEGIN";
 inline constexpr char kCommitSql[] = "COMMIT";
 inline constexpr char kRollbackSql[] = "ROLLBACK";
+inline constexpr char kSavepointSql[] = "SAVEPOINT store_call";
+inline constexpr char kRollbackToSavepointSql[] = "ROLLBACK TO store_call";
+inline constexpr char kReleaseSavepointSql[] = "RELEASE store_call";
 
 // One SQLite connection with its prepared-statement cache. Owns the handle.
 // Used by one thread at a time (the pool hands it out exclusively).
@@ -405,7 +408,29 @@ auto SqliteStore::InTransaction(bool write, Fn&& fn) -> std::invoke_result_t<Fn&
   using R = std::invoke_result_t<Fn&, Connection&>;
   try {
     if (sqlite::tls_ambient != nullptr && sqlite::tls_ambient->store == this) {
-      return fn(*sqlite::tls_ambient->conn);
+      Connection& conn = *sqlite::tls_ambient->conn;
+      if (!write) return fn(conn);
+      // SQLite rolls the whole transaction back on some errors (e.g. a full
+      // disk); writing on would start a new one that the outer commit keeps.
+      if (sqlite3_get_autocommit(conn.db()) != 0) {
+        return Fail(Error::Internal("sqlite: the enclosing transaction was rolled back"));
+      }
+      // Inside RunInTransaction each write call stays atomic on its own: a
+      // failed call undoes its partial writes and leaves the outer
+      // transaction usable.
+      auto run = [&conn](const char* sql) -> Result<void> {
+        SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
+        return stmt.Run();
+      };
+      SH_TRY(run(sqlite::kSavepointSql));
+      R result = fn(conn);
+      if (!result) {
+        (void)run(sqlite::kRollbackToSavepointSql);
+        (void)run(sqlite::kReleaseSavepointSql);
+        return result;
+      }
+      SH_TRY(run(sqlite::kReleaseSavepointSql));
+      return result;
     }
     SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(write ? sqlite::ConnectionPool::Access::kWrite
                                                         : sqlite::ConnectionPool::Access::kRead));
