@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Small-request HTTP benchmark: GET /api/user and GET stack with wrk
 # (2 threads, 32 connections, loopback) against a fresh server, plus idle RSS.
-# Usage: bench/run-http-bench.sh [duration-seconds]   (after `make build`)
+# Usage: bench/run-http-bench.sh [duration-seconds]   (after `make build`;
+# BENCH_BINARY picks another binary, BENCH_BACKEND=postgres runs on PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10}"
 command -v wrk >/dev/null || { echo "wrk missing: scripts/install-deps" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-bench_start_server ./build/statehouse
+bench_start_server "${BENCH_BINARY:-./build/statehouse}"
 
 curl -sf -X POST "$base/api/stacks/admin/bench" -H "Authorization: token $token" \
   -H 'Content-Type: application/json' \

@@ -38,6 +38,7 @@
 #include "stacks/handlers.h"
 #include "stacks/service.h"
 #include "storage/postgres/postgres_store.h"
+#include "storage/sqlite/migrations.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "teams/grant_source.h"
 #include "teams/handlers.h"
@@ -114,6 +115,31 @@ std::string HexToBytes(std::string_view hex) {
 
 bool IsPostgresUrl(std::string_view url) {
   return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
+Result<std::string> Migrate(const Config& config) {
+  if (!config.database.empty()) {
+    if (!IsPostgresUrl(config.database)) {
+      return Fail(Error::InvalidArgument("--database must be a PostgreSQL URL (postgres://...)"));
+    }
+    storage::PostgresOptions options;
+    options.url = config.database;
+    options.pool_size = 1;
+    SH_ASSIGN_OR_RETURN(int version, storage::MigratePostgres(options));
+    return fmt::format("postgres schema at version {}", version);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    return Fail(Error::Internal(
+        fmt::format("cannot create data dir {}: {}", config.data_dir, ec.message())));
+  }
+  storage::SqliteOptions options;
+  options.path = config.data_dir + "/statehouse.db";
+  options.pool_size = 1;
+  SH_ASSIGN_OR_RETURN(auto store, storage::OpenSqliteStore(options));
+  return fmt::format("sqlite schema at version {} ({})", storage::sqlite::LatestSchemaVersion(),
+                     options.path);
 }
 
 Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,

@@ -32,6 +32,12 @@ class App {
 Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,
                                           const std::string& path);
 
+// Applies pending migrations to the configured store (PostgreSQL when
+// config.database is set, else the SQLite file under config.data_dir) and
+// returns a one-line summary with the schema version. Fails, changing
+// nothing, on a schema newer than this binary knows.
+Result<std::string> Migrate(const Config& config);
+
 // True for the URLs --database accepts: postgres://... or postgresql://...
 bool IsPostgresUrl(std::string_view url);
 

@@ -65,6 +65,14 @@ int main(int argc, char** argv) {
   bool no_access_log = false;
   serve->add_flag("--no-access-log", no_access_log, "Do not log one line per request");
 
+  CLI::App* migrate = cli.add_subcommand(
+      "migrate", "Apply pending schema migrations to the database, then exit (no serving)");
+  migrate->add_option("--data-dir", config.data_dir, "Directory of the SQLite file")
+      ->envname("STATEHOUSE_DATA_DIR")
+      ->capture_default_str();
+  migrate->add_option("--database", config.database, "postgres://... selects PostgreSQL")
+      ->envname("STATEHOUSE_DATABASE");
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!bootstrap_token.empty()) config.bootstrap_token = bootstrap_token;
@@ -79,6 +87,16 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
 
+  if (migrate->parsed()) {
+    auto migrated = statehouse::app::Migrate(config);
+    if (!migrated) {
+      std::fprintf(stderr, "statehouse migrate: %s%s%s\n", migrated.error().message.c_str(),
+                   migrated.error().detail.empty() ? "" : ": ", migrated.error().detail.c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "%s\n", migrated->c_str());
+    return 0;
+  }
   if (serve->parsed()) {
     statehouse::app::App app(std::move(config));
     auto started = app.Start();

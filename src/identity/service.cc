@@ -63,10 +63,18 @@ Result<BootstrapResult> IdentityService::Bootstrap(const std::string& login,
   SH_ASSIGN_OR_RETURN(bool empty, store_.HasNoUsers());
   if (!empty) return result;
   if (token && token->empty()) return Fail(Error::InvalidArgument("bootstrap token is empty"));
-  SH_ASSIGN_OR_RETURN(auto created,
-                      CreateUserWithToken(events::Actor{}, login, login, "", true, token));
+  auto created = CreateUserWithToken(events::Actor{}, login, login, "", true, token);
+  if (!created) {
+    // Another replica sharing the database bootstrapped first: the database
+    // is no longer empty, which is all this step has to ensure.
+    if (created.error().code == ErrorCode::kAlreadyExists) {
+      SH_ASSIGN_OR_RETURN(bool still_empty, store_.HasNoUsers());
+      if (!still_empty) return result;
+    }
+    return Fail(std::move(created).error());
+  }
   result.created = true;
-  if (!token) result.generated_token = std::move(created.token_value);
+  if (!token) result.generated_token = std::move(created->token_value);
   return result;
 }
 

@@ -288,3 +288,26 @@ Result<void> DropTestDatabase(const std::string& url) {
 }
 
 }  // namespace statehouse::testing
+
+namespace statehouse::testing {
+
+std::string RunSql(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  std::string out;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    out = std::string("ERROR: ") + PQerrorMessage(conn);
+  } else {
+    PGresult* res = PQexec(conn, sql.c_str());
+    const ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      out = std::string("ERROR: ") + PQresultErrorMessage(res);
+    } else if (PQntuples(res) > 0) {
+      out = PQgetvalue(res, 0, 0);
+    }
+    PQclear(res);
+  }
+  PQfinish(conn);
+  return out;
+}
+
+}  // namespace statehouse::testing

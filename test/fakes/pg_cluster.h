@@ -39,6 +39,10 @@ Result<std::string> CreateTestDatabase(TestDatabaseSchema schema = TestDatabaseS
 // URL.
 Result<void> DropTestDatabase(const std::string& url);
 
+// Runs one SQL statement on `url` over a fresh connection; returns the first
+// column of the first row ("" if none) or "ERROR: <message>" on failure.
+std::string RunSql(const std::string& url, const std::string& sql);
+
 // `url` (a maintenance URL or keyword string) pointing at database `name`.
 std::string WithDatabase(const std::string& url, const std::string& name);
 

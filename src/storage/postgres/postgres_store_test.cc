@@ -6,7 +6,6 @@
 #include "storage/postgres/postgres_store.h"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,27 +18,6 @@
 
 namespace statehouse::storage {
 namespace {
-
-// Runs one SQL statement on `url`; returns the first column of the first row
-// ("" if none) or "ERROR: ..." on failure.
-std::string Sql(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::string out;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    out = std::string("ERROR: ") + PQerrorMessage(conn);
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    const ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      out = std::string("ERROR: ") + PQresultErrorMessage(res);
-    } else if (PQntuples(res) > 0) {
-      out = PQgetvalue(res, 0, 0);
-    }
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return out;
-}
 
 class PostgresStoreTest : public ::testing::Test {
  protected:
@@ -68,7 +46,7 @@ TEST_F(PostgresStoreTest, MigrateAppliesEverythingOnceAndIsIdempotent) {
   version = MigratePostgres(options);
   SH_ASSERT_OK(version);
   EXPECT_EQ(*version, LatestPostgresSchemaVersion());
-  EXPECT_EQ(Sql(options.url, "SELECT COUNT(*) FROM schema_migrations"),
+  EXPECT_EQ(testing::RunSql(options.url, "SELECT COUNT(*) FROM schema_migrations"),
             std::to_string(LatestPostgresSchemaVersion()));
 }
 
@@ -93,7 +71,7 @@ TEST_F(PostgresStoreTest, ReplicasStartingTogetherMigrateOnce) {
   }
   for (auto& thread : threads) thread.join();
   for (int i = 0; i < kReplicas; ++i) EXPECT_NE(stores[i], nullptr) << errors[i];
-  EXPECT_EQ(Sql(url, "SELECT COUNT(*) FROM schema_migrations"),
+  EXPECT_EQ(testing::RunSql(url, "SELECT COUNT(*) FROM schema_migrations"),
             std::to_string(LatestPostgresSchemaVersion()));
 }
 
@@ -115,7 +93,7 @@ TEST_F(PostgresStoreTest, OpenWithoutMigratingNeedsTheCurrentSchema) {
 TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerBinary) {
   const std::string url = NewDatabase(testing::TestDatabaseSchema::kMigrated);
   const int newer = LatestPostgresSchemaVersion() + 1;
-  ASSERT_EQ(Sql(url, "INSERT INTO schema_migrations VALUES (" + std::to_string(newer) +
+  ASSERT_EQ(testing::RunSql(url, "INSERT INTO schema_migrations VALUES (" + std::to_string(newer) +
                          ", 'from_the_future', 0)"),
             "");
   PostgresOptions options;
@@ -151,7 +129,7 @@ TEST_F(PostgresStoreTest, StatesKeepEveryByteIncludingNul) {
   SH_ASSERT_OK(got);
   ASSERT_TRUE(got->has_value());
   EXPECT_TRUE(**got == state);
-  EXPECT_EQ(Sql(url, "SELECT octet_length(deployment) FROM stack_states"),
+  EXPECT_EQ(testing::RunSql(url, "SELECT octet_length(deployment) FROM stack_states"),
             std::to_string(state.size()));
 }
 
@@ -160,13 +138,13 @@ TEST_F(PostgresStoreTest, ReconnectsAfterTheServerDropsItsConnections) {
   StorePtr store = Open(url, 2);
   ASSERT_NE(store, nullptr);
   SH_ASSERT_OK(store->HasNoUsers());
-  ASSERT_EQ(Sql(url,
+  ASSERT_EQ(testing::RunSql(url,
                 "SELECT COUNT(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"),
             "t");
   // pg_terminate_backend only signals; wait until the backends are gone.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (Sql(url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+  while (testing::RunSql(url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
                   " AND pid <> pg_backend_pid()") != "0") {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "backends did not exit";
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

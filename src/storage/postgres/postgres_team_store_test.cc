@@ -6,7 +6,6 @@
 // behaviour is in the conformance suites.
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,27 +21,6 @@
 
 namespace statehouse::storage {
 namespace {
-
-// Runs one SQL statement on `url`; returns the first column of the first row
-// ("" if none) or "ERROR: ..." on failure.
-std::string Sql(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::string out;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    out = std::string("ERROR: ") + PQerrorMessage(conn);
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    const ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      out = std::string("ERROR: ") + PQresultErrorMessage(res);
-    } else if (PQntuples(res) > 0) {
-      out = PQgetvalue(res, 0, 0);
-    }
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return out;
-}
 
 class PostgresTeamStoreTest : public ::testing::Test {
  protected:
@@ -77,7 +55,7 @@ class PostgresTeamStoreTest : public ::testing::Test {
 
   // True once some session of the test database waits for a lock.
   bool SomeoneWaitsForALock() {
-    return Sql(url_,
+    return testing::RunSql(url_,
                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
                " AND wait_event_type = 'Lock'") != "0";
   }
@@ -138,7 +116,7 @@ TEST_F(PostgresTeamStoreTest, ACreatorWaitsForAnUncommittedKeyAndGetsIt) {
   EXPECT_EQ(second->wrapped_key, first);
   EXPECT_EQ(second->master_key_id, "kid-a");
   EXPECT_EQ(second->created, kT0);
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM stack_secret_keys"), "1");
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM stack_secret_keys"), "1");
 }
 
 TEST_F(PostgresTeamStoreTest, ACreatorWhoseRivalRollsBackStoresItsOwnKey) {
@@ -191,7 +169,7 @@ TEST_F(PostgresTeamStoreTest, ReplicasRacingForStackKeysAgreeOnOnePerStack) {
     }
     EXPECT_EQ(keys[0].rfind("wrapped-", 0), 0u) << keys[0];
   }
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM stack_secret_keys"), std::to_string(kRounds));
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM stack_secret_keys"), std::to_string(kRounds));
 }
 
 TEST_F(PostgresTeamStoreTest, CreatingAKeyForAStackBeingDeletedIsNotFound) {
@@ -222,7 +200,7 @@ TEST_F(PostgresTeamStoreTest, AddingATeamMemberWaitsForTheirRemovalFromTheOrg) {
   auto role = a_->GetTeamRole("t-1", "u-bob");
   SH_ASSERT_OK(role);
   EXPECT_EQ(*role, TeamRole::kNone);
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM team_members"), "0");
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM team_members"), "0");
 }
 
 TEST_F(PostgresTeamStoreTest, CreatingATeamWaitsForItsCreatorsRemovalFromTheOrg) {
@@ -276,7 +254,7 @@ TEST_F(PostgresTeamStoreTest, GrantingAStackBeingTransferredIsNotFoundAndLeavesN
       [&] { return a_->MoveStack("s-1", "o-bob", "p", "dev", std::nullopt); },
       [&] { granted = b_->PutTeamStackGrant("t-1", "s-1", 103, true); }));
   SH_EXPECT_ERROR(granted, ErrorCode::kNotFound);
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM team_stack_grants"), "0");
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM team_stack_grants"), "0");
   // Moving it back does not bring a grant with it.
   SH_ASSERT_OK(a_->MoveStack("s-1", "o-alice", "p", "dev", std::nullopt));
   auto max = a_->MaxTeamStackPermission("u-alice", "s-1");
@@ -294,7 +272,7 @@ TEST_F(PostgresTeamStoreTest, TransferringAStackWaitsForAGrantAndThenDropsIt) {
       [&] { return a_->PutTeamStackGrant("t-1", "s-1", 103, true); },
       [&] { moved = b_->MoveStack("s-1", "o-bob", "p", "dev", std::nullopt); }));
   SH_ASSERT_OK(moved);
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM team_stack_grants"), "0");
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM team_stack_grants"), "0");
 }
 
 TEST_F(PostgresTeamStoreTest, GrantingOnATeamBeingDeletedIsNotFound) {

@@ -4,7 +4,6 @@
 // The shared behaviour is in the conformance suites.
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <array>
@@ -23,27 +22,6 @@
 
 namespace statehouse::storage {
 namespace {
-
-// Runs one SQL statement on `url`; returns the first column of the first row
-// ("" if none) or "ERROR: ..." on failure.
-std::string Sql(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::string out;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    out = std::string("ERROR: ") + PQerrorMessage(conn);
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    const ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      out = std::string("ERROR: ") + PQresultErrorMessage(res);
-    } else if (PQntuples(res) > 0) {
-      out = PQgetvalue(res, 0, 0);
-    }
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return out;
-}
 
 UpdateRecord NewUpdate(const std::string& id, const std::string& stack_id, bool dry_run) {
   UpdateRecord u;
@@ -120,7 +98,7 @@ class PostgresUpdateStoreTest : public ::testing::Test {
   }
 
   int RunningCount(const std::string& stack_id) {
-    return std::stoi(Sql(url_, "SELECT COUNT(*) FROM updates WHERE status = 1 AND stack_id = '" +
+    return std::stoi(testing::RunSql(url_, "SELECT COUNT(*) FROM updates WHERE status = 1 AND stack_id = '" +
                                    stack_id + "'"));
   }
 
@@ -275,7 +253,7 @@ TEST_F(PostgresUpdateStoreTest, ConcurrentDeltasWithTheSameSequenceAppendOne) {
     EXPECT_EQ((ra ? rb : ra).error().code, ErrorCode::kConflict);
     expected = ra ? full_a : full_b;
   }
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) || ' ' || MIN(ordinal) || ' ' || MAX(ordinal)"
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) || ' ' || MIN(ordinal) || ' ' || MAX(ordinal)"
                       " FROM update_checkpoint_deltas"),
             "20 0 19");
   auto checkpoint = setup_->GetCheckpoint("up-1");
@@ -327,11 +305,11 @@ TEST_F(PostgresUpdateStoreTest, CheckpointsKeepEveryByteAndDeltasLeaveTheBaseAlo
     for (int b = 0; b < 256; ++b) base.push_back(static_cast<char>(b));
   }
   SH_ASSERT_OK(setup_->PutCheckpoint("up-1", 0, 1, "h1", base, 0));
-  const std::string base_version = Sql(url_, "SELECT xmin::text FROM update_checkpoints");
+  const std::string base_version = testing::RunSql(url_, "SELECT xmin::text FROM update_checkpoints");
   ASSERT_FALSE(base_version.empty());
   SH_ASSERT_OK(setup_->AppendCheckpointDelta("up-1", 1, 2, "h2", Delta(0, 3, "\\u00e9\\n"), "x", 0,
                                              CompactionPolicy{8, 1.0}));
-  EXPECT_EQ(Sql(url_, "SELECT xmin::text FROM update_checkpoints"), base_version);
+  EXPECT_EQ(testing::RunSql(url_, "SELECT xmin::text FROM update_checkpoints"), base_version);
   std::string expected = "\xC3\xA9\n" + base.substr(3);
   auto checkpoint = setup_->GetCheckpoint("up-1");
   SH_ASSERT_OK(checkpoint);
@@ -437,7 +415,7 @@ TEST_F(PostgresUpdateStoreTest, FiguresForA25MegabyteCheckpointWithDeltas) {
   const double current_ms = ms(Clock::now() - t0);
   SH_ASSERT_OK(current);
   EXPECT_TRUE(current->has_value() && **current == text);
-  const std::string log = Sql(url_, "SELECT COUNT(*) FROM update_checkpoint_deltas");
+  const std::string log = testing::RunSql(url_, "SELECT COUNT(*) FROM update_checkpoint_deltas");
   EXPECT_EQ(log, std::to_string(kDeltas % 9));
   std::printf(
       "[ figures  ] 25 MB: put %.1f ms; %d appends avg %.2f ms; %d compactions avg %.1f ms;"

@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -23,27 +22,6 @@
 
 namespace statehouse::storage {
 namespace {
-
-// Runs one SQL statement on `url`; returns the first column of the first row
-// ("" if none) or "ERROR: ..." on failure.
-std::string Sql(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::string out;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    out = std::string("ERROR: ") + PQerrorMessage(conn);
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    const ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      out = std::string("ERROR: ") + PQresultErrorMessage(res);
-    } else if (PQntuples(res) > 0) {
-      out = PQgetvalue(res, 0, 0);
-    }
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return out;
-}
 
 // Every byte value, NUL and invalid UTF-8 included.
 std::string AllBytes() {
@@ -120,7 +98,7 @@ class PostgresWebhookStoreTest : public ::testing::Test {
   // fails the test after 10 s).
   void AwaitLockWaiters(int waiters) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (Sql(url_, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+    while (testing::RunSql(url_, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
                      " AND wait_event_type = 'Lock'") != std::to_string(waiters)) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no backend waits for a lock";
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -185,7 +163,7 @@ TEST_F(PostgresWebhookStoreTest, ReplicasClaimingTogetherNeverShareAJob) {
             static_cast<size_t>(kJobs));
   EXPECT_EQ(deliveries.load(), kJobs);
   EXPECT_EQ(a_->CountWebhookJobs().value_or(-1), 0);
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM webhook_deliveries"), std::to_string(kJobs));
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM webhook_deliveries"), std::to_string(kJobs));
 }
 
 // A job another replica holds locked (claiming it in a transaction not yet
@@ -256,7 +234,7 @@ TEST_F(PostgresWebhookStoreTest, ConcurrentDeliveriesTrimToExactlyKeep) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM webhook_deliveries"), std::to_string(kKeep));
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM webhook_deliveries"), std::to_string(kKeep));
   auto newest = a_->ListWebhookDeliveries("h-1", 100);
   SH_ASSERT_OK(newest);
   ASSERT_EQ(newest->size(), static_cast<size_t>(kKeep));
@@ -307,7 +285,7 @@ TEST_F(PostgresWebhookStoreTest, DeliveryRacingADeleteRecordsNothing) {
   SH_ASSERT_OK(deleted);
   SH_EXPECT_ERROR(added, ErrorCode::kNotFound);
   SH_EXPECT_OK(finished);
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM webhook_deliveries"), "0");
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM webhook_deliveries"), "0");
   EXPECT_EQ(a_->CountWebhookJobs().value_or(-1), 0);
 }
 
@@ -368,7 +346,7 @@ TEST_F(PostgresWebhookStoreTest, PayloadsKeepEveryByteIncludingNul) {
   SH_ASSERT_OK(got);
   EXPECT_TRUE(got->payload == d.payload);
   EXPECT_TRUE(got->response_body == d.response_body);
-  EXPECT_EQ(Sql(url_, "SELECT octet_length(payload) FROM webhook_deliveries"),
+  EXPECT_EQ(testing::RunSql(url_, "SELECT octet_length(payload) FROM webhook_deliveries"),
             std::to_string(d.payload.size()));
 }
 
@@ -383,7 +361,7 @@ TEST_F(PostgresWebhookStoreTest, AuditRowsRefuseUpdateDeleteAndTruncate) {
   SH_ASSERT_OK(a_->AppendAuditEvent(e));
   for (const char* sql : {"UPDATE audit_events SET event = 'forged'",
                           "DELETE FROM audit_events", "TRUNCATE audit_events"}) {
-    const std::string result = Sql(url_, sql);
+    const std::string result = testing::RunSql(url_, sql);
     EXPECT_NE(result.find("append-only"), std::string::npos) << sql << ": " << result;
   }
   AuditQuery query;
@@ -420,7 +398,7 @@ TEST_F(PostgresWebhookStoreTest, AuditDuplicateIdsAcrossReplicasKeepOneRow) {
     EXPECT_EQ(ok.load(), 1);
     EXPECT_EQ(taken.load(), 3);
   }
-  EXPECT_EQ(Sql(url_, "SELECT COUNT(*) FROM audit_events"), "10");
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM audit_events"), "10");
 }
 
 }  // namespace
