@@ -235,7 +235,9 @@ class Store : public UserStore,
   // Runs `body` as one transaction: every call this thread makes on this
   // store while `body` runs joins it, sees its own writes, and is committed
   // only when `body` returns success; an error rolls all of it back. A nested
-  // call joins the outer transaction (only the outermost commits). `body`
+  // call joins the outer transaction (only the outermost commits). A store
+  // call that fails inside `body` leaves none of its own writes behind, so
+  // `body` may handle the error and go on. `body`
   // must not wait for other threads that use the store. Returns body's error,
   // or the commit's.
   virtual Result<void> RunInTransaction(const std::function<Result<void>()>& body) = 0;

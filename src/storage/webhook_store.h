@@ -3,6 +3,9 @@
 // Webhooks, their delivery queue and delivery records (SQLite:
 // sqlite/sqlite_webhook_store.cc). Same rules as store.h.
 //
+// A stack webhook follows its stack through rename and transfer: stack-scope
+// lookups, name uniqueness and event matching use stack_id alone.
+//
 // Queue: a job is one event to post to one webhook. Jobs are enqueued in the
 // transaction of the change that caused them (Store::RunInTransaction), so a
 // crash loses none. Workers claim due jobs for a lease; a job claimed by one
@@ -100,14 +103,15 @@ class WebhookStore {
   virtual Result<std::vector<WebhookJobRecord>> ClaimWebhookJobs(int64_t now, int64_t claim_until,
                                                                  int limit) = 0;
   // Records `attempt` and settles its job in one transaction: kDone and
-  // kGiveUp remove the job; kRetry stores attempts + 1 and next_attempt_at
-  // and releases the claim. Keeps only the newest `keep` delivery records of
-  // the webhook. A job already gone (webhook deleted) only skips the job part.
+  // kGiveUp remove the job; kRetry stores attempts = job.attempts + 1 and
+  // job.next_attempt_at and releases the claim. Keeps only the newest `keep`
+  // delivery records of the webhook. Once the webhook is gone (deleted), it
+  // records nothing and succeeds.
   virtual Result<void> FinishWebhookAttempt(const WebhookJobRecord& job,
                                             WebhookJobOutcome outcome,
                                             const WebhookDeliveryRecord& attempt, int keep) = 0;
   // Records a delivery made outside the queue (ping, redeliver), keeping the
-  // newest `keep` of the webhook.
+  // newest `keep` of the webhook. kNotFound once the webhook is gone.
   virtual Result<void> AddWebhookDelivery(const WebhookDeliveryRecord& delivery, int keep) = 0;
   // The webhook's delivery records, newest first (timestamp desc, then
   // insertion order desc), at most `limit`.
