@@ -6,6 +6,8 @@
 #include <cctype>
 #include <map>
 
+#include "common/names.h"
+
 namespace statehouse::audit {
 
 namespace {
@@ -61,16 +63,7 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using names::EqualsIgnoreCase;
 
 // At most kMaxValueBytes of `s`, cut on a UTF-8 character boundary, with
 // "..." when cut.

@@ -1,5 +1,8 @@
 #include "common/names.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <array>
 
 namespace statehouse::names {
@@ -48,6 +51,13 @@ bool IsBuiltInTag(std::string_view name) {
     if (b == name) return true;
   }
   return false;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
 }
 
 }  // namespace statehouse::names

@@ -7,6 +7,10 @@
 namespace statehouse::names {
 
 // User logins and organization names: [A-Za-z0-9][A-Za-z0-9_.-]{0,38}.
+// True when `a` and `b` are equal ignoring the case of ASCII letters, the
+// folding the stores use for logins, org names, projects and stack names.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 bool IsValidLogin(std::string_view name);
 inline bool IsValidOrgName(std::string_view name) { return IsValidLogin(name); }
 

@@ -11,14 +11,7 @@ namespace statehouse::identity {
 
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using names::EqualsIgnoreCase;
 
 Error InvalidLogin(std::string_view what) {
   return Error::InvalidArgument(fmt::format(

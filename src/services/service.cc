@@ -22,12 +22,7 @@ constexpr size_t kMaxPropertyValueBytes = 8192;
 constexpr size_t kMaxPropertyTypeBytes = 64;
 constexpr int kScanBatch = 500;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
+using names::EqualsIgnoreCase;
 
 std::string Lower(std::string_view s) {
   std::string out(s);

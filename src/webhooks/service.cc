@@ -22,12 +22,7 @@ constexpr size_t kMaxUrlBytes = 2048;
 constexpr size_t kMaxSecretBytes = 1024;
 constexpr int kNameAttempts = 5;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
+using names::EqualsIgnoreCase;
 
 std::string Clip(std::string_view s) { return std::string(s.substr(0, 100)); }
 
