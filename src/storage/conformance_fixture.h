@@ -33,6 +33,28 @@ struct StoreFactory {
 
 inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
 
+// Collects failures reported from many threads: counts them and keeps the
+// first message. Thread-safe.
+class ThreadFailures {
+ public:
+  void Add(const std::string& what) {
+    if (count_.fetch_add(1) == 0) {
+      std::lock_guard lock(mu_);
+      first_ = what;
+    }
+  }
+  int count() const { return count_.load(); }
+  std::string first() const {
+    std::lock_guard lock(mu_);
+    return first_;
+  }
+
+ private:
+  std::atomic<int> count_{0};
+  mutable std::mutex mu_;
+  std::string first_;
+};
+
 // Every backend the conformance suites run against.
 std::vector<StoreFactory> ConformanceBackends();
 

@@ -36,6 +36,18 @@ namespace statehouse::storage {
 
 enum class OrgRole { kNone = 0, kMember = 1, kAdmin = 2 };
 
+// The role stored as `value`; kNone for anything unknown.
+inline OrgRole ToRole(int64_t value) {
+  switch (value) {
+    case static_cast<int64_t>(OrgRole::kMember):
+      return OrgRole::kMember;
+    case static_cast<int64_t>(OrgRole::kAdmin):
+      return OrgRole::kAdmin;
+    default:
+      return OrgRole::kNone;
+  }
+}
+
 struct UserRecord {
   std::string id;
   std::string login;

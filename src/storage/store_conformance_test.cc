@@ -714,15 +714,8 @@ TEST_P(StoreConformanceTest, ConcurrentUseFromEightThreads) {
   OrgRecord org = AddUser("alice");
   constexpr int kThreads = 8;
   constexpr int kPerThread = 10;
-  std::atomic<int> failures{0};
-  std::mutex first_failure_mu;
-  std::string first_failure;
-  auto fail = [&](const std::string& what) {
-    if (failures.fetch_add(1) == 0) {
-      std::lock_guard lock(first_failure_mu);
-      first_failure = what;
-    }
-  };
+  ThreadFailures failures;
+  auto fail = [&](const std::string& what) { failures.Add(what); };
 
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -760,7 +753,7 @@ TEST_P(StoreConformanceTest, ConcurrentUseFromEightThreads) {
     });
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_EQ(failures.count(), 0) << failures.first();
 
   auto tokens = store_->ListTokens("u-alice", std::nullopt, 1000);
   SH_ASSERT_OK(tokens);
@@ -1742,16 +1735,9 @@ TEST_P(StoreConformanceTest, ConcurrentTransactionsFromSeveralThreadsAllCommit) 
   OrgRecord org = AddUser("alice");
   constexpr int kThreads = 8;
   constexpr int kPerThread = 12;
-  std::atomic<int> failures{0};
+  ThreadFailures failures;
   std::atomic<int> after_commits{0};
-  std::mutex first_failure_mu;
-  std::string first_failure;
-  auto fail = [&](const std::string& what) {
-    if (failures.fetch_add(1) == 0) {
-      std::lock_guard lock(first_failure_mu);
-      first_failure = what;
-    }
-  };
+  auto fail = [&](const std::string& what) { failures.Add(what); };
 
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -1786,7 +1772,7 @@ TEST_P(StoreConformanceTest, ConcurrentTransactionsFromSeveralThreadsAllCommit) 
     });
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_EQ(failures.count(), 0) << failures.first();
   EXPECT_EQ(after_commits.load(), kThreads * kPerThread);
 
   StackQuery query;

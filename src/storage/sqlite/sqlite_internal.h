@@ -381,16 +381,7 @@ inline UserRecord ReadUser(const Statement& stmt, int first) {
   return user;
 }
 
-inline OrgRole ToRole(int64_t value) {
-  switch (value) {
-    case static_cast<int64_t>(OrgRole::kMember):
-      return OrgRole::kMember;
-    case static_cast<int64_t>(OrgRole::kAdmin):
-      return OrgRole::kAdmin;
-    default:
-      return OrgRole::kNone;
-  }
-}
+using storage::ToRole;
 
 template <class R>
 R InternalFromException(const std::exception& e) {
