@@ -9,7 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "json/deployment.h"
-#include "updates/delta.h"
+#include "deployment/delta.h"
 
 namespace statehouse {
 namespace {
@@ -53,8 +53,8 @@ BENCHMARK(BM_CheckpointInspect_25MB)->Unit(benchmark::kMillisecond);
 void BM_CheckpointApplyEdits_25MB(benchmark::State& state) {
   const std::string& text = State25MB();
   const size_t mid = text.size() / 2;
-  std::vector<updates::TextEdit> edits{{40, 60, "2026-11-22T10:00:01Z"}, {mid, mid + 10, "yyyyyyyyyy"}};
-  for (auto _ : state) benchmark::DoNotOptimize(updates::ApplyTextEdits(text, edits));
+  std::vector<deployment::TextEdit> edits{{40, 60, "2026-11-22T10:00:01Z"}, {mid, mid + 10, "yyyyyyyyyy"}};
+  for (auto _ : state) benchmark::DoNotOptimize(deployment::ApplyTextEdits(text, edits));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 BENCHMARK(BM_CheckpointApplyEdits_25MB)->Unit(benchmark::kMillisecond);

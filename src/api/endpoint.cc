@@ -19,13 +19,9 @@ http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler ha
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     } else if (need != auth::Need::kPublic) {
-      auto principal = authorizer.Authenticate(
-          request.Header("authorization"),
-          auth::RequestOrigin{request.Param("org"), request.remote_address});
-      if (!principal) return http::ErrorResponse(principal.error());
-      auto granted = authorizer.Authorize(std::move(*principal), need, request.Param("org"),
-                                          request.Param("project"), request.Param("stack"),
-                                          request.remote_address);
+      auto granted = authorizer.Check(request.Header("authorization"), need, request.Param("org"),
+                                      request.Param("project"), request.Param("stack"),
+                                      request.remote_address);
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     }

@@ -38,9 +38,8 @@
 #include "stacks/handlers.h"
 #include "stacks/service.h"
 #include "storage/postgres/postgres_store.h"
-#include "storage/sqlite/migrations.h"
+#include "storage/migrations.h"
 #include "storage/sqlite/sqlite_store.h"
-#include "teams/grant_source.h"
 #include "teams/handlers.h"
 #include "teams/service.h"
 #include "tokens/handlers.h"
@@ -138,7 +137,7 @@ Result<std::string> Migrate(const Config& config) {
   options.path = config.data_dir + "/statehouse.db";
   options.pool_size = 1;
   SH_ASSIGN_OR_RETURN(auto store, storage::OpenSqliteStore(options));
-  return fmt::format("sqlite schema at version {} ({})", storage::sqlite::LatestSchemaVersion(),
+  return fmt::format("sqlite schema at version {} ({})", storage::LatestSchemaVersion(),
                      options.path);
 }
 
@@ -181,7 +180,6 @@ struct App::Impl {
   events::EventBus events;
   storage::StorePtr store;
   std::unique_ptr<auth::Authorizer> authorizer;
-  std::unique_ptr<teams::TeamGrantSource> team_grants;
   std::unique_ptr<orgs::OrgService> orgs;
   std::unique_ptr<teams::TeamService> teams;
   std::unique_ptr<identity::IdentityService> identity;
@@ -264,8 +262,6 @@ Result<void> App::Start() {
 
   s.authorizer = std::make_unique<auth::Authorizer>(*s.store, s.clock);
   s.authorizer->SetEventSink(&s.events);
-  s.team_grants = std::make_unique<teams::TeamGrantSource>(*s.store);
-  s.authorizer->AddGrantSource(s.team_grants.get());
   s.identity = std::make_unique<identity::IdentityService>(*s.store, s.clock, s.random, s.events);
   s.orgs = std::make_unique<orgs::OrgService>(*s.store, s.clock, s.events);
   s.teams = std::make_unique<teams::TeamService>(*s.store, s.clock, s.random, s.events);

@@ -9,6 +9,7 @@
 #include "auth/event.h"
 #include "common/names.h"
 #include "crypto/crypto.h"
+#include "storage/store.h"
 
 namespace statehouse::auth {
 
@@ -94,9 +95,9 @@ bool LooksLikeAccessToken(std::string_view value) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> header,
-                                           const RequestOrigin& origin) {
-  auto refuse = [&](std::string_view reason) -> Result<Principal> {
+Result<std::string> Authorizer::TokenHash(std::optional<std::string_view> header,
+                                          const RequestOrigin& origin) {
+  auto refuse = [&](std::string_view reason) -> Result<std::string> {
     LoginFailed(origin, reason);
     return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
   };
@@ -111,17 +112,66 @@ Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> heade
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   if (token.empty()) return refuse("missing token");
   if (token.size() > 512) return refuse("invalid token");
-  const std::string hash = crypto::Sha256Hex(token);
-  SH_ASSIGN_OR_RETURN(auto found, store_.FindTokenByHash(hash));
+  return crypto::Sha256Hex(token);
+}
+
+Result<Principal> Authorizer::Admit(std::optional<storage::TokenLookup> found,
+                                    const std::string& token_hash, const RequestOrigin& origin) {
+  auto refuse = [&](std::string_view reason) -> Result<Principal> {
+    LoginFailed(origin, reason);
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  };
   if (!found) return refuse("invalid token");
   const int64_t now = clock_.NowSeconds();
   if (found->token.expires != 0 && found->token.expires <= now) return refuse("expired token");
   if (now - found->token.last_used >= kLastUsedResolutionSeconds) {
-    RecordUse(*found, hash, origin.source_ip, now);
+    RecordUse(*found, token_hash, origin.source_ip, now);
   }
   std::string token_name =
       found->token.name.empty() ? found->token.description : found->token.name;
   return Principal{std::move(found->user), std::move(found->token.id), std::move(token_name)};
+}
+
+Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> header,
+                                           const RequestOrigin& origin) {
+  SH_ASSIGN_OR_RETURN(const std::string hash, TokenHash(header, origin));
+  SH_ASSIGN_OR_RETURN(auto found, store_.FindTokenByHash(hash));
+  return Admit(std::move(found), hash, origin);
+}
+
+Result<Access> Authorizer::Check(std::optional<std::string_view> header, Need need,
+                                 std::string_view org, std::string_view project,
+                                 std::string_view stack, std::string_view source_ip) {
+  const RequestOrigin origin{org, source_ip};
+  SH_ASSIGN_OR_RETURN(const std::string hash, TokenHash(header, origin));
+  storage::AccessQuery query = QueryFor(need, org, project, stack);
+  storage::AccessContext context;
+  if (query.org_name.empty()) {
+    SH_ASSIGN_OR_RETURN(context.token, store_.FindTokenByHash(hash));
+  } else {
+    query.token_hash = hash;
+    SH_ASSIGN_OR_RETURN(context, store_.LoadAccess(query));
+  }
+  SH_ASSIGN_OR_RETURN(Principal principal, Admit(std::move(context.token), hash, origin));
+  Access access;
+  access.principal = std::move(principal);
+  return Decide(std::move(access), need, org, project, stack, source_ip, std::move(context));
+}
+
+storage::AccessQuery Authorizer::QueryFor(Need need, std::string_view org, std::string_view project,
+                                          std::string_view stack) {
+  storage::AccessQuery query;
+  const bool org_need = need == Need::kOrgMember || need == Need::kOrgAdmin ||
+                        need == Need::kStackRead || need == Need::kStackWrite ||
+                        need == Need::kStackAdmin;
+  if (!org_need || !names::IsValidOrgName(org)) return query;
+  query.org_name = std::string(org);
+  if (need == Need::kOrgMember || need == Need::kOrgAdmin) return query;
+  if (names::IsValidProjectName(project) && names::IsValidStackName(stack)) {
+    query.project = std::string(project);
+    query.stack_name = std::string(stack);
+  }
+  return query;
 }
 
 void Authorizer::RecordUse(const storage::TokenLookup& found, const std::string& token_hash,
@@ -282,11 +332,18 @@ Result<Access> Authorizer::AuthorizeUpdateToken(std::optional<std::string_view> 
 Result<StackPermission> Authorizer::EffectivePermission(const Principal& principal,
                                                         const storage::OrgRecord& org,
                                                         OrgRole role,
-                                                        const storage::StackRecord& stack) {
+                                                        const storage::StackRecord& stack,
+                                                        std::optional<int> team_permission) {
   if (role == OrgRole::kNone) return StackPermission::kNone;
   if (role == OrgRole::kAdmin) return StackPermission::kAdmin;
   if (stack.created_by == principal.user.id) return StackPermission::kAdmin;
   StackPermission effective = FromOrgDefault(org.default_stack_permission);
+  if (effective != StackPermission::kAdmin) {
+    if (!team_permission) {
+      SH_ASSIGN_OR_RETURN(team_permission, store_.MaxTeamStackPermission(principal.user.id, stack.id));
+    }
+    effective = Max(effective, FromOrgDefault(*team_permission));
+  }
   for (StackGrantSource* source : grant_sources_) {
     if (effective == StackPermission::kAdmin) break;
     SH_ASSIGN_OR_RETURN(StackPermission grant, source->GrantFor(principal.user, stack));
@@ -300,6 +357,19 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
                                      std::string_view source_ip) {
   Access access;
   access.principal = std::move(principal);
+  storage::AccessContext context;
+  const storage::AccessQuery query = QueryFor(need, org, project, stack);
+  if (!query.org_name.empty()) {
+    storage::AccessQuery by_user = query;
+    by_user.user_id = access.principal.user.id;
+    SH_ASSIGN_OR_RETURN(context, store_.LoadAccess(by_user));
+  }
+  return Decide(std::move(access), need, org, project, stack, source_ip, std::move(context));
+}
+
+Result<Access> Authorizer::Decide(Access access, Need need, std::string_view org,
+                                  std::string_view project, std::string_view stack,
+                                  std::string_view source_ip, storage::AccessContext context) {
   switch (need) {
     case Need::kPublic:
     case Need::kUser:
@@ -315,14 +385,9 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
       break;
   }
 
-  if (!names::IsValidOrgName(org)) return Fail(OrgNotFound(org));
-  auto org_record = store_.GetOrgByName(std::string(org));
-  if (!org_record) {
-    if (org_record.error().code == ErrorCode::kNotFound) return Fail(OrgNotFound(org));
-    return Fail(std::move(org_record).error());
-  }
-  SH_ASSIGN_OR_RETURN(access.org_role, store_.GetRole(org_record->id, access.principal.user.id));
-  access.org = std::move(*org_record);
+  if (!names::IsValidOrgName(org) || !context.org) return Fail(OrgNotFound(org));
+  access.org_role = context.role;
+  access.org = std::move(context.org);
   auto org_denied = [&](std::string_view required) {
     Denied(access.principal, *access.org, source_ip, kOrgRoleFailure, required, nullptr);
   };
@@ -345,22 +410,17 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
     org_denied("member");
     return Fail(StackNotFound(org, project, stack));
   }
-  if (!names::IsValidProjectName(project) || !names::IsValidStackName(stack)) {
+  if (!names::IsValidProjectName(project) || !names::IsValidStackName(stack) || !context.stack) {
     return Fail(StackNotFound(org, project, stack));
   }
-  auto stack_record = store_.GetStack(access.org->name, std::string(project), std::string(stack));
-  if (!stack_record) {
-    if (stack_record.error().code == ErrorCode::kNotFound) {
-      return Fail(StackNotFound(org, project, stack));
-    }
-    return Fail(std::move(stack_record).error());
-  }
-  SH_ASSIGN_OR_RETURN(access.stack_permission, EffectivePermission(access.principal, *access.org,
-                                                                   access.org_role, *stack_record));
+  storage::StackRecord& stack_record = *context.stack;
+  SH_ASSIGN_OR_RETURN(access.stack_permission,
+                      EffectivePermission(access.principal, *access.org, access.org_role,
+                                          stack_record, context.team_permission));
   const StackPermission required = Required(need);
   if (static_cast<int>(access.stack_permission) < static_cast<int>(required)) {
     Denied(access.principal, *access.org, source_ip, kStackPermissionFailure, LevelName(required),
-           &*stack_record);
+           &stack_record);
     if (access.stack_permission == StackPermission::kNone) {
       return Fail(StackNotFound(org, project, stack));
     }
@@ -368,7 +428,7 @@ Result<Access> Authorizer::Authorize(Principal principal, Need need, std::string
         fmt::format("Forbidden: this action requires {} permission on stack '{}/{}/{}'",
                     LevelName(required), org, project, stack)));
   }
-  access.stack = std::move(*stack_record);
+  access.stack = std::move(stack_record);
   return access;
 }
 

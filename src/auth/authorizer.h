@@ -21,7 +21,12 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "events/domain_event.h"
-#include "storage/store.h"
+#include "storage/access_store.h"
+#include "storage/records.h"
+
+namespace statehouse::storage {
+class Store;
+}  // namespace statehouse::storage
 
 namespace statehouse::auth {
 
@@ -109,6 +114,13 @@ class Authorizer {
   // Publishes security events to `sink` (not owned; must outlive this).
   void SetEventSink(events::EventSink* sink) { sink_ = sink; }
 
+  // Authenticate and Authorize in one store read (token, user, org, role,
+  // stack and team grants): what the API guard calls for every route that
+  // needs a user. Same outcomes and events as the two calls in sequence.
+  Result<Access> Check(std::optional<std::string_view> authorization_header, Need need,
+                       std::string_view org, std::string_view project, std::string_view stack,
+                       std::string_view source_ip);
+
   // Resolves an `Authorization` header value ("token <value>"). kUnauthenticated
   // when absent, malformed, unknown, deleted or expired. Records the token's
   // last use (at most once a minute per token) with its user-login events.
@@ -135,10 +147,13 @@ class Authorizer {
 
   // The caller's effective permission on a stack of `org`, where the caller's
   // role in that org is `role`: the maximum of org admin → admin, creator →
-  // admin, member → the org's default stack permission, and every grant source.
+  // admin, member → the org's default stack permission, the caller's team
+  // grants on the stack (`team_permission` when already loaded, else read
+  // from the store) and every grant source.
   Result<StackPermission> EffectivePermission(const Principal& principal,
                                               const storage::OrgRecord& org, OrgRole role,
-                                              const storage::StackRecord& stack);
+                                              const storage::StackRecord& stack,
+                                              std::optional<int> team_permission = std::nullopt);
 
   // Records that a handler refused the caller of `access` (kPermissionDenied
   // after the route's need was granted): auth-failure-stack-permission when
@@ -147,6 +162,21 @@ class Authorizer {
   void RecordDenial(const Access& access);
 
  private:
+  // The SHA-256 of the access token in `header`; kUnauthenticated (with its
+  // user-login-failed event) when absent or malformed.
+  Result<std::string> TokenHash(std::optional<std::string_view> header, const RequestOrigin& origin);
+  // The principal of `found` (the token looked up by `token_hash`), refusing
+  // unknown and expired tokens; records the token's use.
+  Result<Principal> Admit(std::optional<storage::TokenLookup> found, const std::string& token_hash,
+                          const RequestOrigin& origin);
+  // Authorize once the store's context for the named org/stack is loaded.
+  Result<Access> Decide(Access access, Need need, std::string_view org, std::string_view project,
+                        std::string_view stack, std::string_view source_ip,
+                        storage::AccessContext context);
+  // The store query for `need` on the named org/stack (names that cannot
+  // exist are left out).
+  static storage::AccessQuery QueryFor(Need need, std::string_view org, std::string_view project,
+                                       std::string_view stack);
   // Records a use of the token found by `token_hash` at `now`, with one
   // user-login event per org of its user, unless a use within the last
   // minute is already recorded.

@@ -106,7 +106,8 @@ TEST_F(EngineEventServiceTest, PagesUntilEndedAndComplete) {
   std::vector<std::string> events;
   for (int i = 0; i < EngineEventService::kPageSize + 10; ++i) events.push_back(Event(i));
   ASSERT_TRUE(service_->RecordBatch(access_, Batch(events)));
-  ASSERT_TRUE(store_->FinishUpdate("u-1", storage::UpdateStatus::kSucceeded, clock_.NowSeconds()));
+  ASSERT_TRUE(store_->FinishUpdate("u-1", storage::UpdateStatus::kRunning,
+                                    storage::UpdateStatus::kSucceeded, clock_.NowSeconds()));
   auto first = service_->List(access_, "u-1", std::nullopt);
   ASSERT_EQ(first->events.size(), static_cast<size_t>(EngineEventService::kPageSize));
   ASSERT_TRUE(first->continuation_token);
@@ -159,7 +160,8 @@ TEST_F(EngineEventServiceTest, StatusEventsShowOutputAndEndWithTheUpdate) {
   EXPECT_EQ(running->events[1].text, "bad");
   EXPECT_TRUE(running->events[1].stderr_stream);
   EXPECT_EQ(running->continuation_token, "3");
-  ASSERT_TRUE(store_->FinishUpdate("u-1", storage::UpdateStatus::kSucceeded, clock_.NowSeconds()));
+  ASSERT_TRUE(store_->FinishUpdate("u-1", storage::UpdateStatus::kRunning,
+                                    storage::UpdateStatus::kSucceeded, clock_.NowSeconds()));
   auto done = service_->StatusEvents(*store_->GetUpdate("u-1"), "3");
   EXPECT_TRUE(done->events.empty());
   EXPECT_FALSE(done->continuation_token);

@@ -54,12 +54,28 @@ Result<void> OrgService::Publish(const auth::Access& access, std::string kind, s
   return events_.Publish(event);
 }
 
+Result<void> OrgService::RefuseLeavingNoAdmin(const std::string& org_id,
+                                              const std::string& user_id) {
+  // CountAdmins locks the org first, so GetRole reads the role as the other
+  // removals and demotions committed before this one left it.
+  SH_ASSIGN_OR_RETURN(const int64_t admins, store_.CountAdmins(org_id));
+  SH_ASSIGN_OR_RETURN(const storage::OrgRole role, store_.GetRole(org_id, user_id));
+  if (role == storage::OrgRole::kNone) {
+    return Fail(Error::NotFound("user is not a member of the organization"));
+  }
+  if (role == storage::OrgRole::kAdmin && admins <= 1) {
+    return Fail(Error::PreconditionFailed("the organization must keep at least one admin"));
+  }
+  return {};
+}
+
 Result<void> OrgService::RemoveMember(const auth::Access& access, const std::string& login) {
   SH_ASSIGN_OR_RETURN(auto member, FindMember(access, login));
   if (member.user.id == access.principal.user.id) {
     return Fail(Error::InvalidArgument("You cannot remove yourself from the organization."));
   }
   auto removed = store_.RunInTransaction([&]() -> Result<void> {
+    SH_TRY(RefuseLeavingNoAdmin(access.org->id, member.user.id));
     SH_TRY(store_.RemoveMember(access.org->id, member.user.id));
     return Publish(access, "member-removed", member.user.login, {});
   });
@@ -86,6 +102,9 @@ Result<void> OrgService::SetMemberRole(const auth::Access& access, const std::st
   SH_ASSIGN_OR_RETURN(auto member, FindMember(access, login));
   if (member.role == role) return {};
   auto changed = store_.RunInTransaction([&]() -> Result<void> {
+    if (role != storage::OrgRole::kAdmin) {
+      SH_TRY(RefuseLeavingNoAdmin(access.org->id, member.user.id));
+    }
     SH_TRY(store_.SetMemberRole(access.org->id, member.user.id, role));
     return Publish(access, "member-role-changed", member.user.login,
                    {{"role", std::string(OrgRoleName(role))},

@@ -16,7 +16,9 @@ namespace statehouse::orgs {
 // enforces the rules that depend on the data and publishes one domain event
 // per change (member-removed, member-role-changed,
 // organization-settings-changed) in the store transaction of the change; a
-// publish error fails the call and rolls the change back. Thread-safe.
+// publish error fails the call and rolls the change back. An organization
+// keeps at least one admin: this service enforces it (storage removes and
+// demotes unconditionally). Thread-safe.
 class OrgService {
  public:
   OrgService(storage::Store& store, const Clock& clock, events::EventSink& events)
@@ -43,6 +45,12 @@ class OrgService {
  private:
   // The member record of `login` in access.org; kNotFound when absent.
   Result<storage::MemberRecord> FindMember(const auth::Access& access, const std::string& login);
+  // Inside the transaction of a removal or demotion of `user_id`: kNotFound
+  // when not a member; kPreconditionFailed when they are the org's only
+  // admin. Locks the org (storage CountAdmins) until the transaction ends, so
+  // of two concurrent removals or demotions of the org's last two admins (on
+  // any replica) exactly one succeeds.
+  Result<void> RefuseLeavingNoAdmin(const std::string& org_id, const std::string& user_id);
   Result<void> Publish(const auth::Access& access, std::string kind, std::string target,
                        std::map<std::string, std::string> fields);
 

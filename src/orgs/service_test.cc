@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+
 #include "crypto/crypto.h"
+#include "storage/postgres/postgres_store.h"
 #include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
+#include "test/fakes/pg_cluster.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
 
@@ -90,6 +96,32 @@ TEST_F(OrgServiceTest, TheLastAdminCannotBeRemovedByAnotherAdminOrDemoted) {
   EXPECT_EQ(events[1].fields.at("role"), "member");
 }
 
+// With an access granted before bob lost his admin role (or a stale one), bob
+// tries to remove and demote alice, the only admin: refused, nothing changes.
+TEST_F(OrgServiceTest, TheLastAdminCannotBeRemoved) {
+  auto stale_admin = AccessFor(bob_, OrgRole::kAdmin);
+  auto removed = service_->RemoveMember(stale_admin, "alice");
+  ASSERT_FALSE(removed.has_value());
+  EXPECT_EQ(removed.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(removed.error().message,
+            "Cannot remove 'alice': an organization must keep at least one admin");
+  auto demoted = service_->SetMemberRole(stale_admin, "alice", OrgRole::kMember);
+  ASSERT_FALSE(demoted.has_value());
+  EXPECT_EQ(demoted.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(demoted.error().message,
+            "Cannot demote 'alice': an organization must keep at least one admin");
+  EXPECT_EQ(*store_->GetRole(admin_access_.org->id, alice_.id), OrgRole::kAdmin);
+  EXPECT_TRUE(sink_.Events().empty());
+
+  // With a second admin, either may go.
+  ASSERT_TRUE(service_->SetMemberRole(admin_access_, "bob", OrgRole::kAdmin).has_value());
+  ASSERT_TRUE(service_->RemoveMember(stale_admin, "alice").has_value());
+  EXPECT_EQ(*store_->GetRole(admin_access_.org->id, alice_.id), OrgRole::kNone);
+  EXPECT_EQ(*store_->CountAdmins(admin_access_.org->id), 1);
+  EXPECT_EQ(service_->SetMemberRole(stale_admin, "alice", OrgRole::kAdmin).error().code,
+            ErrorCode::kNotFound);
+}
+
 TEST_F(OrgServiceTest, SetMemberRoleValidates) {
   EXPECT_EQ(service_->SetMemberRole(admin_access_, "bob", OrgRole::kNone).error().code,
             ErrorCode::kInvalidArgument);
@@ -131,6 +163,76 @@ TEST_F(OrgServiceTest, AFailingEventSinkRollsEveryChangeBack) {
   EXPECT_FALSE(service.SetDefaultStackPermission(admin_access_, 101).has_value());
   EXPECT_EQ(store_->GetOrgByName("acme")->default_stack_permission, 0);
   EXPECT_EQ(failing.attempts(), 3);
+}
+
+// Two replicas (two stores on one PostgreSQL database, a service on each)
+// removing or demoting an org's last two admins at the same moment: the org
+// row lock taken by CountAdmins lets exactly one through, so the org keeps an
+// admin.
+TEST(OrgServiceReplicasTest, ReplicasCannotRemoveOrDemoteTheLastTwoAdminsTogether) {
+  auto url = testing::CreateTestDatabase(testing::TestDatabaseSchema::kMigrated);
+  ASSERT_TRUE(url.has_value()) << url.error().message;
+  auto open = [&]() -> storage::StorePtr {
+    storage::PostgresOptions options;
+    options.url = *url;
+    options.pool_size = 1;
+    auto store = storage::OpenPostgresStore(options);
+    EXPECT_TRUE(store.has_value()) << store.error().message << " " << store.error().detail;
+    return store ? std::move(*store) : nullptr;
+  };
+  storage::StorePtr setup = open();
+  storage::StorePtr store_a = open();
+  storage::StorePtr store_b = open();
+  ASSERT_NE(setup, nullptr);
+  ASSERT_NE(store_a, nullptr);
+  ASSERT_NE(store_b, nullptr);
+  testing::FakeClock clock;
+  crypto::OpenSslRandom random;
+  events::RecordingSink sink_a, sink_b;
+  OrgService a(*store_a, clock, sink_a);
+  OrgService b(*store_b, clock, sink_b);
+  const auto alice = testing::CreateTestUser(*setup, random, clock, "alice").user;
+  const auto bob = testing::CreateTestUser(*setup, random, clock, "bob").user;
+  const auto carol = testing::CreateTestUser(*setup, random, clock, "carol").user;
+
+  constexpr int kRounds = 10;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string org_name = "acme-" + std::to_string(round);
+    storage::OrgRecord org{random.Uuid(), org_name, clock.NowSeconds(), 0};
+    ASSERT_TRUE(setup->CreateOrg(org, alice.id).has_value());
+    ASSERT_TRUE(setup->AddMember(org.id, bob.id, OrgRole::kAdmin, clock.NowSeconds()));
+    ASSERT_TRUE(setup->AddMember(org.id, carol.id, OrgRole::kMember, clock.NowSeconds()));
+    // Carol acts (an access granted when she was an admin): neither call
+    // removes or demotes its caller.
+    const auth::Access access = testing::OrgAccessFor(*setup, carol, org_name, OrgRole::kAdmin);
+    // Even rounds: two demotions; odd rounds: a demotion and a removal.
+    const bool remove = round % 2 == 1;
+    std::atomic<int> ok{0};
+    std::atomic<int> refused{0};
+    auto count = [&](const Result<void>& result) {
+      if (result) {
+        ++ok;
+      } else if (result.error().code == ErrorCode::kInvalidArgument &&
+                 result.error().message.find("at least one admin") != std::string::npos) {
+        ++refused;
+      } else {
+        ADD_FAILURE() << org_name << ": " << result.error().message << " "
+                      << result.error().detail;
+      }
+    };
+    std::thread ta([&] { count(a.SetMemberRole(access, "alice", OrgRole::kMember)); });
+    std::thread tb([&] {
+      count(remove ? b.RemoveMember(access, "bob") : b.SetMemberRole(access, "bob", OrgRole::kMember));
+    });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(ok.load(), 1) << org_name;
+    EXPECT_EQ(refused.load(), 1) << org_name;
+    auto admins = setup->CountAdmins(org.id);
+    ASSERT_TRUE(admins.has_value()) << admins.error().message;
+    EXPECT_EQ(*admins, 1) << org_name;
+  }
+  EXPECT_EQ(sink_a.Events().size() + sink_b.Events().size(), static_cast<size_t>(kRounds));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 
-// Updates (up/preview/refresh/destroy/import), their leases, checkpoints and the stack's deployment history (SQLite: sqlite/sqlite_update_store.cc).
+// Updates (up/preview/refresh/destroy/import), their leases, checkpoints and the stack's deployment history (update_store.cc).
 // Same rules as store.h: atomic methods, opaque ids, Unix-second times,
 // kNotFound / kAlreadyExists as documented per method.
 //
@@ -8,7 +8,10 @@
 // started (at most one running update per stack, previews included), and ends
 // "succeeded", "failed" or "cancelled". A running update whose lease expired
 // (lease_expires <= now) no longer holds the stack: the next StartUpdate on
-// that stack ends it as "failed" first.
+// that stack ends it as "failed" first. Which transitions are allowed is the
+// updates service's rule (updates/lifecycle.h): the store applies them as
+// compare-and-set on the status the service read, and keeps only the data
+// invariants (one running update per stack, lapsed-lease expiry) atomic.
 //
 // Checkpoints: each non-dry-run update keeps its latest acknowledged
 // deployment text as a base text plus an ordered log of deploymentDelta
@@ -16,7 +19,9 @@
 // current deployment at once (StackStore::GetCurrentState reconstructs it);
 // writing the stack's state through StackStore (create with state, rename)
 // makes that text current again. The final checkpoint of a finished update is
-// the deployment of its version in history.
+// the deployment of its version in history. When a delta is folded into a
+// new base (compaction) is the service's rule too: it reads the log figures
+// on the UpdateRecord and calls PutCheckpoint or AppendCheckpointDelta.
 
 #include <cstdint>
 #include <optional>
@@ -59,20 +64,17 @@ struct UpdateRecord {
   std::string last_hash;
   bool has_checkpoint = false;
   int64_t resource_count = 0;
+  // The checkpoint's log: size in bytes of its base text, and the number and
+  // total size in bytes of the deltas applied on top of it (0 when none).
+  int64_t base_size = 0;
+  int64_t delta_count = 0;
+  int64_t delta_bytes = 0;
 };
 
 // A page of history: finished or running non-dry-run updates, newest first.
 struct UpdateHistoryPage {
   std::vector<UpdateRecord> updates;
   int64_t total = 0;
-};
-
-// How a delta is stored. The log is folded into a new base (the full text)
-// once it would hold more than `max_deltas` entries or more than
-// `max_log_fraction` of the base's size in bytes.
-struct CompactionPolicy {
-  int max_deltas = 8;
-  double max_log_fraction = 0.25;
 };
 
 class UpdateStore {
@@ -88,9 +90,10 @@ class UpdateStore {
   // Starts a kNotStarted update at `now` with the given lease: ends an
   // expired running update of the same stack as failed, reserves the version
   // (stack version + 1, or the stack version for dry runs), and records the
-  // update as the stack's active update and last update time. kConflict when
-  // the update is not kNotStarted or another update of the stack is running
-  // with a live lease; kNotFound if absent. Returns the started record.
+  // update as the stack's active update and last update time. A
+  // compare-and-set from kNotStarted: kConflict when the update is not (or no
+  // longer) kNotStarted, or when another update of the stack is running with
+  // a live lease; kNotFound if absent. Returns the started record.
   virtual Result<UpdateRecord> StartUpdate(const std::string& update_id,
                                            const std::string& lease_hash, int64_t lease_expires,
                                            int64_t now) = 0;
@@ -98,13 +101,14 @@ class UpdateStore {
   // previous one). kConflict when not running; kNotFound if absent.
   virtual Result<void> RenewLease(const std::string& update_id, const std::string& lease_hash,
                                   int64_t lease_expires) = 0;
-  // Ends a running update with kSucceeded, kFailed or kCancelled at `now`.
-  // Non-dry-run: the stack's version becomes the update's version. Cancelling
-  // also drops the lease. Idempotent: ending an update again with the status
-  // it already has changes nothing. kConflict for any other transition;
-  // kNotFound if absent. Returns the resulting record.
-  virtual Result<UpdateRecord> FinishUpdate(const std::string& update_id, UpdateStatus status,
-                                            int64_t now) = 0;
+  // Ends the update with `status` (kSucceeded, kFailed or kCancelled) at
+  // `now`, if its status is still `expected` (compare-and-set; the caller
+  // decides which transitions are allowed, see updates/lifecycle.h). Ending a
+  // kRunning non-dry-run update makes its version the stack's version;
+  // kCancelled also drops the lease. kConflict when the status is no longer
+  // `expected`; kNotFound if absent. Returns the resulting record.
+  virtual Result<UpdateRecord> FinishUpdate(const std::string& update_id, UpdateStatus expected,
+                                            UpdateStatus status, int64_t now) = 0;
 
   // The latest checkpoint text of the update (base with its delta log
   // applied); nullopt if it has none. kNotFound if the update is absent.
@@ -117,16 +121,15 @@ class UpdateStore {
                                      int64_t sequence, const std::string& hash,
                                      const std::string& text, int64_t resource_count) = 0;
   // Records a delta checkpoint: appends `delta_json` (a deploymentDelta
-  // array, applied on top of the current checkpoint text) to the log, or,
-  // when `policy` says the log is due for compaction, stores `full_text` (the
-  // result of applying it) as the new base instead. Otherwise as
-  // PutCheckpoint; kConflict also when the update has no checkpoint yet.
+  // array, applied on top of the current checkpoint text) to the log, never
+  // rewriting the base (to compact, the caller stores the full text with
+  // PutCheckpoint instead). Otherwise as PutCheckpoint; kConflict also when
+  // the update has no checkpoint yet.
   virtual Result<void> AppendCheckpointDelta(const std::string& update_id,
                                              int64_t expected_sequence, int64_t sequence,
                                              const std::string& hash,
                                              const std::string& delta_json,
-                                             const std::string& full_text, int64_t resource_count,
-                                             const CompactionPolicy& policy) = 0;
+                                             int64_t resource_count) = 0;
 
   // History of the stack: non-dry-run updates that were started, ordered by
   // version descending; `limit` < 0 means all.

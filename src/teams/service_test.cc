@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
-#include "teams/grant_source.h"
+#include "auth/authorizer.h"
 #include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
 #include "test/fakes/temp_dir.h"
@@ -111,10 +111,22 @@ TEST_F(TeamServiceTest, TeamAdminsManageMembersButNotGrants) {
                                                "member-added:carol", "member-removed:carol"}));
 }
 
-TEST_F(TeamServiceTest, StackGrantsFeedTheGrantSource) {
+TEST_F(TeamServiceTest, StackGrantsFeedTheAuthorizer) {
   ASSERT_TRUE(service_->Create(admin_, "ops", "", "").has_value());
   ASSERT_TRUE(service_->ChangeMember(admin_, "ops", MemberAction::kAdd, "bob").has_value());
-  TeamGrantSource source(*store_);
+  // The permission team grants give a plain member (no org default, not the
+  // creator).
+  auth::Authorizer authorizer(*store_, clock_);
+  const storage::OrgRecord org = *store_->GetOrgByName(stack_.org_name);
+  struct {
+    auth::Authorizer& authorizer;
+    const storage::OrgRecord& org;
+    Result<auth::StackPermission> GrantFor(const storage::UserRecord& user,
+                                           const storage::StackRecord& stack) {
+      return authorizer.EffectivePermission(auth::Principal{user, "", ""}, org,
+                                            storage::OrgRole::kMember, stack);
+    }
+  } source{authorizer, org};
   EXPECT_EQ(*source.GrantFor(bob_, stack_), auth::StackPermission::kNone);
 
   EXPECT_EQ(service_->SetStackPermission(admin_, "ops", "web", "prod", 104, true).error().code,

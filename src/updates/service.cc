@@ -11,7 +11,7 @@
 #include "json/deployment.h"
 #include "json/json_util.h"
 #include "updates/checkpoint_request.h"
-#include "updates/delta.h"
+#include "deployment/delta.h"
 
 namespace statehouse::updates {
 
@@ -56,6 +56,15 @@ bool IsLowerHex64(std::string_view s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
+}
+
+// A lost compare-and-set (the update's status changed between reading and
+// ending it) is retried this many times, re-reading the status each time.
+constexpr int kEndAttempts = 3;
+
+Error StackConflict(const auth::Access& access, std::string_view message) {
+  return Error::Conflict(fmt::format("Conflict: {} ({}/{}/{})", message, access.stack->org_name,
+                                     access.stack->project, access.stack->name));
 }
 
 bool LeaseLive(const UpdateRecord& u, int64_t now) {
@@ -152,6 +161,9 @@ Result<LeaseGrant> UpdateService::Start(
     const auth::Access& access, const std::string& update_id,
     const std::optional<std::map<std::string, std::string>>& tags) {
   SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
+  if (!MayStart(update.status)) {
+    return Fail(StackConflict(access, "The update has already been started"));
+  }
   if (tags) {
     for (const auto& [name, value] : *tags) {
       if (!names::IsValidTagName(name) || !names::IsValidTagValue(value)) {
@@ -176,9 +188,7 @@ Result<LeaseGrant> UpdateService::Start(
   });
   if (!started) {
     if (started.error().code == ErrorCode::kConflict) {
-      return Fail(Error::Conflict(
-          fmt::format("Conflict: {} ({}/{}/{})", started.error().message, access.stack->org_name,
-                      access.stack->project, access.stack->name)));
+      return Fail(StackConflict(access, started.error().message));
     }
     return Fail(std::move(started).error());
   }
@@ -210,11 +220,9 @@ Result<void> UpdateService::Complete(const auth::Access& access, std::string_vie
         "Invalid field 'status': must be 'succeeded', 'failed' or 'cancelled'"));
   }
   SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
-    SH_ASSIGN_OR_RETURN(auto before, store_.GetUpdate(access.update_id));
-    SH_ASSIGN_OR_RETURN(auto after,
-                        store_.FinishUpdate(access.update_id, target, clock_.NowSeconds()));
-    if (before.status == after.status) return {};  // a repeated completion
-    return PublishEnd(access, after);
+    SH_ASSIGN_OR_RETURN(auto ended, End(access.update_id, target));
+    if (!ended) return {};  // a repeated completion
+    return PublishEnd(access, *ended);
   }));
   ForgetText(access.update_id);
   return {};
@@ -223,13 +231,31 @@ Result<void> UpdateService::Complete(const auth::Access& access, std::string_vie
 Result<void> UpdateService::Cancel(const auth::Access& access, const std::string& update_id) {
   SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
     SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
-    SH_ASSIGN_OR_RETURN(
-        auto after, store_.FinishUpdate(update.id, UpdateStatus::kCancelled, clock_.NowSeconds()));
-    if (update.status == after.status) return {};  // already cancelled
-    return PublishEnd(access, after);
+    SH_ASSIGN_OR_RETURN(auto ended, End(update.id, UpdateStatus::kCancelled));
+    if (!ended) return {};  // already cancelled
+    return PublishEnd(access, *ended);
   }));
   ForgetText(update_id);
   return {};
+}
+
+Result<std::optional<UpdateRecord>> UpdateService::End(const std::string& update_id,
+                                                       UpdateStatus target) {
+  for (int attempt = 1;; ++attempt) {
+    SH_ASSIGN_OR_RETURN(auto before, store_.GetUpdate(update_id));
+    switch (EndingOf(before.status, target)) {
+      case Ending::kAlready:
+        return std::optional<UpdateRecord>();
+      case Ending::kForbidden:
+        return Fail(NotInProgress());
+      case Ending::kAllowed:
+        break;
+    }
+    auto after = store_.FinishUpdate(update_id, before.status, target, clock_.NowSeconds());
+    if (!after && after.error().code == ErrorCode::kConflict && attempt < kEndAttempts) continue;
+    if (!after) return Fail(std::move(after).error());
+    return std::optional<UpdateRecord>(std::move(*after));
+  }
 }
 
 Result<UpdateRecord> UpdateService::LoadForCheckpoint(const auth::Access& access) {
@@ -305,23 +331,30 @@ Result<void> UpdateService::PatchDelta(const auth::Access& access, std::string_v
         "Checkpoint sequence number {} is not after the last accepted one ({})", sequence,
         update.last_sequence)));
   }
-  SH_ASSIGN_OR_RETURN(auto edits, ParseDeploymentDelta(*request.deployment_delta));
+  SH_ASSIGN_OR_RETURN(auto edits, deployment::ParseDeploymentDelta(*request.deployment_delta));
   std::shared_ptr<const std::string> baseline = CachedBaseline(update);
   if (!baseline) {
     SH_ASSIGN_OR_RETURN(auto stored, store_.GetCheckpoint(update.id));
     if (!stored) return Fail(Error::Conflict("No baseline checkpoint to apply a delta to"));
     baseline = std::make_shared<const std::string>(std::move(*stored));
   }
-  SH_ASSIGN_OR_RETURN(auto text, ApplyTextEdits(*baseline, edits));
+  SH_ASSIGN_OR_RETURN(auto text, deployment::ApplyTextEdits(*baseline, edits));
   baseline.reset();
   SH_ASSIGN_OR_RETURN(auto checked, HashAndInspect(text));
   if (checked.hash != hash) {
     return Fail(Error::InvalidArgument(
         "checkpointHash does not match the deployment produced by the delta"));
   }
-  SH_TRY(store_.AppendCheckpointDelta(update.id, update.last_sequence, sequence, hash,
-                                      std::string(*request.deployment_delta), text,
-                                      checked.summary.resource_count, policy_));
+  // The log figures read with `update` are current: the store's
+  // compare-and-set on last_sequence rejects the write otherwise.
+  if (ShouldCompact(policy_, update, request.deployment_delta->size())) {
+    SH_TRY(store_.PutCheckpoint(update.id, update.last_sequence, sequence, hash, text,
+                                checked.summary.resource_count));
+  } else {
+    SH_TRY(store_.AppendCheckpointDelta(update.id, update.last_sequence, sequence, hash,
+                                        std::string(*request.deployment_delta),
+                                        checked.summary.resource_count));
+  }
   RememberText(update.id, sequence, hash, std::move(text));
   return {};
 }
@@ -384,7 +417,8 @@ Result<std::string> UpdateService::Import(const auth::Access& access, std::strin
     SH_TRY(events_.Publish(UpdateEvent(access, "stack-update-started", started)));
     SH_TRY(store_.PutCheckpoint(update.id, 0, 0, "", text, summary.resource_count));
     SH_ASSIGN_OR_RETURN(auto finished,
-                        store_.FinishUpdate(update.id, UpdateStatus::kSucceeded, now));
+                        store_.FinishUpdate(update.id, UpdateStatus::kRunning,
+                                            UpdateStatus::kSucceeded, now));
     SH_TRY(PublishEnd(access, finished));
     events::DomainEvent event = auth::NewEvent(access, "stack-imported", now);
     event.fields = {{"version", std::to_string(finished.version)}};
@@ -392,9 +426,7 @@ Result<std::string> UpdateService::Import(const auth::Access& access, std::strin
   });
   if (!imported) {
     if (imported.error().code == ErrorCode::kConflict) {
-      return Fail(Error::Conflict(fmt::format("Conflict: {} ({}/{}/{})", imported.error().message,
-                                              access.stack->org_name, access.stack->project,
-                                              access.stack->name)));
+      return Fail(StackConflict(access, imported.error().message));
     }
     return Fail(std::move(imported).error());
   }

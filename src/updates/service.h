@@ -15,6 +15,7 @@
 #include "common/random.h"
 #include "events/domain_event.h"
 #include "storage/store.h"
+#include "updates/lifecycle.h"
 
 namespace statehouse::updates {
 
@@ -64,13 +65,17 @@ inline constexpr std::string_view kEmptyDeployment =
 // succeeded/failed, Import), stack-update-canceled (Cancel, or Complete with
 // cancelled), stack-imported (Import) and stack-exported (Export, in a
 // transaction of its own). Fields as in UpdateEvent/PublishEnd.
+//
+// The lifecycle and checkpoint-log rules are decided here (lifecycle.h):
+// which status transitions are allowed and when a delta log is compacted;
+// the store applies each decision as a compare-and-set on what was read.
 class UpdateService {
  public:
   // Lease lifetime granted at start and the longest renewal.
   static constexpr int64_t kLeaseSeconds = 300;
 
   UpdateService(storage::Store& store, const Clock& clock, Random& random,
-                events::EventSink& events, storage::CompactionPolicy policy = {})
+                events::EventSink& events, CompactionPolicy policy = {})
       : store_(store), clock_(clock), random_(random), events_(events), policy_(policy) {}
 
   // Creates a not-started update on access.stack; returns its id.
@@ -157,6 +162,12 @@ class UpdateService {
   void ForgetText(const std::string& update_id);
 
   Result<storage::UpdateRecord> LoadForCheckpoint(const auth::Access& access);
+  // Ends update `update_id` with `target` if the lifecycle allows it from
+  // its current status (re-read when it changes meanwhile): the ended
+  // record, or nullopt when it already had `target`. kConflict "The update
+  // is not in progress" when the transition is forbidden.
+  Result<std::optional<storage::UpdateRecord>> End(const std::string& update_id,
+                                                   storage::UpdateStatus target);
   // An event of `kind` about `update` with its updateID, kind, dryRun and
   // version fields.
   events::DomainEvent UpdateEvent(const auth::Access& access, std::string kind,
@@ -170,7 +181,7 @@ class UpdateService {
   const Clock& clock_;
   Random& random_;
   events::EventSink& events_;
-  storage::CompactionPolicy policy_;
+  CompactionPolicy policy_;
 
   std::mutex cache_mu_;
   std::map<std::string, CachedText> cache_;  // by update id; at most kCachedTexts entries

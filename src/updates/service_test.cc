@@ -63,7 +63,7 @@ class UpdateServiceTest : public ::testing::Test {
                              "s-1");
     authorizer_ = std::make_unique<auth::Authorizer>(*store_, clock_);
     service_ = std::make_unique<UpdateService>(*store_, clock_, random_, events_,
-                                               storage::CompactionPolicy{2, 10.0});
+                                               CompactionPolicy{2, 10.0});
   }
 
   auth::Access StackAccess() {
@@ -188,6 +188,63 @@ TEST_F(UpdateServiceTest, CompactionKeepsTheExactBytes) {
   ASSERT_TRUE(service_->Complete(access, "succeeded"));
   EXPECT_EQ(*service_->Export(StackAccess(), 1), previous);
   EXPECT_EQ(StackAccess().stack->resource_count, 19);
+}
+
+// The service folds the log into a new base once it would hold more deltas
+// than the policy allows (here 2); the store only appends or replaces.
+TEST_F(UpdateServiceTest, DeltasAreAppendedUntilThePolicyCompactsTheLog) {
+  auto [id, grant] = Begin();
+  auto access = *LeaseAccess(id, grant.token);
+  ASSERT_TRUE(service_->PatchVerbatim(access, VerbatimBody(Text(0), 1)));
+  EXPECT_EQ(store_->GetUpdate(id)->base_size, static_cast<int64_t>(Text(0).size()));
+  ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(0), Text(1), 2)));
+  ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(1), Text(2), 3)));
+  auto logged = store_->GetUpdate(id);
+  EXPECT_EQ(logged->delta_count, 2);
+  EXPECT_EQ(logged->delta_bytes, static_cast<int64_t>(WholeDelta(Text(0), Text(1)).size() +
+                                                      WholeDelta(Text(1), Text(2)).size()));
+  EXPECT_EQ(logged->base_size, static_cast<int64_t>(Text(0).size()));
+  // A third delta would exceed the log: the full text becomes the base.
+  ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(2), Text(3), 4)));
+  auto compacted = store_->GetUpdate(id);
+  EXPECT_EQ(compacted->delta_count, 0);
+  EXPECT_EQ(compacted->delta_bytes, 0);
+  EXPECT_EQ(compacted->base_size, static_cast<int64_t>(Text(3).size()));
+  EXPECT_EQ(compacted->last_sequence, 4);
+  EXPECT_EQ(*store_->GetCheckpoint(id).value(), Text(3));
+  ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(3), Text(4), 5)));
+  EXPECT_EQ(store_->GetUpdate(id)->delta_count, 1);
+  EXPECT_EQ(*store_->GetCurrentState("s-1").value(), Text(4));
+}
+
+// Which endings are allowed (lifecycle.h), as the store no longer decides:
+// ending again the same way is a no-op, any other way a conflict; a
+// not-started update may only be cancelled, and then never starts.
+TEST_F(UpdateServiceTest, EndingsFollowTheLifecycle) {
+  auto [id, grant] = Begin(/*dry_run=*/true);
+  auto lease = *LeaseAccess(id, grant.token);
+  ASSERT_TRUE(service_->Complete(lease, "succeeded"));
+  ASSERT_TRUE(service_->Complete(lease, "succeeded"));
+  EXPECT_EQ(store_->GetUpdate(id)->status, UpdateStatus::kSucceeded);
+  EXPECT_EQ(service_->Complete(lease, "failed").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(service_->Cancel(StackAccess(), id).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store_->GetUpdate(id)->status, UpdateStatus::kSucceeded);
+  auto again = service_->Start(StackAccess(), id, std::nullopt);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(again.error().message,
+            "Conflict: The update has already been started (alice/proj/dev)");
+
+  CreateUpdateInput input;
+  input.kind = "update";
+  auto idle = service_->Create(StackAccess(), input);
+  ASSERT_TRUE(idle);
+  ASSERT_TRUE(service_->Cancel(StackAccess(), *idle));
+  ASSERT_TRUE(service_->Cancel(StackAccess(), *idle));
+  EXPECT_EQ(store_->GetUpdate(*idle)->status, UpdateStatus::kCancelled);
+  EXPECT_EQ(service_->Start(StackAccess(), *idle, std::nullopt).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(StackAccess().stack->version, 0);  // neither update made a version
 }
 
 TEST_F(UpdateServiceTest, DryRunsTakeNoCheckpointsAndLeaveNoHistory) {

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "storage/postgres/migrations.h"
+#include "storage/migrations.h"
 #include "storage/postgres/postgres_store.h"
 
 #ifndef STATEHOUSE_SOURCE_DIR
@@ -92,10 +92,10 @@ std::string TemplateName() {
       hash *= 1099511628211ull;
     }
   };
-  for (const auto& migration : storage::pg::AllMigrations()) {
+  for (const auto& migration : storage::AllMigrations()) {
     mix(std::to_string(migration.version));
     mix(migration.name);
-    mix(migration.sql);
+    mix(migration.postgres);
   }
   return fmt::format("statehouse_tmpl_{:016x}", hash);
 }

@@ -1,4 +1,4 @@
-#include "storage/postgres/migrations.h"
+#include "storage/migrations.h"
 
 namespace statehouse::storage::pg {
 

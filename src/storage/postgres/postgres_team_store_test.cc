@@ -185,6 +185,26 @@ TEST_F(PostgresTeamStoreTest, CreatingAKeyForAStackBeingDeletedIsNotFound) {
 }
 
 // ---------------------------------------------------------------------------
+// Org members (the rule that an org keeps an admin is the orgs service's, with
+// its replica race test in orgs/service_test.cc; storage gives it the lock)
+
+TEST_F(PostgresTeamStoreTest, CountingAdminsWaitsForAnOpenDemotionAndSeesIt) {
+  AddUser("alice");
+  AddUser("bob");
+  SH_ASSERT_OK(a_->AddMember("o-alice", "u-bob", OrgRole::kAdmin, kT0));
+  Result<int64_t> admins = Fail(Error::Internal("not run"));
+  SH_ASSERT_OK(RaceAgainstOpenTransaction(
+      [&]() -> Result<void> {
+        SH_ASSIGN_OR_RETURN(const int64_t n, a_->CountAdmins("o-alice"));
+        EXPECT_EQ(n, 2);
+        return a_->SetMemberRole("o-alice", "u-alice", OrgRole::kMember);
+      },
+      [&] { admins = b_->CountAdmins("o-alice"); }));
+  SH_ASSERT_OK(admins);
+  EXPECT_EQ(*admins, 1);
+}
+
+// ---------------------------------------------------------------------------
 // Teams
 
 TEST_F(PostgresTeamStoreTest, AddingATeamMemberWaitsForTheirRemovalFromTheOrg) {

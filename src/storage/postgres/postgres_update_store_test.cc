@@ -149,7 +149,7 @@ TEST_F(PostgresUpdateStoreTest, ReplicasRacingToStartOneUpdateStartItOnce) {
     const UpdateRecord& started = ra ? *ra : *rb;
     EXPECT_EQ(started.version, round + 1);
     EXPECT_EQ(setup_->GetUpdate(id)->lease_hash, started.lease_hash);
-    SH_ASSERT_OK(setup_->FinishUpdate(id, UpdateStatus::kSucceeded, 101));
+    SH_ASSERT_OK(setup_->FinishUpdate(id, UpdateStatus::kRunning, UpdateStatus::kSucceeded, 101));
   }
   EXPECT_EQ(setup_->GetStack("alice", "proj", "s-1")->version, 10);
 }
@@ -236,7 +236,6 @@ TEST_F(PostgresUpdateStoreTest, ConcurrentDeltasWithTheSameSequenceAppendOne) {
   Running("up-1", "s-1");
   std::string expected = MakeDeployment(100'000, 3);
   SH_ASSERT_OK(setup_->PutCheckpoint("up-1", 0, 1, "h1", expected, 1));
-  const CompactionPolicy policy{64, 1.0};
   for (int round = 0; round < 20; ++round) {
     const int64_t seq = round + 1;
     const std::string da = Delta(static_cast<size_t>(round), static_cast<size_t>(round) + 1, "A");
@@ -247,8 +246,8 @@ TEST_F(PostgresUpdateStoreTest, ConcurrentDeltasWithTheSameSequenceAppendOne) {
     full_b.replace(static_cast<size_t>(round), 2, "BB");
     Result<void> ra = Fail(Error::Internal("not run"));
     Result<void> rb = Fail(Error::Internal("not run"));
-    Race([&] { ra = a_->AppendCheckpointDelta("up-1", seq, seq + 1, "ha", da, full_a, 1, policy); },
-         [&] { rb = b_->AppendCheckpointDelta("up-1", seq, seq + 1, "hb", db, full_b, 1, policy); });
+    Race([&] { ra = a_->AppendCheckpointDelta("up-1", seq, seq + 1, "ha", da, 1); },
+         [&] { rb = b_->AppendCheckpointDelta("up-1", seq, seq + 1, "hb", db, 1); });
     ASSERT_NE(ra.has_value(), rb.has_value()) << ErrorText(ra) << " / " << ErrorText(rb);
     EXPECT_EQ((ra ? rb : ra).error().code, ErrorCode::kConflict);
     expected = ra ? full_a : full_b;
@@ -275,7 +274,10 @@ TEST_F(PostgresUpdateStoreTest, CancelRacingCheckpointsNeverDeadlocks) {
     Running(stack + "-u", stack);
     Result<UpdateRecord> cancelled = Fail(Error::Internal("not run"));
     std::vector<Result<void>> saves;
-    Race([&] { cancelled = a_->FinishUpdate(stack + "-u", UpdateStatus::kCancelled, 20); },
+    Race([&] {
+           cancelled = a_->FinishUpdate(stack + "-u", UpdateStatus::kRunning,
+                                        UpdateStatus::kCancelled, 20);
+         },
          [&] {
            for (int64_t seq = 0; seq < 5; ++seq) {
              saves.push_back(b_->PutCheckpoint(stack + "-u", seq, seq + 1, "h", text, 1));
@@ -307,8 +309,7 @@ TEST_F(PostgresUpdateStoreTest, CheckpointsKeepEveryByteAndDeltasLeaveTheBaseAlo
   SH_ASSERT_OK(setup_->PutCheckpoint("up-1", 0, 1, "h1", base, 0));
   const std::string base_version = testing::RunSql(url_, "SELECT xmin::text FROM update_checkpoints");
   ASSERT_FALSE(base_version.empty());
-  SH_ASSERT_OK(setup_->AppendCheckpointDelta("up-1", 1, 2, "h2", Delta(0, 3, "\\u00e9\\n"), "x", 0,
-                                             CompactionPolicy{8, 1.0}));
+  SH_ASSERT_OK(setup_->AppendCheckpointDelta("up-1", 1, 2, "h2", Delta(0, 3, "\\u00e9\\n"), 0));
   EXPECT_EQ(testing::RunSql(url_, "SELECT xmin::text FROM update_checkpoints"), base_version);
   std::string expected = "\xC3\xA9\n" + base.substr(3);
   auto checkpoint = setup_->GetCheckpoint("up-1");
@@ -316,7 +317,7 @@ TEST_F(PostgresUpdateStoreTest, CheckpointsKeepEveryByteAndDeltasLeaveTheBaseAlo
   ASSERT_TRUE(checkpoint->has_value());
   EXPECT_EQ(checkpoint->value().size(), expected.size());
   EXPECT_TRUE(**checkpoint == expected);
-  SH_ASSERT_OK(setup_->FinishUpdate("up-1", UpdateStatus::kSucceeded, 20));
+  SH_ASSERT_OK(setup_->FinishUpdate("up-1", UpdateStatus::kRunning, UpdateStatus::kSucceeded, 20));
   EXPECT_TRUE(*setup_->GetStateAtVersion("s-1", 1).value() == expected);
   EXPECT_TRUE(*setup_->GetCurrentState("s-1").value() == expected);
 }
@@ -390,7 +391,6 @@ TEST_F(PostgresUpdateStoreTest, FiguresForA25MegabyteCheckpointWithDeltas) {
   const double put_ms = ms(Clock::now() - t0);
 
   constexpr int kDeltas = 100;
-  const CompactionPolicy policy{};  // default: a log of at most 8 deltas
   double append_ms = 0;
   double compact_ms = 0;
   int compactions = 0;
@@ -398,9 +398,15 @@ TEST_F(PostgresUpdateStoreTest, FiguresForA25MegabyteCheckpointWithDeltas) {
     const size_t at = static_cast<size_t>(i) * 1000 + 100;
     const std::string delta = Delta(at, at + 4, "edit");
     text.replace(at, 4, "edit");
-    const bool compacts = (i % 9) == 8;  // the 9th delta folds the log
+    // The 9th delta folds the log, as the updates service does with its
+    // default policy (a log of at most 8 deltas): it stores the full text.
+    const bool compacts = (i % 9) == 8;
     t0 = Clock::now();
-    SH_ASSERT_OK(setup_->AppendCheckpointDelta("up-1", i + 1, i + 2, "h", delta, text, 1, policy));
+    if (compacts) {
+      SH_ASSERT_OK(setup_->PutCheckpoint("up-1", i + 1, i + 2, "h", text, 1));
+    } else {
+      SH_ASSERT_OK(setup_->AppendCheckpointDelta("up-1", i + 1, i + 2, "h", delta, 1));
+    }
     (compacts ? compact_ms : append_ms) += ms(Clock::now() - t0);
     compactions += compacts ? 1 : 0;
   }

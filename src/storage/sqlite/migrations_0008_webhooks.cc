@@ -1,4 +1,4 @@
-#include "storage/sqlite/migrations.h"
+#include "storage/migrations.h"
 
 namespace statehouse::storage::sqlite {
 

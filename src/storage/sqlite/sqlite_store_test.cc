@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/sqlite/migrations.h"
+#include "storage/migrations.h"
 
 namespace statehouse::storage {
 namespace {
@@ -129,7 +129,7 @@ TEST_F(SqliteStoreTest, RecordsAppliedMigrations) {
   StorePtr store = Open();
   ASSERT_NE(store, nullptr);
   std::vector<std::string> expected;
-  for (const auto& migration : sqlite::AllMigrations()) {
+  for (const auto& migration : AllMigrations()) {
     expected.push_back(std::to_string(migration.version) + "|" + migration.name);
   }
   ASSERT_FALSE(expected.empty());
@@ -138,12 +138,12 @@ TEST_F(SqliteStoreTest, RecordsAppliedMigrations) {
   EXPECT_EQ(raw.Rows("SELECT COUNT(*) FROM schema_migrations WHERE applied_at > 0"),
             std::vector<std::string>{std::to_string(expected.size())});
   EXPECT_EQ(raw.Rows("SELECT MAX(version) FROM schema_migrations"),
-            std::vector<std::string>{std::to_string(sqlite::LatestSchemaVersion())});
+            std::vector<std::string>{std::to_string(LatestSchemaVersion())});
 }
 
 TEST_F(SqliteStoreTest, MigrationsAreNumberedWithoutGaps) {
   int expected = 1;
-  for (const auto& migration : sqlite::AllMigrations()) {
+  for (const auto& migration : AllMigrations()) {
     EXPECT_EQ(migration.version, expected++);
     EXPECT_NE(std::string(migration.name), "");
   }
@@ -169,7 +169,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndDoesNotRerunMigrations) {
 
   RawDb raw(path_);
   EXPECT_EQ(raw.Rows("SELECT COUNT(*), MIN(applied_at), MAX(applied_at) FROM schema_migrations"),
-            std::vector<std::string>{std::to_string(sqlite::AllMigrations().size()) + "|42|42"});
+            std::vector<std::string>{std::to_string(AllMigrations().size()) + "|42|42"});
 }
 
 TEST_F(SqliteStoreTest, AcknowledgedWritesSurviveKill9) {
@@ -228,7 +228,7 @@ TEST_F(SqliteStoreTest, RefusesDatabaseWithNewerSchema) {
   EXPECT_EQ(store.error().code, ErrorCode::kInternal);
   EXPECT_EQ(store.error().message,
             "database schema version 999 is newer than this binary supports (" +
-                std::to_string(sqlite::LatestSchemaVersion()) + ")");
+                std::to_string(LatestSchemaVersion()) + ")");
 }
 
 TEST_F(SqliteStoreTest, OpenFailsWhenDirectoryIsMissing) {

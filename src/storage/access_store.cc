@@ -1,0 +1,79 @@
+// The authorizer's per-request read: token, user, org, role, stack with its
+// tags and team grants, in one statement.
+
+#include "storage/sql_store.h"
+
+namespace statehouse::storage {
+namespace {
+
+// One row per tag of the stack (tag columns NULL when it has none, or when
+// no stack is named); every other column is the same on each row.
+SH_QUERY(kLoadAccess,
+         "SELECT t.id, t.user_id, t.name, t.description, t.created, t.last_used, t.expires,"
+         " u.id, u.login, u.name, u.email, u.site_admin, u.created,"
+         " o.id, o.name, o.created, o.default_stack_permission,"
+         " m.role,"
+         " s.id, s.org_id, s.project, s.name, s.created_by, s.created, s.version,"
+         " s.resource_count, s.last_update, s.active_update,"
+         " (SELECT COALESCE(MAX(g.permission), 0) FROM team_stack_grants AS g"
+         "  JOIN team_members AS tm ON tm.team_id = g.team_id AND tm.user_id = u.id"
+         "  JOIN teams AS tt ON tt.id = g.team_id AND tt.org_id = s.org_id"
+         "  WHERE g.stack_id = s.id),"
+         " tg.name, tg.value"
+         " FROM (SELECT 1 AS one) AS q"
+         " LEFT JOIN tokens AS t ON t.hash = $1 AND NOT t.deleted"
+         " LEFT JOIN users AS u ON u.id = COALESCE(t.user_id, $2)"
+         " LEFT JOIN orgs AS o ON sh_fold(o.name) = sh_fold($3)"
+         " LEFT JOIN memberships AS m ON m.org_id = o.id AND m.user_id = u.id"
+         " LEFT JOIN stacks AS s ON s.org_id = o.id AND sh_fold(s.project) = sh_fold($4)"
+         " AND sh_fold(s.name) = sh_fold($5)"
+         " LEFT JOIN stack_tags AS tg ON tg.stack_id = s.id");
+
+constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = 28, kTag = 29;
+
+}  // namespace
+
+Result<AccessContext> SqlStore::LoadAccess(const AccessQuery& query) {
+  return engine_->Single([&](Session& s) -> Result<AccessContext> {
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLoadAccess, Params()
+                                                            .Text(query.token_hash)
+                                                            .Text(query.user_id)
+                                                            .Text(query.org_name)
+                                                            .Text(query.project)
+                                                            .Text(query.stack_name)));
+    AccessContext context;
+    if (!rows.Next()) return context;
+    if (!rows.IsNull(kUser)) context.user = ReadUser(rows, kUser);
+    if (!rows.IsNull(0) && context.user) {
+      context.token = TokenLookup{TokenRecord{rows.Text(0), rows.Text(1), rows.Text(2),
+                                              rows.Text(3), rows.Int(4), rows.Int(5), rows.Int(6)},
+                                  *context.user};
+    }
+    if (!rows.IsNull(kOrg)) {
+      context.org = OrgRecord{rows.Text(kOrg), rows.Text(kOrg + 1), rows.Int(kOrg + 2),
+                              static_cast<int>(rows.Int(kOrg + 3))};
+      context.role = rows.IsNull(kRole) ? OrgRole::kNone : ToRole(rows.Int(kRole));
+    }
+    if (!rows.IsNull(kStack)) {
+      StackRecord& stack = context.stack.emplace();
+      stack.id = rows.Text(kStack);
+      stack.org_id = rows.Text(kStack + 1);
+      stack.org_name = context.org ? context.org->name : std::string();
+      stack.project = rows.Text(kStack + 2);
+      stack.name = rows.Text(kStack + 3);
+      stack.created_by = rows.Text(kStack + 4);
+      stack.created = rows.Int(kStack + 5);
+      stack.version = rows.Int(kStack + 6);
+      stack.resource_count = rows.Int(kStack + 7);
+      stack.last_update = rows.Int(kStack + 8);
+      stack.active_update = rows.Text(kStack + 9);
+      context.team_permission = static_cast<int>(rows.Int(kTeam));
+      do {
+        if (!rows.IsNull(kTag)) stack.tags.emplace(rows.Text(kTag), rows.Text(kTag + 1));
+      } while (rows.Next());
+    }
+    return context;
+  });
+}
+
+}  // namespace statehouse::storage

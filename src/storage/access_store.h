@@ -1,0 +1,40 @@
+#pragma once
+
+// What authorizing one request needs, read in one statement (one round trip
+// on PostgreSQL) and never cached beyond the request, so a revoked token or
+// membership is seen at once by every replica.
+
+#include <optional>
+#include <string>
+
+#include "common/error.h"
+#include "storage/records.h"
+
+namespace statehouse::storage {
+
+struct AccessQuery {
+  std::string token_hash;  // the caller's token; "" to look the user up by user_id
+  std::string user_id;     // used when token_hash is ""
+  std::string org_name;    // "" when the route names no org
+  std::string project;     // "" when the route names no stack
+  std::string stack_name;
+};
+
+struct AccessContext {
+  // The live (undeleted) token with its user; expiry is not checked here.
+  std::optional<TokenLookup> token;
+  std::optional<UserRecord> user;  // the token's user, or the user_id's
+  std::optional<OrgRecord> org;    // the named org (case-insensitive)
+  OrgRole role = OrgRole::kNone;   // the user's role in it
+  std::optional<StackRecord> stack;  // the named stack of that org, with its tags
+  int team_permission = 0;  // the highest team grant of the user on the stack (0 = none)
+};
+
+class AccessStore {
+ public:
+  virtual ~AccessStore() = default;
+  // Loads every part of `query` that exists; absent parts stay empty.
+  virtual Result<AccessContext> LoadAccess(const AccessQuery& query) = 0;
+};
+
+}  // namespace statehouse::storage

@@ -1,0 +1,45 @@
+#include "storage/migrations.h"
+
+#include <array>
+
+namespace statehouse::storage {
+namespace sqlite {
+extern const char kInitialSchemaSql[];
+extern const char kTeamsSchemaSql[];
+extern const char kServicesSchemaSql[];
+extern const char kUpdatesSchemaSql[];
+extern const char kSecretsSchemaSql[];
+extern const char kEngineEventsSchemaSql[];
+extern const char kAuditSchemaSql[];
+extern const char kWebhooksSchemaSql[];
+}  // namespace sqlite
+namespace pg {
+extern const char kInitialSchemaSql[];
+extern const char kTeamsSchemaSql[];
+extern const char kServicesSchemaSql[];
+extern const char kUpdatesSchemaSql[];
+extern const char kSecretsSchemaSql[];
+extern const char kEngineEventsSchemaSql[];
+extern const char kAuditSchemaSql[];
+extern const char kWebhooksSchemaSql[];
+}  // namespace pg
+namespace {
+
+constexpr std::array kMigrations = {
+    Migration{1, "initial_schema", sqlite::kInitialSchemaSql, pg::kInitialSchemaSql},
+    Migration{2, "teams", sqlite::kTeamsSchemaSql, pg::kTeamsSchemaSql},
+    Migration{3, "services", sqlite::kServicesSchemaSql, pg::kServicesSchemaSql},
+    Migration{4, "updates", sqlite::kUpdatesSchemaSql, pg::kUpdatesSchemaSql},
+    Migration{5, "secrets", sqlite::kSecretsSchemaSql, pg::kSecretsSchemaSql},
+    Migration{6, "engine_events", sqlite::kEngineEventsSchemaSql, pg::kEngineEventsSchemaSql},
+    Migration{7, "audit", sqlite::kAuditSchemaSql, pg::kAuditSchemaSql},
+    Migration{8, "webhooks", sqlite::kWebhooksSchemaSql, pg::kWebhooksSchemaSql},
+};
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+}  // namespace statehouse::storage

@@ -1,0 +1,219 @@
+#pragma once
+
+// SqlStore: the one implementation of storage::Store, written once over the
+// engine port (storage/engine/engine.h). Each store area lives in its own
+// file beside its interface (team_store.h -> team_store.cc, ...), with its
+// named queries at the top; the engine adapters (sqlite/, postgres/) and
+// their migrations are all that differ between SQLite and PostgreSQL.
+//
+// Choices where storage::Store leaves room:
+//   * deleted tokens are kept (flagged) so their hash stays reserved;
+//   * SetTokenLastUsed on an unknown or deleted token does nothing;
+//   * ListTokens after an id that is not the user's returns nothing;
+//   * ListStacks with no org_ids or a non-positive limit returns nothing, and
+//     ignores tag_value without tag_name;
+//   * tag methods on an unknown stack id fail with kNotFound;
+//   * writes that reference a missing org or user (foreign keys) fail with
+//     kInternal.
+//
+// Case-insensitive comparisons and orderings of logins, org names, projects
+// and stack names fold ASCII letters only (sh_fold, SQLite NOCASE); tag names
+// and values compare byte for byte.
+
+#include <memory>
+
+#include "storage/engine/engine.h"
+#include "storage/store.h"
+
+namespace statehouse::storage {
+
+// Reads the columns (id, login, name, email, site_admin, created) of a user
+// from `first` on.
+UserRecord ReadUser(const Rows& rows, int first);
+
+class SqlStore final : public Store {
+ public:
+  explicit SqlStore(std::unique_ptr<storage::Engine> engine) : engine_(std::move(engine)) {}
+  SqlStore(const SqlStore&) = delete;
+  SqlStore& operator=(const SqlStore&) = delete;
+
+  // AccessStore (access_store.cc)
+  Result<AccessContext> LoadAccess(const AccessQuery& query) override;
+
+  // UserStore, OrgStore, TokenStore, StackStore (identity_store.cc, stack_store.cc)
+  Result<bool> HasNoUsers() override;
+  Result<void> CreateUserWithPersonalOrg(const UserRecord& user, const OrgRecord& org,
+                                         const std::optional<TokenRecord>& token,
+                                         const std::string& token_hash) override;
+  Result<UserRecord> GetUserByLogin(const std::string& login) override;
+
+  // OrgStore
+  Result<void> CreateOrg(const OrgRecord& org, const std::string& admin_user_id) override;
+  Result<OrgRecord> GetOrgByName(const std::string& name) override;
+  Result<OrgRole> GetRole(const std::string& org_id, const std::string& user_id) override;
+  Result<std::vector<MembershipRecord>> ListMemberships(const std::string& user_id) override;
+  Result<void> AddMember(const std::string& org_id, const std::string& user_id, OrgRole role,
+                         int64_t created) override;
+  // (member_store.cc)
+  Result<std::vector<MemberRecord>> ListMembers(const std::string& org_id) override;
+  Result<void> RemoveMember(const std::string& org_id, const std::string& user_id) override;
+  Result<void> SetMemberRole(const std::string& org_id, const std::string& user_id,
+                             OrgRole role) override;
+  Result<void> SetDefaultStackPermission(const std::string& org_id, int permission) override;
+  Result<int64_t> CountAdmins(const std::string& org_id) override;
+
+  // TokenStore
+  Result<void> CreateToken(const TokenRecord& token, const std::string& token_hash) override;
+  Result<std::optional<TokenLookup>> FindTokenByHash(const std::string& token_hash) override;
+  Result<void> SetTokenLastUsed(const std::string& token_id, int64_t when) override;
+  Result<std::vector<TokenRecord>> ListTokens(const std::string& user_id,
+                                              const std::optional<std::string>& after_id,
+                                              int limit) override;
+  Result<void> DeleteToken(const std::string& user_id, const std::string& token_id) override;
+
+  // StackStore
+  Result<void> CreateStack(const StackRecord& stack,
+                           const std::optional<std::string>& initial_state) override;
+  Result<StackRecord> GetStack(const std::string& org_name, const std::string& project,
+                               const std::string& name) override;
+  Result<bool> ProjectExists(const std::string& org_id, const std::string& project) override;
+  Result<std::vector<StackRecord>> ListStacks(const StackQuery& query) override;
+  Result<void> DeleteStack(const std::string& stack_id) override;
+  Result<void> MoveStack(const std::string& stack_id, const std::string& org_id,
+                         const std::string& project, const std::string& name,
+                         const std::optional<std::string>& new_state) override;
+  Result<std::optional<std::string>> GetCurrentState(const std::string& stack_id) override;
+  Result<void> ReplaceTags(const std::string& stack_id,
+                           const std::map<std::string, std::string>& tags) override;
+  Result<void> AddTag(const std::string& stack_id, const std::string& name,
+                      const std::string& value) override;
+  Result<void> UpdateTag(const std::string& stack_id, const std::string& name,
+                         const std::string& value) override;
+  Result<void> DeleteTag(const std::string& stack_id, const std::string& name) override;
+
+  // TeamStore (team_store.cc)
+  Result<void> CreateTeam(const TeamRecord& team, const std::string& creator_user_id) override;
+  Result<TeamRecord> GetTeam(const std::string& org_id, const std::string& name) override;
+  Result<std::vector<TeamRecord>> ListTeams(const std::string& org_id) override;
+  Result<void> DeleteTeam(const std::string& team_id) override;
+  Result<void> UpdateTeam(const std::string& team_id,
+                          const std::optional<std::string>& display_name,
+                          const std::optional<std::string>& description) override;
+  Result<std::vector<TeamMemberRecord>> ListTeamMembers(const std::string& team_id) override;
+  Result<TeamRole> GetTeamRole(const std::string& team_id, const std::string& user_id) override;
+  Result<void> AddTeamMember(const std::string& team_id, const std::string& user_id,
+                             TeamRole role, int64_t created) override;
+  Result<void> RemoveTeamMember(const std::string& team_id, const std::string& user_id) override;
+  Result<void> SetTeamMemberRole(const std::string& team_id, const std::string& user_id,
+                                 TeamRole role) override;
+  Result<std::vector<TeamStackGrantRecord>> ListTeamStackGrants(
+      const std::string& team_id) override;
+  Result<void> PutTeamStackGrant(const std::string& team_id, const std::string& stack_id,
+                                 int permission, bool create_if_absent) override;
+  Result<void> RemoveTeamStackGrant(const std::string& team_id,
+                                    const std::string& stack_id) override;
+  Result<int> MaxTeamStackPermission(const std::string& user_id,
+                                     const std::string& stack_id) override;
+
+  // ServiceStore (service_store.cc)
+  Result<void> CreateService(const ServiceRecord& service,
+                             const std::vector<NewServiceItem>& items) override;
+  Result<ServiceRecord> GetService(const std::string& org_id, const std::string& owner_type,
+                                   const std::string& owner_name,
+                                   const std::string& name) override;
+  Result<std::vector<ServiceRecord>> ListServices(const std::string& org_id,
+                                                  const std::optional<ServicePosition>& after,
+                                                  int limit) override;
+  Result<void> UpdateService(
+      const std::string& service_id, const std::optional<std::string>& name,
+      const std::optional<std::string>& description,
+      const std::optional<std::vector<ServicePropertyRecord>>& properties) override;
+  Result<void> DeleteService(const std::string& service_id) override;
+  Result<int> AddServiceItems(const std::string& service_id,
+                              const std::vector<NewServiceItem>& items) override;
+  Result<bool> RemoveServiceItem(const std::string& service_id, const std::string& type,
+                                 const std::string& key) override;
+  Result<std::vector<ServiceItemRecord>> ListServiceItems(
+      const std::string& service_id, const std::optional<ServiceItemPosition>& after,
+      int limit) override;
+
+  // UpdateStore (update_store.cc, which also defines GetCurrentState)
+  Result<void> CreateUpdate(const UpdateRecord& update) override;
+  Result<UpdateRecord> GetUpdate(const std::string& update_id) override;
+  Result<UpdateRecord> StartUpdate(const std::string& update_id, const std::string& lease_hash,
+                                   int64_t lease_expires, int64_t now) override;
+  Result<void> RenewLease(const std::string& update_id, const std::string& lease_hash,
+                          int64_t lease_expires) override;
+  Result<UpdateRecord> FinishUpdate(const std::string& update_id, UpdateStatus expected,
+                                    UpdateStatus status, int64_t now) override;
+  Result<std::optional<std::string>> GetCheckpoint(const std::string& update_id) override;
+  Result<void> PutCheckpoint(const std::string& update_id, int64_t expected_sequence,
+                             int64_t sequence, const std::string& hash, const std::string& text,
+                             int64_t resource_count) override;
+  Result<void> AppendCheckpointDelta(const std::string& update_id, int64_t expected_sequence,
+                                     int64_t sequence, const std::string& hash,
+                                     const std::string& delta_json,
+                                     int64_t resource_count) override;
+  Result<UpdateHistoryPage> ListHistory(const std::string& stack_id, int64_t offset,
+                                        int64_t limit) override;
+  Result<UpdateHistoryPage> ListPreviews(const std::string& stack_id, int64_t version,
+                                         bool ascending, int64_t offset, int64_t limit) override;
+  Result<UpdateRecord> GetHistoryEntry(const std::string& stack_id, int64_t version) override;
+  Result<std::optional<std::string>> GetStateAtVersion(const std::string& stack_id,
+                                                       int64_t version) override;
+
+  // SecretStore (secret_store.cc)
+  Result<std::optional<StackSecretKeyRecord>> GetStackSecretKey(
+      const std::string& stack_id) override;
+  Result<StackSecretKeyRecord> CreateStackSecretKeyIfAbsent(
+      const StackSecretKeyRecord& record) override;
+
+  // EngineEventStore (engine_event_store.cc)
+  Result<int64_t> AppendEngineEvents(const std::string& update_id,
+                                     std::span<const NewEngineEvent> events) override;
+  Result<std::vector<EngineEventRecord>> ListEngineEvents(const std::string& update_id,
+                                                          int64_t from_sequence,
+                                                          int64_t limit) override;
+  Result<std::map<std::string, ResourceChangesRecord>> GetResourceChanges(
+      const std::vector<std::string>& update_ids) override;
+
+  // AuditStore (audit_store.cc)
+  Result<void> AppendAuditEvent(const AuditEventRecord& event) override;
+  Result<std::vector<AuditEventRecord>> ListAuditEvents(const AuditQuery& query) override;
+
+  // WebhookStore (webhook_store.cc)
+  Result<void> CreateWebhook(const WebhookRecord& hook) override;
+  Result<WebhookRecord> GetWebhook(const std::string& org_id, const std::string& stack_id,
+                                   const std::string& name) override;
+  Result<std::vector<WebhookRecord>> ListWebhooks(const std::string& org_id,
+                                                  const std::string& stack_id) override;
+  Result<std::vector<WebhookRecord>> ListWebhooksForEvent(const std::string& org_id,
+                                                          const std::string& stack_id) override;
+  Result<void> UpdateWebhook(const WebhookRecord& hook) override;
+  Result<void> DeleteWebhook(const std::string& webhook_id) override;
+  Result<WebhookRecord> GetWebhookById(const std::string& webhook_id) override;
+  Result<void> EnqueueWebhookJob(const WebhookJobRecord& job) override;
+  Result<std::vector<WebhookJobRecord>> ClaimWebhookJobs(int64_t now, int64_t claim_until,
+                                                         int limit) override;
+  Result<void> FinishWebhookAttempt(const WebhookJobRecord& job, WebhookJobOutcome outcome,
+                                    const WebhookDeliveryRecord& attempt, int keep) override;
+  Result<void> AddWebhookDelivery(const WebhookDeliveryRecord& delivery, int keep) override;
+  Result<std::vector<WebhookDeliveryRecord>> ListWebhookDeliveries(const std::string& webhook_id,
+                                                                   int limit) override;
+  Result<WebhookDeliveryRecord> GetWebhookDelivery(const std::string& webhook_id,
+                                                   const std::string& delivery_id) override;
+  Result<int64_t> CountWebhookJobs() override;
+
+  // Store
+  Result<void> RunInTransaction(const std::function<Result<void>()>& body) override {
+    return engine_->RunInTransaction(body);
+  }
+  void AfterCommit(std::function<void()> fn) override { engine_->AfterCommit(std::move(fn)); }
+  PoolStats Stats() const override { return engine_->Stats(); }
+  const char* Engine() const override { return engine_->Name(); }
+
+ private:
+  std::unique_ptr<storage::Engine> engine_;
+};
+
+}  // namespace statehouse::storage

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace statehouse::storage::sqlite {
+
+// Rewrites a statement written in the PostgreSQL dialect the stores use (see
+// storage/engine/engine.h) into SQLite's: $N -> ?N; sh_fold(x) ->
+// x COLLATE NOCASE; `::type` and `::type[]` casts dropped; row-lock clauses
+// (FOR [NO KEY] UPDATE, FOR [KEY] SHARE) dropped, since SQLite's writers are
+// serialized; GREATEST/LEAST -> MAX/MIN. Text inside '...' literals is copied unchanged.
+std::string TranslateForSqlite(std::string_view sql);
+
+}  // namespace statehouse::storage::sqlite

@@ -1,0 +1,299 @@
+#include "storage/sqlite/sqlite_engine.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "storage/engine/connection_pool.h"
+#include "storage/migrations.h"
+#include "storage/sqlite/sqlite_connection.h"
+#include "storage/sqlite/sqlite_dialect.h"
+
+namespace statehouse::storage {
+namespace sqlite {
+namespace {
+
+constexpr char kCreateSchemaMigrationsSql[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " applied_at INTEGER NOT NULL"
+    ") STRICT";
+constexpr char kSelectSchemaVersionSql[] =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr char kInsertSchemaMigrationSql[] =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, unixepoch())";
+
+// Every row of a statement, read at once (the statement is reset when its
+// handle dies, so rows must not outlive it).
+class MaterializedRows final : public RowSource {
+ public:
+  static Result<std::unique_ptr<RowSource>> Read(Statement& stmt) {
+    auto rows = std::unique_ptr<MaterializedRows>(new MaterializedRows());
+    for (;;) {
+      SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      if (!row) break;
+      sqlite3_stmt* raw = stmt.raw();
+      const int columns = sqlite3_column_count(raw);
+      rows->columns_ = columns;
+      for (int col = 0; col < columns; ++col) {
+        Cell& cell = rows->cells_.emplace_back();
+        cell.type = sqlite3_column_type(raw, col);
+        switch (cell.type) {
+          case SQLITE_INTEGER:
+          case SQLITE_FLOAT:
+            cell.number = sqlite3_column_int64(raw, col);
+            break;
+          case SQLITE_TEXT:
+          case SQLITE_BLOB: {
+            const void* data = cell.type == SQLITE_TEXT
+                                   ? static_cast<const void*>(sqlite3_column_text(raw, col))
+                                   : sqlite3_column_blob(raw, col);
+            const int size = sqlite3_column_bytes(raw, col);
+            if (data != nullptr) cell.bytes.assign(static_cast<const char*>(data), size);
+            break;
+          }
+          default:
+            break;
+        }
+      }
+      ++rows->count_;
+    }
+    return std::unique_ptr<RowSource>(std::move(rows));
+  }
+
+  bool Next() override { return ++row_ < count_; }
+  int Count() const override { return count_; }
+  bool IsNull(int col) const override { return At(col).type == SQLITE_NULL; }
+  int64_t Int(int col) const override {
+    const Cell& cell = At(col);
+    if (cell.type == SQLITE_TEXT) return std::strtoll(cell.bytes.c_str(), nullptr, 10);
+    return cell.number;
+  }
+  std::string_view View(int col) const override { return At(col).bytes; }
+
+ private:
+  struct Cell {
+    int type = SQLITE_NULL;
+    int64_t number = 0;
+    std::string bytes;
+  };
+  MaterializedRows() = default;
+  const Cell& At(int col) const {
+    return cells_[static_cast<size_t>(row_) * static_cast<size_t>(columns_) +
+                  static_cast<size_t>(col)];
+  }
+
+  int columns_ = 0;
+  int count_ = 0;
+  int row_ = -1;
+  std::vector<Cell> cells_;
+};
+
+void Bind(Statement& stmt, const Params& params) {
+  int index = 0;
+  for (const Params::Value& value : params.values()) {
+    ++index;
+    switch (value.type) {
+      case Params::Type::kNull:
+        stmt.BindNull(index);
+        break;
+      case Params::Type::kText:
+        stmt.BindText(index, value.bytes);
+        break;
+      case Params::Type::kBytes:
+        stmt.BindBlob(index, value.bytes);
+        break;
+      case Params::Type::kInt:
+      case Params::Type::kBool:
+        stmt.BindInt(index, value.number);
+        break;
+    }
+  }
+}
+
+// Prepared texts of the named queries, translated once.
+class QueryTexts {
+ public:
+  QueryTexts() {
+    for (const NamedQuery* query : AllNamedQueries()) {
+      texts_.emplace(query, TranslateForSqlite(query->sqlite));
+    }
+  }
+  const char* Get(const NamedQuery& query) {
+    auto it = texts_.find(&query);
+    if (it != texts_.end()) return it->second.c_str();
+    std::lock_guard lock(mu_);
+    auto late = late_.find(&query);
+    if (late == late_.end()) late = late_.emplace(&query, TranslateForSqlite(query.sqlite)).first;
+    return late->second.c_str();
+  }
+
+ private:
+  std::unordered_map<const NamedQuery*, std::string> texts_;  // read-only after construction
+  std::mutex mu_;
+  std::unordered_map<const NamedQuery*, std::string> late_;  // queries registered later
+};
+
+class SqliteSession final : public Session {
+ public:
+  SqliteSession(Connection& conn, QueryTexts& texts) : conn_(conn), texts_(texts) {}
+
+  Result<Rows> Query(const NamedQuery& query, const Params& params) override {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(texts_.Get(query)));
+    Bind(stmt, params);
+    SH_ASSIGN_OR_RETURN(auto source, MaterializedRows::Read(stmt));
+    return Rows(std::move(source));
+  }
+  Result<int64_t> Execute(const NamedQuery& query, const Params& params) override {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(texts_.Get(query)));
+    Bind(stmt, params);
+    SH_TRY(stmt.Run());
+    return conn_.Changes();
+  }
+  Result<Rows> QueryDynamic(const std::string& sql, const Params& params) override {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn_.PrepareUncached(TranslateForSqlite(sql)));
+    Bind(stmt, params);
+    SH_ASSIGN_OR_RETURN(auto source, MaterializedRows::Read(stmt));
+    return Rows(std::move(source));
+  }
+  Result<void> LockKey(const std::string&) override { return {}; }
+
+ private:
+  Connection& conn_;
+  QueryTexts& texts_;
+};
+
+using Pool = storage::ConnectionPool<Connection>;
+
+class SqliteEngine final : public Engine {
+ public:
+  explicit SqliteEngine(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
+
+  Result<void> Run(Mode mode, const SessionFn& fn) override {
+    try {
+      if (void* ambient = AmbientConnection(); ambient != nullptr) {
+        Connection& conn = *static_cast<Connection*>(ambient);
+        // SQLite rolls the whole transaction back on some errors (e.g. a
+        // full disk); writing on would start a new one the outer commit
+        // keeps.
+        if (mode == Mode::kWrite && sqlite3_get_autocommit(conn.db()) != 0) {
+          return Fail(Error::Internal("sqlite: the enclosing transaction was rolled back"));
+        }
+        SqliteSession session(conn, texts_);
+        return RunJoined(mode, session, fn, [&conn](const char* sql) { return Exec(conn, sql); });
+      }
+      const bool write = mode == Mode::kWrite;
+      SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(write ? Pool::Access::kWrite : Pool::Access::kRead));
+      SqliteSession session(*conn, texts_);
+      if (mode == Mode::kSingle) return fn(session);
+      SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, write ? Transaction::Mode::kImmediate
+                                                                   : Transaction::Mode::kDeferred));
+      SH_TRY(fn(session));
+      return tx.Commit();
+    } catch (const std::exception& e) {
+      return Fail(Unexpected(e));
+    }
+  }
+
+  PoolStats Stats() const override { return pool_->Stats(); }
+  const char* Name() const override { return "sqlite"; }
+
+ protected:
+  Result<void> RunOutermost(const std::function<Result<void>(void*)>& body) override {
+    try {
+      SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(Pool::Access::kWrite));
+      SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, Transaction::Mode::kImmediate));
+      SH_TRY(body(&*conn));
+      return tx.Commit();
+    } catch (const std::exception& e) {
+      return Fail(Unexpected(e));
+    }
+  }
+
+ private:
+  static Result<void> Exec(Connection& conn, const char* sql) {
+    SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
+    return stmt.Run();
+  }
+  static Error Unexpected(const std::exception& e) {
+    return Error::Internal(fmt::format("sqlite store: exception: {}", e.what()));
+  }
+
+  QueryTexts texts_;  // before pool_: statements cached by connections point into it
+  std::unique_ptr<Pool> pool_;
+};
+
+Result<int64_t> SchemaVersion(Connection& conn) {
+  SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kSelectSchemaVersionSql));
+  SH_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  return row ? stmt.ColumnInt(0) : 0;
+}
+
+Error NewerSchemaError(int64_t version, const std::string& path) {
+  return Error{ErrorCode::kInternal,
+               fmt::format("database schema version {} is newer than this binary supports ({})",
+                           version, LatestSchemaVersion()),
+               fmt::format("sqlite database '{}'", path)};
+}
+
+// Applies every pending migration, each in its own write transaction that
+// re-reads the recorded version (another process may be migrating too).
+Result<void> Migrate(Connection& conn, const std::string& path) {
+  SH_TRY(conn.Exec(kCreateSchemaMigrationsSql));
+  SH_ASSIGN_OR_RETURN(const int64_t initial, SchemaVersion(conn));
+  if (initial > LatestSchemaVersion()) return Fail(NewerSchemaError(initial, path));
+  if (initial == LatestSchemaVersion()) return {};
+  for (const Migration& migration : AllMigrations()) {
+    SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn, Transaction::Mode::kImmediate));
+    SH_ASSIGN_OR_RETURN(const int64_t current, SchemaVersion(conn));
+    if (current > LatestSchemaVersion()) return Fail(NewerSchemaError(current, path));
+    if (migration.version <= current) continue;
+    if (auto applied = conn.Exec(migration.sqlite); !applied) {
+      Error error = std::move(applied).error();
+      error.detail =
+          fmt::format("migration {} ({}): {}", migration.version, migration.name, error.detail);
+      return Fail(std::move(error));
+    }
+    {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertSchemaMigrationSql));
+      stmt.BindInt(1, migration.version).BindText(2, migration.name);
+      SH_TRY(stmt.Run());
+    }
+    SH_TRY(tx.Commit());
+  }
+  return {};
+}
+
+}  // namespace
+}  // namespace sqlite
+
+Result<std::unique_ptr<Engine>> OpenSqliteEngine(const SqliteOptions& options) {
+  if (options.path.empty()) return Fail(Error::InvalidArgument("sqlite path is empty"));
+  if (options.pool_size < 1) return Fail(Error::InvalidArgument("sqlite pool size must be >= 1"));
+  if (options.busy_timeout_ms < 0) {
+    return Fail(Error::InvalidArgument("sqlite busy timeout must be >= 0"));
+  }
+  try {
+    std::vector<std::unique_ptr<sqlite::Connection>> connections;
+    connections.reserve(static_cast<size_t>(options.pool_size));
+    {
+      SH_ASSIGN_OR_RETURN(auto first, sqlite::Connection::Open(options));
+      SH_TRY(sqlite::Migrate(*first, options.path));
+      connections.push_back(std::move(first));
+    }
+    while (connections.size() < static_cast<size_t>(options.pool_size)) {
+      SH_ASSIGN_OR_RETURN(auto conn, sqlite::Connection::Open(options));
+      connections.push_back(std::move(conn));
+    }
+    auto pool = std::make_unique<sqlite::Pool>(std::move(connections), options.busy_timeout_ms,
+                                               /*single_writer=*/true, "sqlite");
+    return std::unique_ptr<Engine>(std::make_unique<sqlite::SqliteEngine>(std::move(pool)));
+  } catch (const std::exception& e) {
+    return Fail(Error::Internal(fmt::format("sqlite store: exception: {}", e.what())));
+  }
+}
+
+}  // namespace statehouse::storage

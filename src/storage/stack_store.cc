@@ -1,0 +1,274 @@
+// Stacks and their tags (the current state lives in update_store.cc, since it
+// may be an update's checkpoint).
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "storage/sql_store.h"
+
+namespace statehouse::storage {
+namespace {
+
+// The columns ReadStack() reads, in order, from `stacks AS s JOIN orgs AS o`.
+#define SH_STACK_COLUMNS                                                       \
+  "s.id, s.org_id, o.name, s.project, s.name, s.created_by, s.created,"       \
+  " s.version, s.resource_count, s.last_update, s.active_update"
+constexpr int kStackColumnCount = 11;
+
+SH_QUERY(kInsertStack,
+         "INSERT INTO stacks (id, org_id, project, name, created_by, created, version,"
+         " resource_count, last_update, active_update)"
+         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+// The stack with one row per tag (tag columns NULL when it has none).
+SH_QUERY(kSelectStackWithTags,
+         "SELECT " SH_STACK_COLUMNS ", t.name, t.value"
+         " FROM stacks AS s JOIN orgs AS o ON o.id = s.org_id"
+         " LEFT JOIN stack_tags AS t ON t.stack_id = s.id"
+         " WHERE sh_fold(o.name) = sh_fold($1) AND sh_fold(s.project) = sh_fold($2)"
+         " AND sh_fold(s.name) = sh_fold($3)");
+constexpr char kListStacksPrefix[] =
+    "SELECT " SH_STACK_COLUMNS " FROM stacks AS s JOIN orgs AS o ON o.id = s.org_id"
+    " WHERE s.org_id IN (";
+#undef SH_STACK_COLUMNS
+SH_QUERY(kStackExists, "SELECT 1 FROM stacks WHERE id = $1");
+SH_QUERY(kLockStack, "SELECT 1 FROM stacks WHERE id = $1 FOR NO KEY UPDATE");
+SH_QUERY(kProjectExists,
+         "SELECT EXISTS (SELECT 1 FROM stacks WHERE org_id = $1 AND sh_fold(project) = sh_fold($2))");
+SH_QUERY(kDeleteStack, "DELETE FROM stacks WHERE id = $1");
+SH_QUERY(kMoveStack, "UPDATE stacks SET org_id = $2, project = $3, name = $4 WHERE id = $1");
+SH_QUERY(kUpsertState,
+         "INSERT INTO stack_states (stack_id, deployment) VALUES ($1, $2)"
+         " ON CONFLICT (stack_id) DO UPDATE SET deployment = excluded.deployment");
+SH_QUERY(kInsertTag, "INSERT INTO stack_tags (stack_id, name, value) VALUES ($1, $2, $3)");
+SH_QUERY(kUpdateTag, "UPDATE stack_tags SET value = $3 WHERE stack_id = $1 AND name = $2");
+SH_QUERY(kDeleteTag, "DELETE FROM stack_tags WHERE stack_id = $1 AND name = $2");
+SH_QUERY(kDeleteTags, "DELETE FROM stack_tags WHERE stack_id = $1");
+
+StackRecord ReadStack(const Rows& rows) {
+  StackRecord stack;
+  stack.id = rows.Text(0);
+  stack.org_id = rows.Text(1);
+  stack.org_name = rows.Text(2);
+  stack.project = rows.Text(3);
+  stack.name = rows.Text(4);
+  stack.created_by = rows.Text(5);
+  stack.created = rows.Int(6);
+  stack.version = rows.Int(7);
+  stack.resource_count = rows.Int(8);
+  stack.last_update = rows.Int(9);
+  stack.active_update = rows.Text(10);
+  return stack;
+}
+
+std::string StackLabel(std::string_view org_name, std::string_view project, std::string_view name) {
+  if (org_name.empty()) return fmt::format("{}/{}", project, name);
+  return fmt::format("{}/{}/{}", org_name, project, name);
+}
+
+Result<void> InsertTag(Session& s, const std::string& stack_id, const std::string& name,
+                       const std::string& value) {
+  return AlreadyExistsAs(s.Run(kInsertTag, Params().Text(stack_id).Text(name).Text(value)),
+                         fmt::format("tag '{}' already exists", name));
+}
+
+// kNotFound unless the stack exists; with `lock`, also row-locks it until
+// the transaction ends (PostgreSQL).
+Result<void> RequireStack(Session& s, const std::string& stack_id, bool lock) {
+  SH_ASSIGN_OR_RETURN(auto rows, s.Query(lock ? kLockStack : kStackExists, Params().Text(stack_id)));
+  if (!rows.Next()) return Fail(Error::NotFound("stack not found"));
+  return {};
+}
+
+// "$first, $first+1, ..." for `count` placeholders.
+std::string Placeholders(int first, size_t count) {
+  std::string out;
+  for (size_t i = 0; i < count; ++i) {
+    out += fmt::format("{}${}", i == 0 ? "" : ", ", first + static_cast<int>(i));
+  }
+  return out;
+}
+
+// The statement for `query` and its parameters: org ids, project, tag name,
+// tag value, keyset position, limit.
+std::string ListStacksSql(const StackQuery& query, Params& params) {
+  std::string sql = kListStacksPrefix;
+  sql += Placeholders(1, query.org_ids.size()) + ")";
+  for (const std::string& id : query.org_ids) params.Text(id);
+  int n = static_cast<int>(query.org_ids.size());
+  if (query.project) {
+    sql += fmt::format(" AND sh_fold(s.project) = sh_fold(${})", ++n);
+    params.Text(*query.project);
+  }
+  if (query.tag_name) {
+    sql += fmt::format(
+        " AND EXISTS (SELECT 1 FROM stack_tags AS t WHERE t.stack_id = s.id AND t.name = ${}",
+        ++n);
+    params.Text(*query.tag_name);
+    if (query.tag_value) {
+      sql += fmt::format(" AND t.value = ${}", ++n);
+      params.Text(*query.tag_value);
+    }
+    sql += ")";
+  }
+  if (query.after) {
+    sql += fmt::format(
+        " AND (sh_fold(o.name), sh_fold(s.project), sh_fold(s.name))"
+        " > (sh_fold(${}), sh_fold(${}), sh_fold(${}))",
+        n + 1, n + 2, n + 3);
+    n += 3;
+    params.Text(query.after->org_name).Text(query.after->project).Text(query.after->name);
+  }
+  sql += fmt::format(" ORDER BY sh_fold(o.name), sh_fold(s.project), sh_fold(s.name) LIMIT ${}",
+                     ++n);
+  params.Int(query.limit);
+  return sql;
+}
+
+// Loads the tags of `stacks` with one statement.
+Result<void> LoadTags(Session& s, std::vector<StackRecord>& stacks) {
+  if (stacks.empty()) return {};
+  Params params;
+  std::unordered_map<std::string, StackRecord*> by_id;
+  for (StackRecord& stack : stacks) {
+    params.Text(stack.id);
+    by_id.emplace(stack.id, &stack);
+  }
+  SH_ASSIGN_OR_RETURN(
+      auto rows, s.QueryDynamic("SELECT stack_id, name, value FROM stack_tags WHERE stack_id IN (" +
+                                    Placeholders(1, stacks.size()) + ")",
+                                params));
+  while (rows.Next()) {
+    auto it = by_id.find(rows.Text(0));
+    if (it != by_id.end()) it->second->tags.emplace(rows.Text(1), rows.Text(2));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> SqlStore::CreateStack(const StackRecord& stack,
+                                   const std::optional<std::string>& initial_state) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_TRY(AlreadyExistsAs(s.Run(kInsertStack, Params()
+                                                   .Text(stack.id)
+                                                   .Text(stack.org_id)
+                                                   .Text(stack.project)
+                                                   .Text(stack.name)
+                                                   .Text(stack.created_by)
+                                                   .Int(stack.created)
+                                                   .Int(stack.version)
+                                                   .Int(stack.resource_count)
+                                                   .Int(stack.last_update)
+                                                   .Text(stack.active_update)),
+                           fmt::format("stack '{}' already exists",
+                                       StackLabel(stack.org_name, stack.project, stack.name))));
+    for (const auto& [name, value] : stack.tags) SH_TRY(InsertTag(s, stack.id, name, value));
+    if (initial_state) {
+      SH_TRY(s.Run(kUpsertState, Params().Text(stack.id).Bytes(*initial_state)));
+    }
+    return {};
+  });
+}
+
+Result<StackRecord> SqlStore::GetStack(const std::string& org_name, const std::string& project,
+                                       const std::string& name) {
+  return engine_->Single([&](Session& s) -> Result<StackRecord> {
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectStackWithTags,
+                                           Params().Text(org_name).Text(project).Text(name)));
+    if (!rows.Next()) {
+      return Fail(Error::NotFound(
+          fmt::format("stack '{}' not found", StackLabel(org_name, project, name))));
+    }
+    StackRecord stack = ReadStack(rows);
+    do {
+      if (!rows.IsNull(kStackColumnCount)) {
+        stack.tags.emplace(rows.Text(kStackColumnCount), rows.Text(kStackColumnCount + 1));
+      }
+    } while (rows.Next());
+    return stack;
+  });
+}
+
+Result<bool> SqlStore::ProjectExists(const std::string& org_id, const std::string& project) {
+  return engine_->Single([&](Session& s) -> Result<bool> {
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kProjectExists, Params().Text(org_id).Text(project)));
+    return rows.Next() && rows.Bool(0);
+  });
+}
+
+Result<std::vector<StackRecord>> SqlStore::ListStacks(const StackQuery& query) {
+  if (query.org_ids.empty() || query.limit <= 0) return std::vector<StackRecord>{};
+  return engine_->Read([&](Session& s) -> Result<std::vector<StackRecord>> {
+    Params params;
+    const std::string sql = ListStacksSql(query, params);
+    SH_ASSIGN_OR_RETURN(auto rows, s.QueryDynamic(sql, params));
+    std::vector<StackRecord> stacks;
+    while (rows.Next()) stacks.push_back(ReadStack(rows));
+    SH_TRY(LoadTags(s, stacks));
+    return stacks;
+  });
+}
+
+Result<void> SqlStore::DeleteStack(const std::string& stack_id) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteStack, Params().Text(stack_id)));
+    if (n == 0) return Fail(Error::NotFound("stack not found"));
+    return {};
+  });
+}
+
+Result<void> SqlStore::MoveStack(const std::string& stack_id, const std::string& org_id,
+                                 const std::string& project, const std::string& name,
+                                 const std::optional<std::string>& new_state) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(
+        const int64_t n,
+        AlreadyExistsAs(
+            s.Execute(kMoveStack, Params().Text(stack_id).Text(org_id).Text(project).Text(name)),
+            fmt::format("stack '{}/{}' already exists in the target organization", project,
+                        name)));
+    if (n == 0) return Fail(Error::NotFound("stack not found"));
+    if (new_state) SH_TRY(s.Run(kUpsertState, Params().Text(stack_id).Bytes(*new_state)));
+    return {};
+  });
+}
+
+// Locks the stack row so concurrent replacements serialize.
+Result<void> SqlStore::ReplaceTags(const std::string& stack_id,
+                                   const std::map<std::string, std::string>& tags) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_TRY(RequireStack(s, stack_id, /*lock=*/true));
+    SH_TRY(s.Run(kDeleteTags, Params().Text(stack_id)));
+    for (const auto& [name, value] : tags) SH_TRY(InsertTag(s, stack_id, name, value));
+    return {};
+  });
+}
+
+Result<void> SqlStore::AddTag(const std::string& stack_id, const std::string& name,
+                              const std::string& value) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_TRY(RequireStack(s, stack_id, /*lock=*/false));
+    return InsertTag(s, stack_id, name, value);
+  });
+}
+
+Result<void> SqlStore::UpdateTag(const std::string& stack_id, const std::string& name,
+                                 const std::string& value) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(const int64_t n,
+                        s.Execute(kUpdateTag, Params().Text(stack_id).Text(name).Text(value)));
+    if (n == 0) return Fail(Error::NotFound(fmt::format("tag '{}' not found", name)));
+    return {};
+  });
+}
+
+Result<void> SqlStore::DeleteTag(const std::string& stack_id, const std::string& name) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteTag, Params().Text(stack_id).Text(name)));
+    if (n == 0) return Fail(Error::NotFound(fmt::format("tag '{}' not found", name)));
+    return {};
+  });
+}
+
+}  // namespace statehouse::storage

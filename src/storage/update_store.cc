@@ -1,0 +1,613 @@
+// UpdateStore: updates, leases, checkpoints (base text + delta log) and
+// history; also StackStore::GetCurrentState, since the current state may be
+// an update's checkpoint.
+//
+// Rules kept across replicas (PostgreSQL; SQLite serializes its writers):
+//   * every change of an update's status or checkpoint row-locks the
+//     update's stack first (FOR NO KEY UPDATE, so foreign-key checks of
+//     concurrent inserts are not blocked), then the update row: starts,
+//     finishes and checkpoints of one stack serialize, so at most one update
+//     of a stack runs and a checkpoint's compare-and-set on last_sequence
+//     sees the latest committed value;
+//   * a lapsed lease is ended by a conditional UPDATE (still running, lease
+//     still lapsed), so a renewal that commits first keeps its update, and
+//     the live-lease check runs afterwards on a fresh snapshot;
+//   * RenewLease is one conditional UPDATE (needs no stack lock);
+//   * status changes are compare-and-set on the status the caller read (the
+//     updates service decides which transitions are allowed, and when a
+//     delta log is compacted); the store keeps the data invariants: one
+//     running update per stack, lapsed-lease expiry, the stack's version.
+//
+// Documents are read with one statement (one snapshot, one round trip) that
+// returns the base and the delta log as (kind, ordinal, bytes) rows; the
+// deltas are applied by deployment::AssembleCheckpoint. A delta append never
+// rewrites the base.
+//
+// Engines. On PostgreSQL a write and its bookkeeping (the stack's active
+// update, version and current state) are one statement with data-modifying
+// CTEs; SQLite has none, so there the first statement of each such query
+// (its SQLite text) is followed by the same writes as separate statements in
+// the same transaction. The PostgreSQL-only parameters come after the ones
+// both texts use. `seq` (PostgreSQL) and `rowid` (SQLite) are the creation
+// order of updates.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+#include "deployment/delta.h"
+#include "storage/sql_store.h"
+
+namespace statehouse::storage {
+namespace {
+
+#define SH_UPDATE_COLUMNS                                                                      \
+  "id, stack_id, kind, dry_run, message, environment_json, config_json, requested_by,"        \
+  " requested_by_login, requested_by_name, status, version, created, started, ended,"         \
+  " lease_hash, previous_lease_hash, lease_expires, last_sequence, last_hash, has_checkpoint," \
+  " resource_count, base_size, delta_count, delta_bytes"
+
+// Inserts nothing when the stack is absent.
+SH_QUERY(kInsertUpdate,
+         "INSERT INTO updates (id, stack_id, kind, dry_run, message, environment_json, config_json,"
+         " requested_by, requested_by_login, requested_by_name, status, created)"
+         " SELECT $1::text, s.id, $3::text, $4::boolean, $5::text, $6::text, $7::text, $8::text,"
+         " $9::text, $10::text, 0, $11::bigint FROM stacks AS s WHERE s.id = $2");
+SH_QUERY(kSelectUpdate, "SELECT " SH_UPDATE_COLUMNS " FROM updates WHERE id = $1");
+SH_QUERY(kUpdateExists, "SELECT 1 FROM updates WHERE id = $1");
+// Row-locks the stack of the update; no row when the update is absent.
+SH_QUERY(kLockStackOfUpdate,
+         "SELECT version FROM stacks WHERE id = (SELECT stack_id FROM updates WHERE id = $1)"
+         " FOR NO KEY UPDATE");
+// Ends the other running updates of the stack whose lease lapsed.
+SH_QUERY(kExpireLapsedUpdates,
+         "UPDATE updates SET status = 3, ended = $3, lease_hash = '', previous_lease_hash = ''"
+         " WHERE stack_id = $1 AND status = 1 AND id <> $2 AND lease_expires <= $3"
+         " RETURNING dry_run, version");
+SH_QUERY(kSelectOtherRunningUpdate,
+         "SELECT 1 FROM updates WHERE stack_id = $1 AND status = 1 AND id <> $2 LIMIT 1");
+// Starts the update ($1..$5); on PostgreSQL also records it on its stack
+// ($6) as kMarkStackStarted does on SQLite.
+#define SH_START_UPDATE                                                                   \
+  "UPDATE updates SET status = 1, version = $2, started = $3::bigint, lease_hash = $4," \
+  " previous_lease_hash = '', lease_expires = $5 WHERE id = $1::text AND status = 0"    \
+  " RETURNING " SH_UPDATE_COLUMNS
+SH_ENGINE_QUERY(kStartUpdate, SH_START_UPDATE,
+                "WITH started AS (" SH_START_UPDATE "),"
+                " marked AS ("
+                " UPDATE stacks SET active_update = $1::text,"
+                " last_update = CASE WHEN $7::boolean THEN last_update ELSE $3::bigint END,"
+                " version = GREATEST(version, $8::bigint) WHERE id = $6)"
+                " SELECT * FROM started");
+#undef SH_START_UPDATE
+// Records the started update $2 on stack $1, raising the stack's version to
+// $5 (the version of an ended lapsed update).
+SH_QUERY(kMarkStackStarted,
+         "UPDATE stacks SET active_update = $2,"
+         " last_update = CASE WHEN $3::boolean THEN last_update ELSE $4::bigint END,"
+         " version = GREATEST(version, $5::bigint) WHERE id = $1");
+SH_QUERY(kRenewLease,
+         "UPDATE updates SET previous_lease_hash = lease_hash, lease_hash = $2, lease_expires = $3"
+         " WHERE id = $1 AND status = 1");
+// Ends the update ($1..$3) if its status is still $4; on PostgreSQL also
+// raises the version of its stack ($5) to $6 when it did, as
+// kRaiseStackVersion does on SQLite.
+#define SH_FINISH_UPDATE                                                              \
+  "UPDATE updates SET status = $2::integer, ended = $3,"                              \
+  " lease_hash = CASE WHEN $2::integer = 4 THEN '' ELSE lease_hash END,"              \
+  " previous_lease_hash = CASE WHEN $2::integer = 4 THEN '' ELSE previous_lease_hash END" \
+  " WHERE id = $1 AND status = $4::integer RETURNING " SH_UPDATE_COLUMNS
+SH_ENGINE_QUERY(kFinishUpdate, SH_FINISH_UPDATE,
+                "WITH done AS (" SH_FINISH_UPDATE "),"
+                " bumped AS (UPDATE stacks SET version = $6::bigint"
+                " WHERE id = $5 AND version < $6::bigint AND EXISTS (SELECT 1 FROM done))"
+                " SELECT * FROM done");
+#undef SH_FINISH_UPDATE
+SH_QUERY(kRaiseStackVersion, "UPDATE stacks SET version = $2 WHERE id = $1 AND version < $2");
+
+SH_QUERY(kSelectCheckpointState,
+         "SELECT status, last_sequence, has_checkpoint, delta_count, stack_id FROM updates"
+         " WHERE id = $1 FOR NO KEY UPDATE");
+// Replaces the base ($1, $2); on PostgreSQL also empties the log, records the
+// checkpoint ($3..$6) and makes it the current state of stack $7, as
+// kDeleteCheckpointDeltas, kRecordCheckpointBase and kMakeCheckpointCurrent
+// do on SQLite.
+#define SH_UPSERT_CHECKPOINT_BASE                                 \
+  "INSERT INTO update_checkpoints (update_id, base) VALUES ($1::text, $2)" \
+  " ON CONFLICT (update_id) DO UPDATE SET base = excluded.base"
+SH_ENGINE_QUERY(kWriteCheckpointBase, SH_UPSERT_CHECKPOINT_BASE,
+                "WITH based AS (" SH_UPSERT_CHECKPOINT_BASE "),"
+                " emptied AS (DELETE FROM update_checkpoint_deltas WHERE update_id = $1::text),"
+                " recorded AS ("
+                " UPDATE updates SET last_sequence = $3, last_hash = $4, has_checkpoint = TRUE,"
+                " resource_count = $5::bigint, base_size = $6, delta_count = 0, delta_bytes = 0"
+                " WHERE id = $1::text)"
+                " UPDATE stacks SET state_update = $1::text, resource_count = $5::bigint"
+                " WHERE id = $7");
+#undef SH_UPSERT_CHECKPOINT_BASE
+SH_QUERY(kDeleteCheckpointDeltas, "DELETE FROM update_checkpoint_deltas WHERE update_id = $1");
+SH_QUERY(kRecordCheckpointBase,
+         "UPDATE updates SET last_sequence = $2, last_hash = $3, has_checkpoint = TRUE,"
+         " resource_count = $4, base_size = $5, delta_count = 0, delta_bytes = 0 WHERE id = $1");
+// Appends a delta ($1..$3); on PostgreSQL also records the checkpoint
+// ($4..$7) and makes it the current state of stack $8, as
+// kRecordCheckpointDelta and kMakeCheckpointCurrent do on SQLite.
+#define SH_INSERT_CHECKPOINT_DELTA \
+  "INSERT INTO update_checkpoint_deltas (update_id, ordinal, delta) VALUES ($1::text, $2, $3)"
+SH_ENGINE_QUERY(kAppendCheckpointDelta, SH_INSERT_CHECKPOINT_DELTA,
+                "WITH added AS (" SH_INSERT_CHECKPOINT_DELTA "),"
+                " recorded AS ("
+                " UPDATE updates SET last_sequence = $4, last_hash = $5,"
+                " resource_count = $6::bigint, delta_count = delta_count + 1,"
+                " delta_bytes = delta_bytes + $7::bigint WHERE id = $1::text)"
+                " UPDATE stacks SET state_update = $1::text, resource_count = $6::bigint"
+                " WHERE id = $8");
+#undef SH_INSERT_CHECKPOINT_DELTA
+SH_QUERY(kRecordCheckpointDelta,
+         "UPDATE updates SET last_sequence = $2, last_hash = $3, resource_count = $4,"
+         " delta_count = delta_count + 1, delta_bytes = delta_bytes + $5 WHERE id = $1");
+SH_QUERY(kMakeCheckpointCurrent,
+         "UPDATE stacks SET state_update = $2, resource_count = $3 WHERE id = $1");
+
+// Document statements return (kind, ordinal, bytes) rows; see DocumentParts.
+SH_QUERY(kSelectCheckpointDocument,
+         "SELECT 0, 0::bigint, NULL::bytea FROM updates WHERE id = $1::text"
+         " UNION ALL SELECT 2, 0::bigint, base FROM update_checkpoints WHERE update_id = $1::text"
+         " UNION ALL SELECT 3, ordinal, delta FROM update_checkpoint_deltas"
+         " WHERE update_id = $1::text");
+SH_QUERY(kSelectCurrentStateDocument,
+         "WITH s AS (SELECT id, state_update FROM stacks WHERE id = $1)"
+         " SELECT 0, 0::bigint, NULL::bytea FROM s"
+         " UNION ALL SELECT 1, 0::bigint, st.deployment FROM s"
+         " JOIN stack_states AS st ON st.stack_id = s.id WHERE s.state_update = ''"
+         " UNION ALL SELECT 2, 0::bigint, c.base FROM s"
+         " JOIN update_checkpoints AS c ON c.update_id = s.state_update WHERE s.state_update <> ''"
+         " UNION ALL SELECT 3, d.ordinal, d.delta FROM s"
+         " JOIN update_checkpoint_deltas AS d ON d.update_id = s.state_update"
+         " WHERE s.state_update <> ''");
+#define SH_SELECT_STATE_AT_VERSION(seq)                                                       \
+  "WITH v AS (SELECT id FROM updates WHERE stack_id = $1 AND NOT dry_run AND status <> 0"    \
+  " AND has_checkpoint AND version <= $2 ORDER BY version DESC, started DESC, " seq " DESC" \
+  " LIMIT 1)"                                                                                 \
+  " SELECT 2, 0::bigint, c.base FROM v JOIN update_checkpoints AS c ON c.update_id = v.id"    \
+  " UNION ALL SELECT 3, d.ordinal, d.delta FROM v"                                            \
+  " JOIN update_checkpoint_deltas AS d ON d.update_id = v.id"
+SH_ENGINE_QUERY(kSelectStateAtVersionDocument, SH_SELECT_STATE_AT_VERSION("rowid"),
+                SH_SELECT_STATE_AT_VERSION("seq"));
+#undef SH_SELECT_STATE_AT_VERSION
+
+SH_QUERY(kCountHistory,
+         "SELECT COUNT(*) FROM updates WHERE stack_id = $1 AND NOT dry_run AND status <> 0");
+SH_QUERY(kListHistory,
+         "SELECT " SH_UPDATE_COLUMNS " FROM updates"
+         " WHERE stack_id = $1 AND NOT dry_run AND status <> 0"
+         " ORDER BY version DESC, started DESC, id LIMIT $2 OFFSET $3");
+SH_QUERY(kCountPreviews,
+         "SELECT COUNT(*) FROM updates"
+         " WHERE stack_id = $1 AND dry_run AND status <> 0 AND version = $2");
+// Start order; the creation order breaks ties within a second.
+#define SH_LIST_PREVIEWS(order)                                         \
+  "SELECT " SH_UPDATE_COLUMNS " FROM updates"                           \
+  " WHERE stack_id = $1 AND dry_run AND status <> 0 AND version = $2" \
+  " ORDER BY " order " LIMIT $3 OFFSET $4"
+SH_ENGINE_QUERY(kListPreviewsAscending, SH_LIST_PREVIEWS("started, rowid"),
+                SH_LIST_PREVIEWS("started, seq"));
+SH_ENGINE_QUERY(kListPreviewsDescending, SH_LIST_PREVIEWS("started DESC, rowid DESC"),
+                SH_LIST_PREVIEWS("started DESC, seq DESC"));
+#undef SH_LIST_PREVIEWS
+#define SH_SELECT_HISTORY_ENTRY(seq)                                       \
+  "SELECT " SH_UPDATE_COLUMNS " FROM updates"                              \
+  " WHERE stack_id = $1 AND NOT dry_run AND status <> 0 AND version = $2" \
+  " ORDER BY started DESC, " seq " DESC LIMIT 1"
+SH_ENGINE_QUERY(kSelectHistoryEntry, SH_SELECT_HISTORY_ENTRY("rowid"),
+                SH_SELECT_HISTORY_ENTRY("seq"));
+#undef SH_SELECT_HISTORY_ENTRY
+
+#undef SH_UPDATE_COLUMNS
+
+// Whether the engine runs a write and its bookkeeping as one statement
+// (PostgreSQL's data-modifying CTEs); see the header comment.
+bool WritesInOneStatement(std::string_view engine) { return engine == "postgres"; }
+
+UpdateStatus ToStatus(int64_t value) {
+  switch (value) {
+    case 1:
+      return UpdateStatus::kRunning;
+    case 2:
+      return UpdateStatus::kSucceeded;
+    case 3:
+      return UpdateStatus::kFailed;
+    case 4:
+      return UpdateStatus::kCancelled;
+    default:
+      return UpdateStatus::kNotStarted;
+  }
+}
+
+int64_t FromStatus(UpdateStatus status) {
+  switch (status) {
+    case UpdateStatus::kNotStarted:
+      return 0;
+    case UpdateStatus::kRunning:
+      return 1;
+    case UpdateStatus::kSucceeded:
+      return 2;
+    case UpdateStatus::kFailed:
+      return 3;
+    case UpdateStatus::kCancelled:
+      return 4;
+  }
+  return 0;
+}
+
+UpdateRecord ReadUpdate(const Rows& rows) {
+  UpdateRecord u;
+  u.id = rows.Text(0);
+  u.stack_id = rows.Text(1);
+  u.kind = rows.Text(2);
+  u.dry_run = rows.Bool(3);
+  u.message = rows.Text(4);
+  u.environment_json = rows.Text(5);
+  u.config_json = rows.Text(6);
+  u.requested_by = rows.Text(7);
+  u.requested_by_login = rows.Text(8);
+  u.requested_by_name = rows.Text(9);
+  u.status = ToStatus(rows.Int(10));
+  u.version = rows.Int(11);
+  u.created = rows.Int(12);
+  u.started = rows.Int(13);
+  u.ended = rows.Int(14);
+  u.lease_hash = rows.Text(15);
+  u.previous_lease_hash = rows.Text(16);
+  u.lease_expires = rows.Int(17);
+  u.last_sequence = rows.Int(18);
+  u.last_hash = rows.Text(19);
+  u.has_checkpoint = rows.Bool(20);
+  u.resource_count = rows.Int(21);
+  u.base_size = rows.Int(22);
+  u.delta_count = rows.Int(23);
+  u.delta_bytes = rows.Int(24);
+  return u;
+}
+
+Error UpdateNotFound() { return Error::NotFound("Update not found"); }
+
+Error StatusChanged() { return Error::Conflict("The update's status changed concurrently"); }
+
+Result<UpdateRecord> LoadUpdate(Session& s, const std::string& update_id) {
+  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectUpdate, Params().Text(update_id)));
+  if (!rows.Next()) return Fail(UpdateNotFound());
+  return ReadUpdate(rows);
+}
+
+// Row-locks the update's stack until the transaction ends and returns the
+// stack's version. kNotFound when the update is absent.
+Result<int64_t> LockStackOf(Session& s, const std::string& update_id) {
+  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLockStackOfUpdate, Params().Text(update_id)));
+  if (!rows.Next()) return Fail(UpdateNotFound());
+  return rows.Int(0);
+}
+
+// LIMIT parameter: no limit when negative.
+int64_t Limit(int64_t limit) { return limit < 0 ? std::numeric_limits<int64_t>::max() : limit; }
+
+// The rows of a document statement: kind 0 marks that the owner (update or
+// stack) exists, kind 1 is a whole document, kind 2 a checkpoint base and
+// kind 3 a delta of its log with its ordinal.
+struct DocumentParts {
+  bool found = false;
+  std::optional<std::string> document;
+  std::optional<std::string> base;
+  std::vector<deployment::LoggedDelta> deltas;
+};
+
+Result<DocumentParts> ReadDocumentParts(Session& s, const NamedQuery& query,
+                                        const Params& params) {
+  SH_ASSIGN_OR_RETURN(auto rows, s.Query(query, params));
+  DocumentParts parts;
+  while (rows.Next()) {
+    switch (rows.Int(0)) {
+      case 0:
+        parts.found = true;
+        break;
+      case 1:
+        parts.document = rows.Text(2);
+        break;
+      case 2:
+        parts.base = rows.Text(2);
+        break;
+      default:
+        parts.deltas.push_back({rows.Int(1), rows.Text(2)});
+        break;
+    }
+  }
+  return parts;
+}
+
+// The checkpoint text of `parts`: its base with the delta log applied;
+// nullopt without a base. `label` names the checkpoint in errors.
+template <class Label>
+Result<std::optional<std::string>> Assemble(DocumentParts& parts, const Label& label) {
+  if (!parts.base) return std::optional<std::string>();
+  auto text = deployment::AssembleCheckpoint(std::move(*parts.base), std::move(parts.deltas));
+  if (!text) {
+    Error error = std::move(text).error();
+    error.detail = fmt::format("{}: {}", label(), error.detail);
+    return Fail(std::move(error));
+  }
+  return std::optional<std::string>(std::move(*text));
+}
+
+struct CheckpointState {
+  UpdateStatus status = UpdateStatus::kNotStarted;
+  int64_t last_sequence = 0;
+  bool has_checkpoint = false;
+  int64_t delta_count = 0;
+  std::string stack_id;
+};
+
+// Locks the update's stack, then the update, loads the checkpoint
+// bookkeeping and checks the compare-and-set precondition of
+// PutCheckpoint/AppendCheckpointDelta.
+Result<CheckpointState> LockCheckpointState(Session& s, const std::string& update_id,
+                                            int64_t expected_sequence) {
+  SH_TRY(LockStackOf(s, update_id));
+  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectCheckpointState, Params().Text(update_id)));
+  if (!rows.Next()) return Fail(UpdateNotFound());
+  CheckpointState state{ToStatus(rows.Int(0)), rows.Int(1), rows.Bool(2), rows.Int(3),
+                        rows.Text(4)};
+  if (state.status != UpdateStatus::kRunning) {
+    return Fail(Error::Conflict("The update is not in progress"));
+  }
+  if (state.last_sequence != expected_sequence) {
+    return Fail(Error::Conflict("Checkpoint sequence number changed concurrently"));
+  }
+  return state;
+}
+
+Result<void> WriteBase(Session& s, bool one_statement, const CheckpointState& state,
+                       const std::string& update_id, int64_t sequence, const std::string& hash,
+                       const std::string& text, int64_t resource_count) {
+  const auto size = static_cast<int64_t>(text.size());
+  Params params;
+  params.Text(update_id).Bytes(text);
+  if (one_statement) {
+    params.Int(sequence).Text(hash).Int(resource_count).Int(size).Text(state.stack_id);
+  }
+  SH_TRY(s.Execute(kWriteCheckpointBase, params));
+  if (one_statement) return {};
+  if (state.delta_count > 0) SH_TRY(s.Execute(kDeleteCheckpointDeltas, Params().Text(update_id)));
+  SH_TRY(s.Execute(kRecordCheckpointBase,
+                   Params().Text(update_id).Int(sequence).Text(hash).Int(resource_count).Int(size)));
+  SH_TRY(s.Execute(kMakeCheckpointCurrent,
+                   Params().Text(state.stack_id).Text(update_id).Int(resource_count)));
+  return {};
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> SqlStore::GetCurrentState(const std::string& stack_id) {
+  return engine_->Single([&](Session& s) -> Result<std::optional<std::string>> {
+    SH_ASSIGN_OR_RETURN(auto parts, ReadDocumentParts(s, kSelectCurrentStateDocument,
+                                                      Params().Text(stack_id)));
+    if (parts.document) return std::move(parts.document);
+    return Assemble(parts, [&] { return fmt::format("current state of stack {}", stack_id); });
+  });
+}
+
+Result<void> SqlStore::CreateUpdate(const UpdateRecord& u) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(const int64_t inserted,
+                        AlreadyExistsAs(s.Execute(kInsertUpdate, Params()
+                                                                     .Text(u.id)
+                                                                     .Text(u.stack_id)
+                                                                     .Text(u.kind)
+                                                                     .Bool(u.dry_run)
+                                                                     .Text(u.message)
+                                                                     .Text(u.environment_json)
+                                                                     .Text(u.config_json)
+                                                                     .Text(u.requested_by)
+                                                                     .Text(u.requested_by_login)
+                                                                     .Text(u.requested_by_name)
+                                                                     .Int(u.created)),
+                                        "update already exists"));
+    if (inserted == 0) return Fail(Error::NotFound("stack not found"));
+    return {};
+  });
+}
+
+Result<UpdateRecord> SqlStore::GetUpdate(const std::string& update_id) {
+  return engine_->Single([&](Session& s) { return LoadUpdate(s, update_id); });
+}
+
+Result<UpdateRecord> SqlStore::StartUpdate(const std::string& update_id,
+                                           const std::string& lease_hash, int64_t lease_expires,
+                                           int64_t now) {
+  const bool one_statement = WritesInOneStatement(Engine());
+  return engine_->Write([&](Session& s) -> Result<UpdateRecord> {
+    SH_ASSIGN_OR_RETURN(const int64_t stack_version, LockStackOf(s, update_id));
+    SH_ASSIGN_OR_RETURN(const UpdateRecord update, LoadUpdate(s, update_id));
+    // Compare-and-set from kNotStarted (checked again by kStartUpdate).
+    if (update.status != UpdateStatus::kNotStarted) {
+      return Fail(Error::Conflict("The update has already been started"));
+    }
+    // The stack's version once the lapsed updates it ends are counted.
+    int64_t reached = stack_version;
+    {
+      SH_ASSIGN_OR_RETURN(auto rows, s.Query(kExpireLapsedUpdates,
+                                             Params().Text(update.stack_id).Text(update.id).Int(now)));
+      while (rows.Next()) {
+        if (!rows.Bool(0)) reached = std::max(reached, rows.Int(1));
+      }
+    }
+    {
+      SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectOtherRunningUpdate,
+                                             Params().Text(update.stack_id).Text(update.id)));
+      if (rows.Next()) return Fail(Error::Conflict("Another update is currently in progress."));
+    }
+    const int64_t version = update.dry_run ? reached : reached + 1;
+    Params params;
+    params.Text(update.id).Int(version).Int(now).Text(lease_hash).Int(lease_expires);
+    if (one_statement) params.Text(update.stack_id).Bool(update.dry_run).Int(reached);
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kStartUpdate, params));
+    if (!rows.Next()) return Fail(Error::Conflict("The update has already been started"));
+    UpdateRecord started = ReadUpdate(rows);
+    if (!one_statement) {
+      SH_TRY(s.Execute(kMarkStackStarted, Params()
+                                              .Text(update.stack_id)
+                                              .Text(update.id)
+                                              .Bool(update.dry_run)
+                                              .Int(now)
+                                              .Int(reached)));
+    }
+    return started;
+  });
+}
+
+Result<void> SqlStore::RenewLease(const std::string& update_id, const std::string& lease_hash,
+                                  int64_t lease_expires) {
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(const int64_t renewed,
+                        s.Execute(kRenewLease,
+                                  Params().Text(update_id).Text(lease_hash).Int(lease_expires)));
+    if (renewed > 0) return {};
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kUpdateExists, Params().Text(update_id)));
+    if (!rows.Next()) return Fail(UpdateNotFound());
+    return Fail(Error::Conflict("The update is not in progress"));
+  });
+}
+
+Result<UpdateRecord> SqlStore::FinishUpdate(const std::string& update_id, UpdateStatus expected,
+                                            UpdateStatus status, int64_t now) {
+  const bool one_statement = WritesInOneStatement(Engine());
+  return engine_->Write([&](Session& s) -> Result<UpdateRecord> {
+    SH_TRY(LockStackOf(s, update_id));
+    SH_ASSIGN_OR_RETURN(const UpdateRecord update, LoadUpdate(s, update_id));
+    if (update.status != expected) return Fail(StatusChanged());
+    const bool bump = !update.dry_run && expected == UpdateStatus::kRunning;
+    Params params;
+    params.Text(update.id).Int(FromStatus(status)).Int(now).Int(FromStatus(expected));
+    if (one_statement) params.Text(update.stack_id).Int(bump ? update.version : -1);
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kFinishUpdate, params));
+    if (!rows.Next()) return Fail(StatusChanged());
+    UpdateRecord finished = ReadUpdate(rows);
+    if (!one_statement && bump) {
+      SH_TRY(s.Execute(kRaiseStackVersion, Params().Text(update.stack_id).Int(update.version)));
+    }
+    return finished;
+  });
+}
+
+Result<std::optional<std::string>> SqlStore::GetCheckpoint(const std::string& update_id) {
+  return engine_->Single([&](Session& s) -> Result<std::optional<std::string>> {
+    SH_ASSIGN_OR_RETURN(auto parts, ReadDocumentParts(s, kSelectCheckpointDocument,
+                                                      Params().Text(update_id)));
+    if (!parts.found) return Fail(UpdateNotFound());
+    return Assemble(parts, [&] { return fmt::format("update {}", update_id); });
+  });
+}
+
+Result<void> SqlStore::PutCheckpoint(const std::string& update_id, int64_t expected_sequence,
+                                     int64_t sequence, const std::string& hash,
+                                     const std::string& text, int64_t resource_count) {
+  const bool one_statement = WritesInOneStatement(Engine());
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto state, LockCheckpointState(s, update_id, expected_sequence));
+    return WriteBase(s, one_statement, state, update_id, sequence, hash, text, resource_count);
+  });
+}
+
+Result<void> SqlStore::AppendCheckpointDelta(const std::string& update_id,
+                                             int64_t expected_sequence, int64_t sequence,
+                                             const std::string& hash,
+                                             const std::string& delta_json,
+                                             int64_t resource_count) {
+  const bool one_statement = WritesInOneStatement(Engine());
+  return engine_->Write([&](Session& s) -> Result<void> {
+    SH_ASSIGN_OR_RETURN(auto state, LockCheckpointState(s, update_id, expected_sequence));
+    if (!state.has_checkpoint) {
+      return Fail(Error::Conflict("The update has no checkpoint to apply a delta to"));
+    }
+    const auto delta_size = static_cast<int64_t>(delta_json.size());
+    Params params;
+    params.Text(update_id).Int(state.delta_count).Bytes(delta_json);
+    if (one_statement) {
+      params.Int(sequence).Text(hash).Int(resource_count).Int(delta_size).Text(state.stack_id);
+    }
+    SH_TRY(s.Execute(kAppendCheckpointDelta, params));
+    if (one_statement) return {};
+    SH_TRY(s.Execute(kRecordCheckpointDelta, Params()
+                                                 .Text(update_id)
+                                                 .Int(sequence)
+                                                 .Text(hash)
+                                                 .Int(resource_count)
+                                                 .Int(delta_size)));
+    SH_TRY(s.Execute(kMakeCheckpointCurrent,
+                     Params().Text(state.stack_id).Text(update_id).Int(resource_count)));
+    return {};
+  });
+}
+
+Result<UpdateHistoryPage> SqlStore::ListHistory(const std::string& stack_id, int64_t offset,
+                                                int64_t limit) {
+  return engine_->Read([&](Session& s) -> Result<UpdateHistoryPage> {
+    UpdateHistoryPage page;
+    {
+      SH_ASSIGN_OR_RETURN(auto rows, s.Query(kCountHistory, Params().Text(stack_id)));
+      page.total = rows.Next() ? rows.Int(0) : 0;
+    }
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kListHistory, Params()
+                                                             .Text(stack_id)
+                                                             .Int(Limit(limit))
+                                                             .Int(std::max<int64_t>(offset, 0))));
+    while (rows.Next()) page.updates.push_back(ReadUpdate(rows));
+    return page;
+  });
+}
+
+Result<UpdateHistoryPage> SqlStore::ListPreviews(const std::string& stack_id, int64_t version,
+                                                 bool ascending, int64_t offset, int64_t limit) {
+  return engine_->Read([&](Session& s) -> Result<UpdateHistoryPage> {
+    UpdateHistoryPage page;
+    {
+      SH_ASSIGN_OR_RETURN(auto rows,
+                          s.Query(kCountPreviews, Params().Text(stack_id).Int(version)));
+      page.total = rows.Next() ? rows.Int(0) : 0;
+    }
+    SH_ASSIGN_OR_RETURN(auto rows,
+                        s.Query(ascending ? kListPreviewsAscending : kListPreviewsDescending,
+                                Params()
+                                    .Text(stack_id)
+                                    .Int(version)
+                                    .Int(Limit(limit))
+                                    .Int(std::max<int64_t>(offset, 0))));
+    while (rows.Next()) page.updates.push_back(ReadUpdate(rows));
+    return page;
+  });
+}
+
+Result<UpdateRecord> SqlStore::GetHistoryEntry(const std::string& stack_id, int64_t version) {
+  return engine_->Single([&](Session& s) -> Result<UpdateRecord> {
+    SH_ASSIGN_OR_RETURN(auto rows,
+                        s.Query(kSelectHistoryEntry, Params().Text(stack_id).Int(version)));
+    if (!rows.Next()) {
+      return Fail(Error::NotFound(fmt::format("Update version {} not found", version)));
+    }
+    return ReadUpdate(rows);
+  });
+}
+
+Result<std::optional<std::string>> SqlStore::GetStateAtVersion(const std::string& stack_id,
+                                                               int64_t version) {
+  return engine_->Single([&](Session& s) -> Result<std::optional<std::string>> {
+    SH_ASSIGN_OR_RETURN(auto parts, ReadDocumentParts(s, kSelectStateAtVersionDocument,
+                                                      Params().Text(stack_id).Int(version)));
+    return Assemble(parts,
+                    [&] { return fmt::format("stack {} at version {}", stack_id, version); });
+  });
+}
+
+}  // namespace statehouse::storage
