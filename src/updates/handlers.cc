@@ -1,10 +1,9 @@
 #include "updates/handlers.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
+#include "common/numbers.h"
 #include "json/json_util.h"
 
 namespace statehouse::updates {
@@ -85,25 +84,22 @@ Result<void> AddResourceChanges(const EventViews& views,
   return {};
 }
 
-Result<int64_t> PathInt(const Request& request, std::string_view name) {
+// The version path parameter `name`; kNotFound naming it unless an integer.
+Result<int64_t> PathVersion(const Request& request, std::string_view name) {
   std::string_view raw = request.Param(name);
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
-  if (raw.empty() || ec != std::errc() || ptr != raw.data() + raw.size()) {
-    return Fail(Error::NotFound(fmt::format("Version '{}' not found", raw.substr(0, 32))));
-  }
-  return value;
+  auto value = ParseInt<int64_t>(raw);
+  if (!value) return Fail(Error::NotFound(fmt::format("Version '{}' not found", raw.substr(0, 32))));
+  return *value;
 }
 
-Result<int64_t> QueryInt64(const Request& request, std::string_view name, int64_t fallback) {
+// The paging query parameter `name`, or `fallback` when absent or empty.
+// kInvalidArgument in the wording of UpdateService's paging checks otherwise.
+Result<int64_t> PageQuery(const Request& request, std::string_view name, int64_t fallback) {
   auto raw = request.Query(name);
   if (!raw || raw->empty()) return fallback;
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || ptr != raw->data() + raw->size()) {
-    return Fail(Error::InvalidArgument(fmt::format("Invalid '{}' value.", name)));
-  }
-  return value;
+  auto value = ParseInt<int64_t>(*raw);
+  if (!value) return Fail(Error::InvalidArgument(fmt::format("Invalid '{}' value.", name)));
+  return *value;
 }
 
 // The service-format page of updates: {"updates":[…], "itemsPerPage", "total"}.
@@ -124,8 +120,8 @@ Result<Response> ServiceUpdatesPage(const EventViews& views, const HistoryPage& 
 Result<Response> ListPreviews(UpdateService& service, const EventViews& views,
                               const Request& request, const Access& access,
                               std::optional<int64_t> version) {
-  SH_ASSIGN_OR_RETURN(auto page, QueryInt64(request, "page", 0));
-  SH_ASSIGN_OR_RETURN(auto page_size, QueryInt64(request, "pageSize", 0));
+  SH_ASSIGN_OR_RETURN(auto page, PageQuery(request, "page", 0));
+  SH_ASSIGN_OR_RETURN(auto page_size, PageQuery(request, "pageSize", 0));
   SH_ASSIGN_OR_RETURN(auto ascending, api::QueryBool(request, "asc", true));
   SH_ASSIGN_OR_RETURN(auto previews, service.Previews(access, version, ascending, page, page_size));
   return ServiceUpdatesPage(views, previews, *access.stack, service.Now());
@@ -292,7 +288,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                 });
   api::AddRoute(router, authorizer, "GET", StackRoute("/export/{version}"), Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
-                  SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+                  SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
                   SH_ASSIGN_OR_RETURN(auto text, service.Export(access, version));
                   return api::JsonOk(std::move(text));
                 });
@@ -300,8 +296,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
   api::AddRoute(
       router, authorizer, "GET", StackRoute("/updates"), Need::kStackRead,
       [&service, views](const Request& request, const Access& access) -> Result<Response> {
-        SH_ASSIGN_OR_RETURN(auto page, QueryInt64(request, "page", 0));
-        SH_ASSIGN_OR_RETURN(auto page_size, QueryInt64(request, "pageSize", 10));
+        SH_ASSIGN_OR_RETURN(auto page, PageQuery(request, "page", 0));
+        SH_ASSIGN_OR_RETURN(auto page_size, PageQuery(request, "pageSize", 10));
         auto output_type = request.Query("output-type");
         SH_ASSIGN_OR_RETURN(auto history, service.History(access, page, page_size));
         const int64_t now = service.Now();
@@ -323,7 +319,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
   api::AddRoute(
       router, authorizer, "GET", StackRoute("/updates/{version}/previews"), Need::kStackRead,
       [&service, views](const Request& request, const Access& access) -> Result<Response> {
-        SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+        SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
         return ListPreviews(service, views, request, access, version);
       });
   api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest"), Need::kStackRead,
@@ -336,7 +332,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
   api::AddRoute(router, authorizer, "GET", StackRoute("/updates/{version}"), Need::kStackRead,
                 [&service, views](const Request& request,
                                   const Access& access) -> Result<Response> {
-                  SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+                  SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
                   SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, version));
                   bj::object body = ServiceUpdateJson(update, *access.stack, service.Now());
                   SH_TRY(AddResourceChanges(views, {update}, {&body}));
