@@ -97,8 +97,8 @@ std::string EventPageJson(const EventPage& page) {
   return out;
 }
 
-updates::EventViews UpdateEventViews(EngineEventService& service) {
-  updates::EventViews views;
+EventViews UpdateEventViews(EngineEventService& service) {
+  EventViews views;
   views.resource_changes = [&service](const std::vector<std::string>& ids) {
     return service.ResourceChanges(ids);
   };

@@ -1,5 +1,6 @@
 #include "updates/handlers.h"
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
@@ -63,7 +64,7 @@ bj::object ServiceUpdateJson(const storage::UpdateRecord& u, const storage::Stac
 
 // Sets info["resourceChanges"] of each UpdateInfo in `infos` (one per
 // update, in order; for the service format the UpdateInfo under "info").
-Result<void> AddResourceChanges(const EventViews& views,
+Result<void> AddResourceChanges(const engine_events::EventViews& views,
                                 const std::vector<storage::UpdateRecord>& updates,
                                 std::vector<bj::object*> infos) {
   if (!views.resource_changes || updates.empty()) return {};
@@ -103,7 +104,7 @@ Result<int64_t> PageQuery(const Request& request, std::string_view name, int64_t
 }
 
 // The service-format page of updates: {"updates":[…], "itemsPerPage", "total"}.
-Result<Response> ServiceUpdatesPage(const EventViews& views, const HistoryPage& page,
+Result<Response> ServiceUpdatesPage(const engine_events::EventViews& views, const HistoryPage& page,
                                     const storage::StackRecord& stack, int64_t now) {
   std::vector<bj::object> infos;
   for (const auto& u : page.updates) infos.push_back(ServiceUpdateJson(u, stack, now));
@@ -117,7 +118,7 @@ Result<Response> ServiceUpdatesPage(const EventViews& views, const HistoryPage& 
 
 // List Previews (rest-api §3.3): `asc` defaults to oldest first (the CLI
 // always sends asc=false); `page` 0 = all, with `pageSize` 0 or unset.
-Result<Response> ListPreviews(UpdateService& service, const EventViews& views,
+Result<Response> ListPreviews(UpdateService& service, const engine_events::EventViews& views,
                               const Request& request, const Access& access,
                               std::optional<int64_t> version) {
   SH_ASSIGN_OR_RETURN(auto page, PageQuery(request, "page", 0));
@@ -185,7 +186,7 @@ Result<std::optional<stacks::OperationInfo>> CurrentOperation(UpdateService& ser
 }
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateService& service,
-                    size_t state_body_limit, EventViews views) {
+                    size_t state_body_limit, engine_events::EventViews views) {
   for (const char* kind : {"update", "preview", "refresh", "destroy"}) {
     api::AddRoute(router, authorizer, "POST", StackRoute(std::string("/") + kind),
                   Need::kStackWrite,
