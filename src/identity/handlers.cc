@@ -2,8 +2,7 @@
 
 #include "api/endpoint.h"
 #include "json/json_util.h"
-#include "orgs/service.h"
-#include "orgs/handlers.h"
+#include "orgs/model.h"
 
 namespace statehouse::identity {
 

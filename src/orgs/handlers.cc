@@ -1,5 +1,7 @@
 #include "orgs/handlers.h"
 
+#include <boost/json.hpp>
+
 #include "api/endpoint.h"
 #include "json/json_util.h"
 
@@ -27,16 +29,6 @@ bj::object OrgJson(const storage::OrgRecord& org, storage::OrgRole caller_role) 
 }
 
 }  // namespace
-
-bj::object MemberJson(const storage::MemberRecord& m) {
-  bj::object user{{"name", m.user.name}, {"githubLogin", m.user.login}, {"avatarUrl", ""}};
-  if (!m.user.email.empty()) user["email"] = m.user.email;
-  return bj::object{{"role", OrgRoleName(m.role)},
-                    {"user", std::move(user)},
-                    {"created", json::Rfc3339(m.created)},
-                    {"knownToPulumi", true},
-                    {"virtualAdmin", false}};
-}
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgService& service) {
   api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/members", Need::kOrgMember,
