@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "audit/catalog.h"
 #include "audit/export.h"
 #include "common/numbers.h"
@@ -158,11 +159,13 @@ Result<Response> ExportHandler(AuditService& service, const Request& request,
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, AuditService& service) {
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/auditlogs", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kOrgPath, "/api/orgs/{org}/auditlogs"),
+                Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   return ListHandler(service, request, access);
                 });
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/auditlogs/export", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/auditlogs/export"), Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   return ExportHandler(service, request, access);
                 });

@@ -1,9 +1,13 @@
 #include "updates/handlers.h"
 
+#include <string_view>
+#include <utility>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "common/numbers.h"
 #include "json/json_util.h"
 
@@ -16,10 +20,6 @@ using auth::Access;
 using auth::Need;
 using http::Request;
 using http::Response;
-
-constexpr char kStack[] = "/api/stacks/{org}/{project}/{stack}";
-
-std::string StackRoute(std::string_view suffix) { return std::string(kStack) + std::string(suffix); }
 
 // A stored JSON object text as a value ({} if it does not parse).
 bj::value StoredObject(const std::string& text) {
@@ -187,16 +187,25 @@ Result<std::optional<stacks::OperationInfo>> CurrentOperation(UpdateService& ser
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateService& service,
                     size_t state_body_limit, engine_events::EventViews views) {
-  for (const char* kind : {"update", "preview", "refresh", "destroy"}) {
-    api::AddRoute(router, authorizer, "POST", StackRoute(std::string("/") + kind),
-                  Need::kStackWrite,
+  // Create update; the last path segment is the kind.
+  constexpr std::pair<const char*, std::string_view> kCreateRoutes[] = {
+      {"update", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/update")},
+      {"preview", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/preview")},
+      {"refresh", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/refresh")},
+      {"destroy", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/destroy")},
+  };
+  for (const auto& route : kCreateRoutes) {
+    const char* kind = route.first;
+    api::AddRoute(router, authorizer, "POST", route.second, Need::kStackWrite,
                   [&service, kind](const Request& request, const Access& access) {
                     return CreateUpdate(service, kind, request, access);
                   });
   }
 
   api::AddRoute(
-      router, authorizer, "POST", StackRoute("/update/{updateID}"), Need::kStackWrite,
+      router, authorizer, "POST",
+      api::Path(api::kUpdatePath, "/api/stacks/{org}/{project}/{stack}/update/{updateID}"),
+      Need::kStackWrite,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
         SH_ASSIGN_OR_RETURN(auto tags, json::OptionalStringMap(body, "tags"));
@@ -206,7 +215,10 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
             {"version", grant.version}, {"token", grant.token}, {"tokenExpiration", grant.expires}}));
       });
 
-  api::AddRoute(router, authorizer, "GET", StackRoute("/update/{updateID}"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}"),
+                Need::kStackRead,
                 [&service, views](const Request& request,
                                   const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto update,
@@ -222,7 +234,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                   return api::JsonOk(json::Serialize(body));
                 });
 
-  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/renew_lease"),
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}/renew_lease"),
                 Need::kUpdateToken,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
@@ -233,7 +247,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                       {"token", grant.token}, {"tokenExpiration", grant.expires}}));
                 });
 
-  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/complete"),
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}/complete"),
                 Need::kUpdateToken,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
@@ -242,7 +258,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                   return api::JsonOk("{}");
                 });
 
-  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/cancel"),
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}/cancel"),
                 Need::kStackWrite,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.Cancel(access, std::string(request.Param("updateID"))));
@@ -251,14 +269,19 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
 
   const http::RouteOptions state_options{state_body_limit};
   api::AddRoute(
-      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpoint"), Need::kUpdateToken,
+      router, authorizer, "PATCH",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/checkpoint"),
+      Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.PatchCheckpoint(access, request.body));
         return api::JsonOk("{}");
       },
       state_options);
   api::AddRoute(
-      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpointverbatim"),
+      router, authorizer, "PATCH",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/checkpointverbatim"),
       Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.PatchVerbatim(access, request.body));
@@ -266,7 +289,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       },
       state_options);
   api::AddRoute(
-      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpointdelta"),
+      router, authorizer, "PATCH",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/checkpointdelta"),
       Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.PatchDelta(access, request.body));
@@ -275,19 +300,24 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       state_options);
 
   api::AddRoute(
-      router, authorizer, "POST", StackRoute("/import"), Need::kStackWrite,
+      router, authorizer, "POST",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/import"), Need::kStackWrite,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto id, service.Import(access, request.body));
         return api::JsonOk(json::Serialize(bj::object{{"updateId", id}}));
       },
       state_options);
 
-  api::AddRoute(router, authorizer, "GET", StackRoute("/export"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/export"),
+                Need::kStackRead,
                 [&service](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto text, service.Export(access, std::nullopt));
                   return api::JsonOk(std::move(text));
                 });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/export/{version}"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/export/{version}"),
+                Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
                   SH_ASSIGN_OR_RETURN(auto text, service.Export(access, version));
@@ -295,7 +325,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                 });
 
   api::AddRoute(
-      router, authorizer, "GET", StackRoute("/updates"), Need::kStackRead,
+      router, authorizer, "GET",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates"), Need::kStackRead,
       [&service, views](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto page, PageQuery(request, "page", 0));
         SH_ASSIGN_OR_RETURN(auto page_size, PageQuery(request, "pageSize", 10));
@@ -313,24 +344,33 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
         return api::JsonOk(
             json::Serialize(bj::object{{"updates", bj::array(infos.begin(), infos.end())}}));
       });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest/previews"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath,
+                          "/api/stacks/{org}/{project}/{stack}/updates/latest/previews"),
+                Need::kStackRead,
                 [&service, views](const Request& request, const Access& access) {
                   return ListPreviews(service, views, request, access, std::nullopt);
                 });
   api::AddRoute(
-      router, authorizer, "GET", StackRoute("/updates/{version}/previews"), Need::kStackRead,
+      router, authorizer, "GET",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates/{version}/previews"),
+      Need::kStackRead,
       [&service, views](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
         return ListPreviews(service, views, request, access, version);
       });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates/latest"),
+                Need::kStackRead,
                 [&service, views](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, std::nullopt));
                   bj::object body = ServiceUpdateJson(update, *access.stack, service.Now());
                   SH_TRY(AddResourceChanges(views, {update}, {&body}));
                   return api::JsonOk(json::Serialize(body));
                 });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/{version}"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates/{version}"),
+                Need::kStackRead,
                 [&service, views](const Request& request,
                                   const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
