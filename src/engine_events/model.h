@@ -1,7 +1,7 @@
 #pragma once
 
-// Engine events as the server sees them (cli-protocol §6): a parsed batch
-// keeps each event's bytes as sent, plus the few keys the server reads.
+// Engine events as the server sees them: a parsed batch keeps each event's
+// bytes as sent, plus the few keys the server reads.
 
 #include <cstdint>
 #include <deque>

@@ -16,7 +16,7 @@ using auth::Need;
 using http::Request;
 using http::Response;
 
-// GET /api/orgs/{org}: the OpenAPI Organization fields plus the settings this
+// GET /api/orgs/{org}: Pulumi Cloud's Organization fields plus the settings this
 // server keeps (Statehouse extension: defaultStackPermission, userRole).
 bj::object OrgJson(const storage::OrgRecord& org, storage::OrgRole caller_role) {
   return bj::object{{"githubLogin", org.name},

@@ -36,7 +36,7 @@ std::string InfoKind(const storage::UpdateRecord& u) {
   return u.kind == "preview" ? std::string("Pupdate") : "P" + u.kind;
 }
 
-// UpdateInfo as the CLI reads it (apitype/history.go).
+// UpdateInfo as the CLI reads it (its apitype.UpdateInfo).
 bj::object UpdateInfoJson(const storage::UpdateRecord& u, int64_t now) {
   bj::object info{{"kind", InfoKind(u)},
                   {"startTime", u.started},
@@ -50,7 +50,7 @@ bj::object UpdateInfoJson(const storage::UpdateRecord& u, int64_t now) {
   return info;
 }
 
-// The service's UpdateInfo (OpenAPI UpdateInfo): the CLI's one under "info".
+// Pulumi Cloud's UpdateInfo ("service" output): the CLI's one under "info".
 bj::object ServiceUpdateJson(const storage::UpdateRecord& u, const storage::StackRecord& stack,
                              int64_t now) {
   return bj::object{{"info", UpdateInfoJson(u, now)},
@@ -116,7 +116,7 @@ Result<Response> ServiceUpdatesPage(const engine_events::EventViews& views, cons
                                                 {"total", page.total}}));
 }
 
-// List Previews (rest-api §3.3): `asc` defaults to oldest first (the CLI
+// List Previews: `asc` defaults to oldest first (the CLI
 // always sends asc=false); `page` 0 = all, with `pageSize` 0 or unset.
 Result<Response> ListPreviews(UpdateService& service, const engine_events::EventViews& views,
                               const Request& request, const Access& access,

@@ -22,7 +22,8 @@ bj::array StringArray(const std::vector<std::string>& values) {
   return out;
 }
 
-// WebhookResponse (rest-api §4.1); the secret itself is never returned.
+// WebhookResponse (the Webhook plus hasSecret and secretCiphertext); the
+// secret itself is never returned.
 bj::object WebhookJson(const WebhookView& view) {
   const storage::WebhookRecord& hook = view.hook;
   bj::object body{{"organizationName", view.org_name}};
@@ -42,7 +43,7 @@ bj::object WebhookJson(const WebhookView& view) {
   return body;
 }
 
-// WebhookDelivery (rest-api §4.5).
+// WebhookDelivery: the record of one attempt.
 bj::object DeliveryJson(const storage::WebhookDeliveryRecord& d) {
   return bj::object{{"id", d.id},
                     {"kind", d.kind},
