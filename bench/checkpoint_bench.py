@@ -5,7 +5,7 @@ Talks to a running server over loopback with one keep-alive connection, the
 way the CLI does (sequential saves). Deployments are generated
 deterministically: Pulumi-shaped custom resources with inputs, outputs,
 parent, provider reference and dependencies, laid out compactly like the
-CLI's spanned serialisation (cli-protocol §4.5).
+CLI's spanned serialisation (one span per resource).
 
 Usage: checkpoint_bench.py BASE_URL TOKEN SERVER_PID DATA_DIR
 """

@@ -1,6 +1,7 @@
 // In-process parts of a delta checkpoint on a 25 MB / 5,000-resource state
-// (cli-protocol §4.4): hashing, validating and applying edits to the whole
-// text. Used to attribute the HTTP figure of bench/run-checkpoint-bench.sh.
+// (text edits against the saved text): hashing, validating and applying
+// edits to the whole text. Used to attribute the HTTP figure of
+// bench/run-checkpoint-bench.sh.
 // Run: build/statehouse_bench --benchmark_filter=Checkpoint
 #include <benchmark/benchmark.h>
 

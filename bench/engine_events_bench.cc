@@ -1,5 +1,5 @@
 // Engine-event ingest through EngineEventService: batches of 50 events as the
-// CLI sends them (§3.3.6), and of 500. Reports events/s.
+// CLI sends them, and of 500. Reports events/s.
 //   BM_EngineEventIngest/<batch>           SQLite store (WAL, synchronous=FULL)
 //   BM_EngineEventIngest/Postgres/<batch>  PostgreSQL store on a fresh database
 //                                          of STATEHOUSE_BENCH_PG (skipped if unset)

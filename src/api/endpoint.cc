@@ -1,10 +1,10 @@
 #include "api/endpoint.h"
 
-#include <charconv>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "common/numbers.h"
 #include "http/error_mapping.h"
 
 namespace statehouse::api {
@@ -46,12 +46,9 @@ void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_vi
 Result<int> QueryInt(const http::Request& request, std::string_view name, int fallback) {
   auto raw = request.Query(name);
   if (!raw) return fallback;
-  int value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || ptr != raw->data() + raw->size()) {
-    return Fail(Error::InvalidArgument(fmt::format("Invalid {}: must be an integer", name)));
-  }
-  return value;
+  auto value = ParseInt<int>(*raw);
+  if (!value) return Fail(Error::InvalidArgument(fmt::format("Invalid {}: must be an integer", name)));
+  return *value;
 }
 
 Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback) {

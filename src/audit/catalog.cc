@@ -17,11 +17,11 @@ constexpr EventFlags kO{.req_org_admin = true};
 constexpr EventFlags kS{.req_stack_admin = true};
 constexpr EventFlags kA{.auth_failure = true};
 
-// rest-api §5.5 for catalog ids; Statehouse extensions (marked EXT) carry O
-// when they are organization-level administration.
+// Pulumi Cloud's published catalog ids and flags; Statehouse extensions
+// (marked EXT) carry O when they are organization-level administration.
 constexpr std::array kCatalog{
     CatalogEntry{"user-login", "User Login", kNone},
-    CatalogEntry{"user-login-failed", "User Login Failed", kNone},  // §5.5: A is not set
+    CatalogEntry{"user-login-failed", "User Login Failed", kNone},  // Pulumi Cloud does not set A
     CatalogEntry{"auth-failure-organization-role", "Auth Failure Organization Role", kA},
     CatalogEntry{"auth-failure-stack-permission", "Auth Failure Stack Permission", kA},
     CatalogEntry{"stack-created", "Stack Created", kNone},

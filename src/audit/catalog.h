@@ -1,9 +1,8 @@
 #pragma once
 
-// The audit event catalog: every DomainEvent kind Statehouse publishes
-// (/work/notes/events.md; rest-api §5.5 ids plus Statehouse extensions), its
-// display name and its flags, and the human description of one event.
-// Stateless and thread-safe.
+// The audit event catalog: every DomainEvent kind Statehouse publishes (Pulumi
+// Cloud's audit event ids plus Statehouse extensions), its display name and its
+// flags, and the human description of one event. Stateless and thread-safe.
 
 #include <span>
 #include <string>
@@ -13,7 +12,7 @@
 
 namespace statehouse::audit {
 
-// rest-api §5.5 flags: O, S, A.
+// The catalog flags as Pulumi Cloud publishes them: O, S, A.
 struct EventFlags {
   bool req_org_admin = false;
   bool req_stack_admin = false;

@@ -30,7 +30,7 @@ events::DomainEvent StackEvent(std::string kind, std::map<std::string, std::stri
   return e;
 }
 
-// Every kind of the event contract (/work/notes/events.md).
+// Every kind the services publish.
 const std::vector<std::string> kContractKinds = {"user-login",
                                                  "user-login-failed",
                                                  "auth-failure-organization-role",
@@ -113,7 +113,7 @@ TEST(AuditCatalogTest, FlagsFollowSection55) {
   EXPECT_EQ(flags("organization-settings-changed"), "O");
   EXPECT_EQ(flags("organization-created"), "O");
   EXPECT_EQ(flags("user-login"), "");
-  EXPECT_EQ(flags("user-login-failed"), "");  // §5.5: not an auth failure
+  EXPECT_EQ(flags("user-login-failed"), "");  // Pulumi Cloud: not an auth failure
   EXPECT_EQ(flags("auth-failure-organization-role"), "A");
   EXPECT_EQ(flags("auth-failure-stack-permission"), "A");
   EXPECT_EQ(flags("secret-decrypted"), "");

@@ -1,6 +1,6 @@
 #pragma once
 
-// Audit log export formats (rest-api §5.2 CSV, §5.3 CEF). Pure functions.
+// Audit log export formats (Pulumi Cloud's CSV and CEF). Pure functions.
 
 #include <cstdint>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace statehouse::audit {
 
-// The CSV header row's fields (§5.2).
+// The CSV header row's fields, in Pulumi Cloud's order.
 inline constexpr char kCsvHeader[] =
     "Timestamp,Name,Login,Event,Description,SourceIP,RequireOrgAdmin,RequireStackAdmin,"
     "AuthenticationFailure";

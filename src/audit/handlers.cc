@@ -3,11 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "audit/catalog.h"
 #include "audit/export.h"
+#include "common/numbers.h"
 #include "http/gzip.h"
 #include "json/json_util.h"
 
@@ -63,13 +64,12 @@ Result<std::optional<std::string>> QueryString(const Request& request,
 Result<std::optional<int64_t>> QueryTime(const Request& request, std::string_view name) {
   SH_ASSIGN_OR_RETURN(auto raw, QueryString(request, {name}));
   if (!raw) return std::optional<int64_t>();
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || ptr != raw->data() + raw->size() || value < 0) {
+  auto value = ParseInt<int64_t>(*raw);
+  if (!value || *value < 0) {
     return Fail(
         Error::InvalidArgument(fmt::format("Invalid {}: must be a Unix time in seconds", name)));
   }
-  return std::optional<int64_t>(value);
+  return value;
 }
 
 Result<AuditLogQuery> ParseQuery(const Request& request) {
@@ -159,11 +159,13 @@ Result<Response> ExportHandler(AuditService& service, const Request& request,
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, AuditService& service) {
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/auditlogs", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kOrgPath, "/api/orgs/{org}/auditlogs"),
+                Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   return ListHandler(service, request, access);
                 });
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/auditlogs/export", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/auditlogs/export"), Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   return ExportHandler(service, request, access);
                 });

@@ -6,7 +6,7 @@
 
 namespace statehouse::audit {
 
-// Audit log routes (org admins only; rest-api §3.8 V1):
+// Audit log routes (org admins only; Pulumi Cloud's V1 audit log API):
 //   GET /api/orgs/{org}/auditlogs         JSON page, newest first
 //   GET /api/orgs/{org}/auditlogs/export  CSV (default) or CEF, always gzip
 // Query: startTime (Unix s, upper bound: events at or before it) and/or

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "audit/catalog.h"
+#include "common/numbers.h"
 #include "crypto/base64.h"
 
 namespace statehouse::audit {
@@ -45,13 +45,6 @@ std::optional<std::string> FromBase64Url(std::string_view text) {
   return crypto::Base64Decode(standard);
 }
 
-std::optional<int64_t> ParseDecimal(std::string_view text) {
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 std::string EncodeContinuationToken(const storage::AuditQuery::Position& position) {
@@ -60,7 +53,7 @@ std::string EncodeContinuationToken(const storage::AuditQuery::Position& positio
 
 Result<storage::AuditQuery::Position> DecodeContinuationToken(std::string_view token) {
   if (token.empty() || token.size() > kMaxTokenBytes) return Fail(InvalidToken());
-  if (auto seconds = ParseDecimal(token)) return storage::AuditQuery::Position{*seconds, ""};
+  if (auto seconds = ParseInt<int64_t>(token)) return storage::AuditQuery::Position{*seconds, ""};
   auto raw = FromBase64Url(token);
   if (!raw) return Fail(InvalidToken());
   boost::system::error_code ec;

@@ -1,7 +1,7 @@
 #pragma once
 
-// Reading the audit log (rest-api §3.8 V1): filtered, keyset-paged listing
-// newest first, and bulk reads for export. Rows are never edited or deleted.
+// Reading the audit log (V1 API): filtered, keyset-paged listing newest first,
+// and bulk reads for export. Rows are never edited or deleted.
 
 #include <cstdint>
 #include <optional>
@@ -63,8 +63,9 @@ class AuditService {
 
 // Continuation tokens: unpadded base64url of {"t":<time>,"id":"<id>"}, the
 // keyset position of the last event of a page. DecodeContinuationToken also
-// accepts a bare decimal Unix time T (the seed's format), which continues
-// with the events strictly before second T. kInvalidArgument otherwise.
+// accepts a bare decimal Unix time T (the format Pulumi Cloud documents), which
+// continues with the events strictly before second T. kInvalidArgument
+// otherwise.
 std::string EncodeContinuationToken(const storage::AuditQuery::Position& position);
 Result<storage::AuditQuery::Position> DecodeContinuationToken(std::string_view token);
 

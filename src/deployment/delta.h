@@ -1,9 +1,8 @@
 #pragma once
 
-// Delta checkpoints (cli-protocol §4.4): the CLI sends text edits against the
-// previously saved deployment text, with byte offsets. Applying them must
-// reproduce the CLI's new text exactly, which is then checked against the
-// SHA-256 the CLI sent.
+// Delta checkpoints: the CLI sends text edits against the previously saved
+// deployment text, with byte offsets. Applying them must reproduce the CLI's
+// new text exactly, which is then checked against the SHA-256 the CLI sent.
 
 #include <cstddef>
 #include <cstdint>

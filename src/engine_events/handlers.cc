@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 
 namespace statehouse::engine_events {
 
@@ -13,8 +14,6 @@ using auth::Access;
 using auth::Need;
 using http::Request;
 using http::Response;
-
-constexpr char kUpdateRoute[] = "/api/stacks/{org}/{project}/{stack}/update/{updateID}";
 
 std::optional<std::string_view> OptionalView(const std::optional<std::string>& value) {
   if (!value) return std::nullopt;
@@ -97,8 +96,8 @@ std::string EventPageJson(const EventPage& page) {
   return out;
 }
 
-updates::EventViews UpdateEventViews(EngineEventService& service) {
-  updates::EventViews views;
+EventViews UpdateEventViews(EngineEventService& service) {
+  EventViews views;
   views.resource_changes = [&service](const std::vector<std::string>& ids) {
     return service.ResourceChanges(ids);
   };
@@ -122,14 +121,19 @@ updates::EventViews UpdateEventViews(EngineEventService& service) {
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer,
                     EngineEventService& service, size_t state_body_limit) {
   api::AddRoute(
-      router, authorizer, "POST", std::string(kUpdateRoute) + "/events/batch", Need::kUpdateToken,
+      router, authorizer, "POST",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/events/batch"),
+      Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.RecordBatch(access, request.body));
         return api::JsonOk("{}");
       },
       http::RouteOptions{state_body_limit});
 
-  api::AddRoute(router, authorizer, "GET", std::string(kUpdateRoute) + "/events",
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}/events"),
                 Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   auto token = request.Query("continuationToken");

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <cstddef>
+#include <string>
+
 #include "auth/authorizer.h"
+#include "engine_events/model.h"
 #include "engine_events/service.h"
 #include "http/router.h"
-#include "updates/handlers.h"
 
 namespace statehouse::engine_events {
 
@@ -14,7 +17,7 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer,
 
 // The engine-event views of the update routes (status poll events, history
 // resourceChanges), backed by `service`, which must outlive them.
-updates::EventViews UpdateEventViews(EngineEventService& service);
+EventViews UpdateEventViews(EngineEventService& service);
 
 // The GetUpdateEventsResponse body of `page`: each stored event's bytes as
 // sent, with `"type":"<payload key>"` inserted first when the event has no

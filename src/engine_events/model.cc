@@ -2,9 +2,9 @@
 
 #include <simdjson.h>
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include "common/numbers.h"
 
 namespace statehouse::engine_events {
 
@@ -164,13 +164,11 @@ std::map<std::string, int64_t> ResourceChanges(const storage::ResourceChangesRec
 std::string MakeContinuationToken(int64_t next_sequence) { return std::to_string(next_sequence); }
 
 Result<int64_t> ParseContinuationToken(std::string_view token) {
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
-  if (token.empty() || token.size() > 18 || token.front() == '-' || ec != std::errc() ||
-      ptr != token.data() + token.size()) {
+  auto value = ParseInt<int64_t>(token);
+  if (!value || token.size() > 18 || token.front() == '-') {
     return Fail(Invalid("Invalid continuation token."));
   }
-  return value;
+  return *value;
 }
 
 }  // namespace statehouse::engine_events

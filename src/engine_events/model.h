@@ -1,18 +1,22 @@
 #pragma once
 
-// Engine events as the server sees them (cli-protocol §6): a parsed batch
-// keeps each event's bytes as sent, plus the few keys the server reads.
+// Engine events as the server sees them: a parsed batch keeps each event's
+// bytes as sent, plus the few keys the server reads.
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "common/error.h"
 #include "storage/engine_event_store.h"
+#include "storage/update_store.h"
 
 namespace statehouse::engine_events {
 
@@ -56,5 +60,20 @@ std::map<std::string, int64_t> ResourceChanges(const storage::ResourceChangesRec
 // safe). ParseContinuationToken: kInvalidArgument unless digits only.
 std::string MakeContinuationToken(int64_t next_sequence);
 Result<int64_t> ParseContinuationToken(std::string_view token);
+
+// What the update routes (src/updates) show from engine events. Unset members
+// show nothing.
+struct EventViews {
+  // resourceChanges (op → count) of those of the updates that have any.
+  std::function<Result<std::map<std::string, std::map<std::string, int64_t>>>(
+      const std::vector<std::string>& update_ids)>
+      resource_changes;
+  // Sets "events" (and "continuationToken" while more may come) of the
+  // status poll of `update` from the given continuation token.
+  std::function<Result<void>(const storage::UpdateRecord& update,
+                             std::optional<std::string_view> continuation_token,
+                             boost::json::object& body)>
+      status_events;
+};
 
 }  // namespace statehouse::engine_events

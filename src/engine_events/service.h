@@ -17,12 +17,12 @@ namespace statehouse::engine_events {
 // A page of stored events of an update, ascending by sequence.
 struct EventPage {
   std::vector<storage::EngineEventRecord> events;
-  // The token for the next page; nullopt once every event was returned and
-  // the update has ended (§3.4.3).
+  // The token for the next page; nullopt once every event was returned and the
+  // update has ended.
   std::optional<std::string> continuation_token;
 };
 
-// One UpdateEvent of the status poll (§3.3.9).
+// One UpdateEvent of the status poll (GET …/update/{updateID}).
 struct StatusEvent {
   int64_t sequence = 0;
   bool stderr_stream = false;
@@ -34,10 +34,9 @@ struct StatusEventPage {
   std::optional<std::string> continuation_token;  // absent ⇒ finished
 };
 
-// Engine events (cli-protocol §3.3.6, §3.4.3, §6): ingest of event batches,
-// their read side, and what history derives from them. Access has already
-// been granted by the Authorizer (the update's lease for ingest, stack read
-// for reads). Thread-safe.
+// Engine events: ingest of event batches, their read side, and what history
+// derives from them. Access has already been granted by the Authorizer (the
+// update's lease for ingest, stack read for reads). Thread-safe.
 class EngineEventService {
  public:
   // Events per page of reads.

@@ -27,7 +27,7 @@ struct Actor {
 
 struct DomainEvent {
   // Audit catalog id, e.g. "stack-created", "stack-update-completed",
-  // "member-added" (rest-api §5.5); src/audit/catalog.h lists every kind.
+  // "member-added"; src/audit/catalog.h lists every kind.
   std::string kind;
   std::string org_id;
   std::string org_name;

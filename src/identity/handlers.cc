@@ -1,9 +1,9 @@
 #include "identity/handlers.h"
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "json/json_util.h"
-#include "orgs/service.h"
-#include "orgs/handlers.h"
+#include "orgs/model.h"
 
 namespace statehouse::identity {
 
@@ -19,7 +19,7 @@ using http::Response;
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, IdentityService& service) {
-  api::AddRoute(router, authorizer, "GET", "/api/user", Need::kUser,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kUserPath, "/api/user"), Need::kUser,
                 [&service](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto memberships, service.Memberships(access.principal));
                   bj::array orgs;
@@ -39,14 +39,16 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
                   return api::JsonOk(json::Serialize(body));
                 });
 
-  api::AddRoute(router, authorizer, "GET", "/api/user/organizations/default", Need::kUser,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kUserPath, "/api/user/organizations/default"), Need::kUser,
                 [&service](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto name, service.DefaultOrgName(access.principal));
                   return api::JsonOk(
                       json::Serialize(bj::object{{"GitHubLogin", name}, {"Messages", bj::array{}}}));
                 });
 
-  api::AddRoute(router, authorizer, "POST", "/api/admin/users", Need::kSiteAdmin,
+  api::AddRoute(router, authorizer, "POST", api::Path(api::kAdminPath, "/api/admin/users"),
+                Need::kSiteAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto login, json::RequiredString(body, "login"));
@@ -62,7 +64,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
                                                  {"token", created.token_value}}));
                 });
 
-  api::AddRoute(router, authorizer, "POST", "/api/admin/orgs", Need::kSiteAdmin,
+  api::AddRoute(router, authorizer, "POST", api::Path(api::kAdminPath, "/api/admin/orgs"),
+                Need::kSiteAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto name, json::RequiredString(body, "name"));
@@ -72,7 +75,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
                 });
 
   api::AddRoute(
-      router, authorizer, "POST", "/api/orgs/{org}/members/{username}", Need::kOrgAdmin,
+      router, authorizer, "POST", api::Path(api::kOrgPath, "/api/orgs/{org}/members/{username}"),
+      Need::kOrgAdmin,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         std::optional<std::string> role;
         if (!request.body.empty()) {

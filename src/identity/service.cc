@@ -4,7 +4,7 @@
 
 #include "auth/event.h"
 #include "common/names.h"
-#include "orgs/service.h"
+#include "orgs/model.h"
 #include "tokens/service.h"
 
 namespace statehouse::identity {

@@ -1,6 +1,9 @@
 #include "orgs/handlers.h"
 
+#include <boost/json.hpp>
+
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "json/json_util.h"
 
 namespace statehouse::orgs {
@@ -13,7 +16,7 @@ using auth::Need;
 using http::Request;
 using http::Response;
 
-// GET /api/orgs/{org}: the OpenAPI Organization fields plus the settings this
+// GET /api/orgs/{org}: Pulumi Cloud's Organization fields plus the settings this
 // server keeps (Statehouse extension: defaultStackPermission, userRole).
 bj::object OrgJson(const storage::OrgRecord& org, storage::OrgRole caller_role) {
   return bj::object{{"githubLogin", org.name},
@@ -28,18 +31,9 @@ bj::object OrgJson(const storage::OrgRecord& org, storage::OrgRole caller_role) 
 
 }  // namespace
 
-bj::object MemberJson(const storage::MemberRecord& m) {
-  bj::object user{{"name", m.user.name}, {"githubLogin", m.user.login}, {"avatarUrl", ""}};
-  if (!m.user.email.empty()) user["email"] = m.user.email;
-  return bj::object{{"role", OrgRoleName(m.role)},
-                    {"user", std::move(user)},
-                    {"created", json::Rfc3339(m.created)},
-                    {"knownToPulumi", true},
-                    {"virtualAdmin", false}};
-}
-
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgService& service) {
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/members", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kOrgPath, "/api/orgs/{org}/members"),
+                Need::kOrgMember,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   if (auto type = request.Query("type");
                       type && *type != "frontend" && *type != "backend") {
@@ -52,15 +46,15 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgServi
                   return api::JsonOk(json::Serialize(bj::object{{"members", std::move(out)}}));
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", "/api/orgs/{org}/members/{username}",
-                Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/members/{username}"), Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.RemoveMember(access, std::string(request.Param("username"))));
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "PATCH", "/api/orgs/{org}/members/{username}",
-                Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "PATCH",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/members/{username}"), Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto role, json::OptionalString(body, "role"));
@@ -70,12 +64,14 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgServi
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kOrgPath, "/api/orgs/{org}"),
+                Need::kOrgMember,
                 [](const Request&, const Access& access) -> Result<Response> {
                   return api::JsonOk(json::Serialize(OrgJson(*access.org, access.org_role)));
                 });
 
-  api::AddRoute(router, authorizer, "PATCH", "/api/orgs/{org}", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "PATCH", api::Path(api::kOrgPath, "/api/orgs/{org}"),
+                Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto permission,

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <boost/json.hpp>
-
 #include "auth/authorizer.h"
 #include "http/router.h"
 #include "orgs/service.h"
@@ -12,8 +10,5 @@ namespace statehouse::orgs {
 // (POST lives with identity), GET /api/orgs/{org} and PATCH /api/orgs/{org}
 // (setDefaultStackPermission only).
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgService& service);
-
-// The OrganizationMember JSON of `member` (email only when known).
-boost::json::object MemberJson(const storage::MemberRecord& member);
 
 }  // namespace statehouse::orgs

@@ -7,26 +7,6 @@
 
 namespace statehouse::orgs {
 
-std::string_view OrgRoleName(storage::OrgRole role) {
-  switch (role) {
-    case storage::OrgRole::kAdmin:
-      return "admin";
-    case storage::OrgRole::kMember:
-      return "member";
-    case storage::OrgRole::kNone:
-      break;
-  }
-  return "none";
-}
-
-Result<storage::OrgRole> ParseOrgRole(const std::optional<std::string>& role,
-                                      std::optional<storage::OrgRole> fallback) {
-  if (!role && fallback) return *fallback;
-  if (role == "member") return storage::OrgRole::kMember;
-  if (role == "admin") return storage::OrgRole::kAdmin;
-  return Fail(Error::InvalidArgument("Invalid field 'role': must be 'member' or 'admin'"));
-}
-
 Result<std::vector<storage::MemberRecord>> OrgService::ListMembers(const auth::Access& access) {
   return store_.ListMembers(access.org->id);
 }

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "events/domain_event.h"
+#include "orgs/model.h"
 #include "storage/store.h"
 
 namespace statehouse::orgs {
@@ -58,13 +59,5 @@ class OrgService {
   const Clock& clock_;
   events::EventSink& events_;
 };
-
-// "admin", "member" or "none".
-std::string_view OrgRoleName(storage::OrgRole role);
-
-// The `role` field of member requests: "member" or "admin"; absent means
-// `fallback` when given. kInvalidArgument otherwise.
-Result<storage::OrgRole> ParseOrgRole(const std::optional<std::string>& role,
-                                      std::optional<storage::OrgRole> fallback);
 
 }  // namespace statehouse::orgs

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "crypto/base64.h"
 #include "json/json_util.h"
 
@@ -18,8 +19,6 @@ using auth::Access;
 using auth::Need;
 using http::Request;
 using http::Response;
-
-constexpr char kStackPath[] = "/api/stacks/{org}/{project}/{stack}";
 
 Error NotBase64(std::string_view field) {
   return Error::InvalidArgument(
@@ -82,9 +81,9 @@ std::string OptionalText(std::string_view body, std::string_view field) {
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, SecretsService& service,
                     size_t batch_body_limit) {
-  const std::string stack_path = kStackPath;
-
-  api::AddRoute(router, authorizer, "POST", stack_path + "/encrypt", Need::kStackRead,
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/encrypt"),
+                Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto plaintext, RequiredBytes(body, "plaintext"));
@@ -93,7 +92,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, SecretsS
                       bj::object{{"ciphertext", crypto::Base64Encode(ciphertext)}}));
                 });
 
-  api::AddRoute(router, authorizer, "POST", stack_path + "/decrypt", Need::kStackRead,
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/decrypt"),
+                Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto ciphertext, RequiredBytes(body, "ciphertext"));
@@ -103,7 +104,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, SecretsS
                 });
 
   api::AddRoute(
-      router, authorizer, "POST", stack_path + "/batch-encrypt", Need::kStackRead,
+      router, authorizer, "POST",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/batch-encrypt"),
+      Need::kStackRead,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
         SH_ASSIGN_OR_RETURN(auto plaintexts, RequiredBytesArray(body, "plaintexts", nullptr));
@@ -116,7 +119,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, SecretsS
       http::RouteOptions{batch_body_limit});
 
   api::AddRoute(
-      router, authorizer, "POST", stack_path + "/batch-decrypt", Need::kStackRead,
+      router, authorizer, "POST",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/batch-decrypt"),
+      Need::kStackRead,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
         std::vector<std::string> encoded;
@@ -133,7 +138,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, SecretsS
       },
       http::RouteOptions{batch_body_limit});
 
-  api::AddRoute(router, authorizer, "POST", stack_path + "/decrypt/log-decryption",
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kStackPath,
+                          "/api/stacks/{org}/{project}/{stack}/decrypt/log-decryption"),
                 Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.LogDecryption(access, OptionalText(request.body, "secretName")));
@@ -141,7 +148,10 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, SecretsS
                 });
 
   api::AddRoute(
-      router, authorizer, "POST", stack_path + "/decrypt/log-batch-decryption", Need::kStackRead,
+      router, authorizer, "POST",
+      api::Path(api::kStackPath,
+                "/api/stacks/{org}/{project}/{stack}/decrypt/log-batch-decryption"),
+      Need::kStackRead,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.LogBatchDecryption(access, OptionalText(request.body, "commandName")));
         return Response::NoContent();

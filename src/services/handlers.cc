@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "json/json_util.h"
 
 namespace statehouse::services {
@@ -15,7 +16,8 @@ using auth::Need;
 using http::Request;
 using http::Response;
 
-constexpr char kServicePath[] = "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}";
+constexpr std::string_view kServicePath =
+    api::Path(api::kOrgPath, "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}");
 constexpr int kDefaultPageSize = 100;
 
 bj::object MemberJson(const Member& m) {
@@ -136,9 +138,8 @@ Result<Response> DetailResponse(ServiceCatalog& catalog, const Request& request,
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceCatalog& catalog) {
-  const std::string service_path = kServicePath;
-
-  api::AddRoute(router, authorizer, "POST", "/api/orgs/{org}/services", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "POST", api::Path(api::kOrgPath, "/api/orgs/{org}/services"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   CreateServiceInput input;
@@ -155,7 +156,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceC
                   return api::JsonOk(json::Serialize(ServiceJson(view)));
                 });
 
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/services", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kOrgPath, "/api/orgs/{org}/services"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(int max_results,
                                       api::QueryInt(request, "maxResults", kDefaultPageSize));
@@ -169,14 +171,20 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceC
                   return api::JsonOk(json::Serialize(body));
                 });
 
-  api::AddRoute(router, authorizer, "HEAD", service_path, Need::kOrgMember,
+  api::AddRoute(router, authorizer, "HEAD",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(bool exists, catalog.Exists(access, KeyOf(request)));
                   if (!exists) return Fail(Error::NotFound("Service not found"));
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "GET", service_path, Need::kOrgMember,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(int max_results,
                                       api::QueryInt(request, "maxResults", kDefaultPageSize));
@@ -187,7 +195,10 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceC
                   return api::JsonOk(json::Serialize(DetailJson(detail)));
                 });
 
-  api::AddRoute(router, authorizer, "PATCH", service_path, Need::kOrgMember,
+  api::AddRoute(router, authorizer, "PATCH",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   UpdateServiceInput input;
@@ -199,14 +210,20 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceC
                   return api::JsonOk(json::Serialize(ServiceJson(view)));
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", service_path, Need::kOrgMember,
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(bool force, api::QueryBool(request, "force", false));
                   SH_TRY(catalog.Delete(access, KeyOf(request), force));
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "POST", service_path + "/items", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}/items"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto items, RequiredItems(request));
                   ServiceKey key = KeyOf(request);
@@ -214,14 +231,19 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceC
                   return DetailResponse(catalog, request, access, key);
                 });
 
-  api::AddRoute(router, authorizer, "POST", service_path + "/v2/items", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}/v2/items"),
+                Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto items, RequiredItems(request));
                   SH_TRY(catalog.AddItems(access, KeyOf(request), items));
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", service_path + "/items/{itemType}/{itemName*}",
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}/items/{itemType}/{itemName*}"),
                 Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   ServiceKey key = KeyOf(request);
@@ -229,7 +251,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, ServiceC
                   return DetailResponse(catalog, request, access, key);
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", service_path + "/v2/items/{itemType}/{itemName*}",
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(kServicePath,
+                          "/api/orgs/{org}/services/{ownerType}/{ownerName}/{serviceName}/v2/items/{itemType}/{itemName*}"),
                 Need::kOrgMember,
                 [&catalog](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(catalog.RemoveItem(access, KeyOf(request), ItemOf(request),

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "json/deployment.h"
 #include "json/json_util.h"
 
@@ -46,7 +47,8 @@ std::optional<std::string> NonEmpty(std::optional<std::string> v) {
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackService& service,
                     size_t state_body_limit, OperationLookup current_operation) {
-  api::AddRoute(router, authorizer, "GET", "/api/user/stacks", Need::kUser,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kUserPath, "/api/user/stacks"),
+                Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   ListStacksInput input;
                   input.organization = NonEmpty(request.Query("organization"));
@@ -66,7 +68,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                 });
 
   api::AddRoute(
-      router, authorizer, "POST", "/api/stacks/{org}/{project}", Need::kOrgMember,
+      router, authorizer, "POST", api::Path(api::kProjectPath, "/api/stacks/{org}/{project}"),
+      Need::kOrgMember,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
         CreateStackInput input;
@@ -86,7 +89,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
       },
       http::RouteOptions{state_body_limit});
 
-  api::AddRoute(router, authorizer, "HEAD", "/api/stacks/{org}/{project}", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "HEAD",
+                api::Path(api::kProjectPath, "/api/stacks/{org}/{project}"), Need::kOrgMember,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(bool exists, service.ProjectExists(
                                                        access, std::string(request.Param("project"))));
@@ -97,7 +101,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return response;
                 });
 
-  api::AddRoute(router, authorizer, "GET", "/api/stacks/{org}/{project}/{stack}", Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}"), Need::kStackRead,
                 [current_operation](const Request& request,
                                     const Access& access) -> Result<Response> {
                   // Names match case-insensitively; the CLI wants its own spelling back.
@@ -117,7 +122,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return api::JsonOk(json::Serialize(body));
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", "/api/stacks/{org}/{project}/{stack}",
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}"),
                 Need::kStackAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   const char* force_name = request.Query("force") ? "force" : "forceDestroy";
@@ -126,7 +132,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "POST", "/api/stacks/{org}/{project}/{stack}/rename",
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/rename"),
                 Need::kStackAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
@@ -137,7 +144,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return api::JsonOk("{}");
                 });
 
-  api::AddRoute(router, authorizer, "POST", "/api/stacks/{org}/{project}/{stack}/transfer",
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/transfer"),
                 Need::kStackAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
@@ -146,7 +154,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "PATCH", "/api/stacks/{org}/{project}/{stack}/tags",
+  api::AddRoute(router, authorizer, "PATCH",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/tags"),
                 Need::kStackWrite,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
@@ -155,7 +164,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "POST", "/api/stacks/{org}/{project}/{stack}/tags",
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/tags"),
                 Need::kStackWrite,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
@@ -165,7 +175,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "PATCH", "/api/stacks/{org}/{project}/{stack}/tags/{tagName}",
+  api::AddRoute(router, authorizer, "PATCH",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/tags/{tagName}"),
                 Need::kStackWrite,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
@@ -180,7 +191,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", "/api/stacks/{org}/{project}/{stack}/tags/{tagName}",
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/tags/{tagName}"),
                 Need::kStackWrite,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.DeleteTag(access, std::string(request.Param("tagName"))));

@@ -1,4 +1,4 @@
-// RetargetServiceSecretsProvider (stack rename, cli-protocol §3.2.6).
+// RetargetServiceSecretsProvider (stack rename).
 
 #include <gtest/gtest.h>
 

@@ -99,10 +99,9 @@ std::string RewriteStackUrns(std::string_view text, std::string_view old_stack,
                              std::string_view new_project);
 
 // Points a "service" secrets provider (deployment.secrets_providers.state
-// project/stack) at the renamed stack (cli-protocol §3.2.6, §3.6): the CLI
-// decrypts through the stack named there. Only that small object is
-// re-serialised; the rest of the text is kept byte for byte. Returns `text`
-// unchanged when there is no such provider.
+// project/stack) at the renamed stack: the CLI decrypts through the stack named
+// there. Only that small object is re-serialised; the rest of the text is kept
+// byte for byte. Returns `text` unchanged when there is no such provider.
 std::string RetargetServiceSecretsProvider(std::string text, std::string_view new_stack,
                                           std::string_view new_project);
 

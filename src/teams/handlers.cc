@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "json/json_util.h"
 
 namespace statehouse::teams {
@@ -129,7 +130,8 @@ Result<void> UpdateTeam(TeamService& service, const Access& access, const std::s
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TeamService& service) {
-  api::AddRoute(router, authorizer, "POST", "/api/orgs/{org}/teams/pulumi", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/teams/pulumi"), Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto name, json::RequiredString(body, "name"));
@@ -141,14 +143,16 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TeamServ
                   return Response::Json(201, json::Serialize(TeamJson(view)));
                 });
 
-  api::AddRoute(router, authorizer, "POST", "/api/orgs/{org}/teams/github", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/teams/github"), Need::kOrgAdmin,
                 [](const Request&, const Access&) -> Result<Response> {
                   return Fail(Error::InvalidArgument(
                       "GitHub teams are not supported by this self-hosted server; create a "
                       "Pulumi team with POST /api/orgs/{org}/teams/pulumi"));
                 });
 
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/teams", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kOrgPath, "/api/orgs/{org}/teams"),
+                Need::kOrgMember,
                 [&service](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto views, service.List(access));
                   bj::array teams;
@@ -156,14 +160,16 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TeamServ
                   return api::JsonOk(json::Serialize(bj::object{{"teams", std::move(teams)}}));
                 });
 
-  api::AddRoute(router, authorizer, "GET", "/api/orgs/{org}/teams/{team}", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kOrgPath, "/api/orgs/{org}/teams/{team}"),
+                Need::kOrgMember,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto view,
                                       service.Get(access, std::string(request.Param("team"))));
                   return api::JsonOk(json::Serialize(TeamJson(view)));
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", "/api/orgs/{org}/teams/{team}", Need::kOrgAdmin,
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/teams/{team}"), Need::kOrgAdmin,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.Delete(access, std::string(request.Param("team"))));
                   return Response::NoContent();
@@ -171,7 +177,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TeamServ
 
   // Base need: org member. The service decides between org admin and team
   // admin per action (403 otherwise).
-  api::AddRoute(router, authorizer, "PATCH", "/api/orgs/{org}/teams/{team}", Need::kOrgMember,
+  api::AddRoute(router, authorizer, "PATCH",
+                api::Path(api::kOrgPath, "/api/orgs/{org}/teams/{team}"), Need::kOrgMember,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_TRY(UpdateTeam(service, access, std::string(request.Param("team")), body));

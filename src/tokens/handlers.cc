@@ -1,6 +1,7 @@
 #include "tokens/handlers.h"
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "json/json_util.h"
 
 namespace statehouse::tokens {
@@ -40,7 +41,8 @@ bj::object TokenJson(const storage::TokenRecord& t, const std::string& created_b
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TokenService& service) {
-  api::AddRoute(router, authorizer, "GET", "/api/user/tokens", Need::kUser,
+  api::AddRoute(router, authorizer, "GET", api::Path(api::kUserPath, "/api/user/tokens"),
+                Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(TokenFilter filter, ParseFilter(request));
                   SH_ASSIGN_OR_RETURN(int max_results, api::QueryInt(request, "maxResults", 100));
@@ -56,7 +58,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TokenSer
                   return api::JsonOk(json::Serialize(body));
                 });
 
-  api::AddRoute(router, authorizer, "POST", "/api/user/tokens", Need::kUser,
+  api::AddRoute(router, authorizer, "POST", api::Path(api::kUserPath, "/api/user/tokens"),
+                Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto description, json::OptionalString(body, "description"));
@@ -69,7 +72,8 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, TokenSer
                       bj::object{{"id", minted.record.id}, {"tokenValue", minted.value}}));
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", "/api/user/tokens/{tokenId}", Need::kUser,
+  api::AddRoute(router, authorizer, "DELETE",
+                api::Path(api::kUserPath, "/api/user/tokens/{tokenId}"), Need::kUser,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.Delete(access, std::string(request.Param("tokenId"))));
                   return Response::NoContent();

@@ -1,6 +1,6 @@
 #pragma once
 
-// Reads the bodies of the checkpoint routes (cli-protocol §4.2–§4.4) without
+// Reads the bodies of the checkpoint routes (full, verbatim, delta) without
 // a DOM: scalar fields are decoded, deployment values are returned as the
 // exact bytes of the request.
 

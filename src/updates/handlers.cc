@@ -1,10 +1,14 @@
 #include "updates/handlers.h"
 
-#include <charconv>
+#include <string_view>
+#include <utility>
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
+#include "common/numbers.h"
 #include "json/json_util.h"
 
 namespace statehouse::updates {
@@ -16,10 +20,6 @@ using auth::Access;
 using auth::Need;
 using http::Request;
 using http::Response;
-
-constexpr char kStack[] = "/api/stacks/{org}/{project}/{stack}";
-
-std::string StackRoute(std::string_view suffix) { return std::string(kStack) + std::string(suffix); }
 
 // A stored JSON object text as a value ({} if it does not parse).
 bj::value StoredObject(const std::string& text) {
@@ -36,7 +36,7 @@ std::string InfoKind(const storage::UpdateRecord& u) {
   return u.kind == "preview" ? std::string("Pupdate") : "P" + u.kind;
 }
 
-// UpdateInfo as the CLI reads it (apitype/history.go).
+// UpdateInfo as the CLI reads it (its apitype.UpdateInfo).
 bj::object UpdateInfoJson(const storage::UpdateRecord& u, int64_t now) {
   bj::object info{{"kind", InfoKind(u)},
                   {"startTime", u.started},
@@ -50,7 +50,7 @@ bj::object UpdateInfoJson(const storage::UpdateRecord& u, int64_t now) {
   return info;
 }
 
-// The service's UpdateInfo (OpenAPI UpdateInfo): the CLI's one under "info".
+// Pulumi Cloud's UpdateInfo ("service" output): the CLI's one under "info".
 bj::object ServiceUpdateJson(const storage::UpdateRecord& u, const storage::StackRecord& stack,
                              int64_t now) {
   return bj::object{{"info", UpdateInfoJson(u, now)},
@@ -64,7 +64,7 @@ bj::object ServiceUpdateJson(const storage::UpdateRecord& u, const storage::Stac
 
 // Sets info["resourceChanges"] of each UpdateInfo in `infos` (one per
 // update, in order; for the service format the UpdateInfo under "info").
-Result<void> AddResourceChanges(const EventViews& views,
+Result<void> AddResourceChanges(const engine_events::EventViews& views,
                                 const std::vector<storage::UpdateRecord>& updates,
                                 std::vector<bj::object*> infos) {
   if (!views.resource_changes || updates.empty()) return {};
@@ -85,29 +85,26 @@ Result<void> AddResourceChanges(const EventViews& views,
   return {};
 }
 
-Result<int64_t> PathInt(const Request& request, std::string_view name) {
+// The version path parameter `name`; kNotFound naming it unless an integer.
+Result<int64_t> PathVersion(const Request& request, std::string_view name) {
   std::string_view raw = request.Param(name);
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
-  if (raw.empty() || ec != std::errc() || ptr != raw.data() + raw.size()) {
-    return Fail(Error::NotFound(fmt::format("Version '{}' not found", raw.substr(0, 32))));
-  }
-  return value;
+  auto value = ParseInt<int64_t>(raw);
+  if (!value) return Fail(Error::NotFound(fmt::format("Version '{}' not found", raw.substr(0, 32))));
+  return *value;
 }
 
-Result<int64_t> QueryInt64(const Request& request, std::string_view name, int64_t fallback) {
+// The paging query parameter `name`, or `fallback` when absent or empty.
+// kInvalidArgument in the wording of UpdateService's paging checks otherwise.
+Result<int64_t> PageQuery(const Request& request, std::string_view name, int64_t fallback) {
   auto raw = request.Query(name);
   if (!raw || raw->empty()) return fallback;
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || ptr != raw->data() + raw->size()) {
-    return Fail(Error::InvalidArgument(fmt::format("Invalid '{}' value.", name)));
-  }
-  return value;
+  auto value = ParseInt<int64_t>(*raw);
+  if (!value) return Fail(Error::InvalidArgument(fmt::format("Invalid '{}' value.", name)));
+  return *value;
 }
 
 // The service-format page of updates: {"updates":[…], "itemsPerPage", "total"}.
-Result<Response> ServiceUpdatesPage(const EventViews& views, const HistoryPage& page,
+Result<Response> ServiceUpdatesPage(const engine_events::EventViews& views, const HistoryPage& page,
                                     const storage::StackRecord& stack, int64_t now) {
   std::vector<bj::object> infos;
   for (const auto& u : page.updates) infos.push_back(ServiceUpdateJson(u, stack, now));
@@ -119,13 +116,13 @@ Result<Response> ServiceUpdatesPage(const EventViews& views, const HistoryPage& 
                                                 {"total", page.total}}));
 }
 
-// List Previews (rest-api §3.3): `asc` defaults to oldest first (the CLI
+// List Previews: `asc` defaults to oldest first (the CLI
 // always sends asc=false); `page` 0 = all, with `pageSize` 0 or unset.
-Result<Response> ListPreviews(UpdateService& service, const EventViews& views,
+Result<Response> ListPreviews(UpdateService& service, const engine_events::EventViews& views,
                               const Request& request, const Access& access,
                               std::optional<int64_t> version) {
-  SH_ASSIGN_OR_RETURN(auto page, QueryInt64(request, "page", 0));
-  SH_ASSIGN_OR_RETURN(auto page_size, QueryInt64(request, "pageSize", 0));
+  SH_ASSIGN_OR_RETURN(auto page, PageQuery(request, "page", 0));
+  SH_ASSIGN_OR_RETURN(auto page_size, PageQuery(request, "pageSize", 0));
   SH_ASSIGN_OR_RETURN(auto ascending, api::QueryBool(request, "asc", true));
   SH_ASSIGN_OR_RETURN(auto previews, service.Previews(access, version, ascending, page, page_size));
   return ServiceUpdatesPage(views, previews, *access.stack, service.Now());
@@ -189,17 +186,26 @@ Result<std::optional<stacks::OperationInfo>> CurrentOperation(UpdateService& ser
 }
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateService& service,
-                    size_t state_body_limit, EventViews views) {
-  for (const char* kind : {"update", "preview", "refresh", "destroy"}) {
-    api::AddRoute(router, authorizer, "POST", StackRoute(std::string("/") + kind),
-                  Need::kStackWrite,
+                    size_t state_body_limit, engine_events::EventViews views) {
+  // Create update; the last path segment is the kind.
+  constexpr std::pair<const char*, std::string_view> kCreateRoutes[] = {
+      {"update", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/update")},
+      {"preview", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/preview")},
+      {"refresh", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/refresh")},
+      {"destroy", api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/destroy")},
+  };
+  for (const auto& route : kCreateRoutes) {
+    const char* kind = route.first;
+    api::AddRoute(router, authorizer, "POST", route.second, Need::kStackWrite,
                   [&service, kind](const Request& request, const Access& access) {
                     return CreateUpdate(service, kind, request, access);
                   });
   }
 
   api::AddRoute(
-      router, authorizer, "POST", StackRoute("/update/{updateID}"), Need::kStackWrite,
+      router, authorizer, "POST",
+      api::Path(api::kUpdatePath, "/api/stacks/{org}/{project}/{stack}/update/{updateID}"),
+      Need::kStackWrite,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
         SH_ASSIGN_OR_RETURN(auto tags, json::OptionalStringMap(body, "tags"));
@@ -209,7 +215,10 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
             {"version", grant.version}, {"token", grant.token}, {"tokenExpiration", grant.expires}}));
       });
 
-  api::AddRoute(router, authorizer, "GET", StackRoute("/update/{updateID}"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}"),
+                Need::kStackRead,
                 [&service, views](const Request& request,
                                   const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto update,
@@ -225,7 +234,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                   return api::JsonOk(json::Serialize(body));
                 });
 
-  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/renew_lease"),
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}/renew_lease"),
                 Need::kUpdateToken,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
@@ -236,7 +247,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                       {"token", grant.token}, {"tokenExpiration", grant.expires}}));
                 });
 
-  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/complete"),
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}/complete"),
                 Need::kUpdateToken,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
@@ -245,7 +258,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
                   return api::JsonOk("{}");
                 });
 
-  api::AddRoute(router, authorizer, "POST", StackRoute("/update/{updateID}/cancel"),
+  api::AddRoute(router, authorizer, "POST",
+                api::Path(api::kUpdatePath,
+                          "/api/stacks/{org}/{project}/{stack}/update/{updateID}/cancel"),
                 Need::kStackWrite,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.Cancel(access, std::string(request.Param("updateID"))));
@@ -254,14 +269,19 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
 
   const http::RouteOptions state_options{state_body_limit};
   api::AddRoute(
-      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpoint"), Need::kUpdateToken,
+      router, authorizer, "PATCH",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/checkpoint"),
+      Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.PatchCheckpoint(access, request.body));
         return api::JsonOk("{}");
       },
       state_options);
   api::AddRoute(
-      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpointverbatim"),
+      router, authorizer, "PATCH",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/checkpointverbatim"),
       Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.PatchVerbatim(access, request.body));
@@ -269,7 +289,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       },
       state_options);
   api::AddRoute(
-      router, authorizer, "PATCH", StackRoute("/update/{updateID}/checkpointdelta"),
+      router, authorizer, "PATCH",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/checkpointdelta"),
       Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.PatchDelta(access, request.body));
@@ -278,30 +300,36 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       state_options);
 
   api::AddRoute(
-      router, authorizer, "POST", StackRoute("/import"), Need::kStackWrite,
+      router, authorizer, "POST",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/import"), Need::kStackWrite,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto id, service.Import(access, request.body));
         return api::JsonOk(json::Serialize(bj::object{{"updateId", id}}));
       },
       state_options);
 
-  api::AddRoute(router, authorizer, "GET", StackRoute("/export"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/export"),
+                Need::kStackRead,
                 [&service](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto text, service.Export(access, std::nullopt));
                   return api::JsonOk(std::move(text));
                 });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/export/{version}"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/export/{version}"),
+                Need::kStackRead,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
-                  SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+                  SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
                   SH_ASSIGN_OR_RETURN(auto text, service.Export(access, version));
                   return api::JsonOk(std::move(text));
                 });
 
   api::AddRoute(
-      router, authorizer, "GET", StackRoute("/updates"), Need::kStackRead,
+      router, authorizer, "GET",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates"), Need::kStackRead,
       [&service, views](const Request& request, const Access& access) -> Result<Response> {
-        SH_ASSIGN_OR_RETURN(auto page, QueryInt64(request, "page", 0));
-        SH_ASSIGN_OR_RETURN(auto page_size, QueryInt64(request, "pageSize", 10));
+        SH_ASSIGN_OR_RETURN(auto page, PageQuery(request, "page", 0));
+        SH_ASSIGN_OR_RETURN(auto page_size, PageQuery(request, "pageSize", 10));
         auto output_type = request.Query("output-type");
         SH_ASSIGN_OR_RETURN(auto history, service.History(access, page, page_size));
         const int64_t now = service.Now();
@@ -316,27 +344,36 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
         return api::JsonOk(
             json::Serialize(bj::object{{"updates", bj::array(infos.begin(), infos.end())}}));
       });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest/previews"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath,
+                          "/api/stacks/{org}/{project}/{stack}/updates/latest/previews"),
+                Need::kStackRead,
                 [&service, views](const Request& request, const Access& access) {
                   return ListPreviews(service, views, request, access, std::nullopt);
                 });
   api::AddRoute(
-      router, authorizer, "GET", StackRoute("/updates/{version}/previews"), Need::kStackRead,
+      router, authorizer, "GET",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates/{version}/previews"),
+      Need::kStackRead,
       [&service, views](const Request& request, const Access& access) -> Result<Response> {
-        SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+        SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
         return ListPreviews(service, views, request, access, version);
       });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/latest"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates/latest"),
+                Need::kStackRead,
                 [&service, views](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, std::nullopt));
                   bj::object body = ServiceUpdateJson(update, *access.stack, service.Now());
                   SH_TRY(AddResourceChanges(views, {update}, {&body}));
                   return api::JsonOk(json::Serialize(body));
                 });
-  api::AddRoute(router, authorizer, "GET", StackRoute("/updates/{version}"), Need::kStackRead,
+  api::AddRoute(router, authorizer, "GET",
+                api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/updates/{version}"),
+                Need::kStackRead,
                 [&service, views](const Request& request,
                                   const Access& access) -> Result<Response> {
-                  SH_ASSIGN_OR_RETURN(auto version, PathInt(request, "version"));
+                  SH_ASSIGN_OR_RETURN(auto version, PathVersion(request, "version"));
                   SH_ASSIGN_OR_RETURN(auto update, service.HistoryEntry(access, version));
                   bj::object body = ServiceUpdateJson(update, *access.stack, service.Now());
                   SH_TRY(AddResourceChanges(views, {update}, {&body}));

@@ -394,7 +394,7 @@ void UpdateService::ForgetText(const std::string& update_id) {
 Result<std::string> UpdateService::Import(const auth::Access& access, std::string_view body) {
   std::string text(body);
   SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(text));
-  // Export must answer a version the CLI reads (§3.5.1).
+  // Export must answer a version the CLI reads (schema versions 1 to 4).
   if (summary.version > 4) {
     return Fail(Error::InvalidArgument(fmt::format(
         "Invalid deployment: unsupported 'version' {} (at most 4)", summary.version)));

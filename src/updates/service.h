@@ -19,7 +19,7 @@
 
 namespace statehouse::updates {
 
-// The request of "create update" (cli-protocol §3.3.1), as far as it is kept.
+// The request of "create update", as far as it is kept.
 struct CreateUpdateInput {
   std::string kind;  // "update", "preview", "refresh" or "destroy" (from the path)
   bool dry_run = false;
@@ -50,14 +50,14 @@ std::string StatusText(const storage::UpdateRecord& update, int64_t now);
 std::string ResultText(const storage::UpdateRecord& update, int64_t now);
 
 // The deployment exported for a stack that has never been updated and had
-// no initial state (cli-protocol §3.5.1).
+// no initial state (an empty version-3 deployment, which the CLI accepts).
 inline constexpr std::string_view kEmptyDeployment =
     R"({"version":3,"deployment":{"manifest":{"time":"0001-01-01T00:00:00Z","magic":"","version":""},"metadata":{}}})";
 
-// Update lifecycle, checkpoints, export and history (cli-protocol §3.3–§3.5,
-// §4). Access has already been granted by the Authorizer for the route's
-// Need (stack write for create/start/cancel, stack read for reads, the
-// update's lease for update-token routes). Thread-safe.
+// Update lifecycle, checkpoints, import, export and history. Access has already
+// been granted by the Authorizer for the route's Need (stack write for
+// create/start/cancel, stack read for reads, the update's lease for
+// update-token routes). Thread-safe.
 //
 // Domain events, each published in the store transaction of its change (a
 // publish error fails the call and rolls the change back):
@@ -105,18 +105,19 @@ class UpdateService {
   // The update of access.stack; kNotFound otherwise.
   Result<storage::UpdateRecord> Get(const auth::Access& access, const std::string& update_id);
 
-  // Checkpoints (§4). `body` is the decompressed request body. Dry runs take
-  // no checkpoints (kInvalidArgument). Rejections are 4xx, never 5xx.
+  // Checkpoints (full, verbatim, delta). `body` is the decompressed request
+  // body. Dry runs take no checkpoints (kInvalidArgument). Rejections are 4xx,
+  // never 5xx.
   Result<void> PatchCheckpoint(const auth::Access& access, std::string_view body);
   Result<void> PatchVerbatim(const auth::Access& access, std::string_view body);
   Result<void> PatchDelta(const auth::Access& access, std::string_view body);
 
-  // `pulumi stack import` (§3.5.2): stores `body` (the decompressed
-  // UntypedDeployment) byte for byte as the stack's new current deployment
-  // and next version, through an update of kind "import" that is started,
-  // checkpointed and succeeded within this call. Returns the update's id.
-  // kInvalidArgument for an invalid deployment (or a schema version outside
-  // 1..4); kConflict (409) while another update of the stack is running.
+  // `pulumi stack import`: stores `body` (the decompressed UntypedDeployment)
+  // byte for byte as the stack's new current deployment and next version,
+  // through an update of kind "import" that is started, checkpointed and
+  // succeeded within this call. Returns the update's id. kInvalidArgument for
+  // an invalid deployment (or a schema version outside 1..4); kConflict (409)
+  // while another update of the stack is running.
   Result<std::string> Import(const auth::Access& access, std::string_view body);
 
   // The stack's current deployment text (kEmptyDeployment when it has none),
@@ -127,13 +128,13 @@ class UpdateService {
   // History, newest first. `page` 0 = everything; pages are 1-based with
   // `page_size` entries. kInvalidArgument for negative values.
   Result<HistoryPage> History(const auth::Access& access, int64_t page, int64_t page_size);
-  // Previews (List Previews, rest-api §3.3): the dry-run updates recorded
-  // against the stack's current version, or against `version`, i.e. those
-  // started while the stack was at that version (so since the last non-dry-run
-  // update started). Chronological (start order), oldest first when
-  // `ascending`. `page` 0 = everything, and then `page_size` must be 0;
-  // pages are 1-based with `page_size` >= 1 entries. kInvalidArgument
-  // otherwise; kNotFound unless 0 <= version <= the stack's version.
+  // Previews (List Previews): the dry-run updates recorded against the stack's
+  // current version, or against `version`, i.e. those started while the stack
+  // was at that version (so since the last non-dry-run update started).
+  // Chronological (start order), oldest first when `ascending`. `page` 0 =
+  // everything, and then `page_size` must be 0; pages are 1-based with
+  // `page_size` >= 1 entries. kInvalidArgument otherwise; kNotFound unless
+  // 0 <= version <= the stack's version.
   Result<HistoryPage> Previews(const auth::Access& access, std::optional<int64_t> version,
                                bool ascending, int64_t page, int64_t page_size);
   // The latest history entry, or the one with `version`; kNotFound if none.

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "common/numbers.h"
+
 namespace statehouse::webhooks {
 
 namespace {
@@ -93,7 +95,7 @@ Result<Cidr> ParseCidr(std::string_view text) {
         digits.find_first_not_of("0123456789") != std::string::npos) {
       return Fail(invalid());
     }
-    prefix = std::stoi(digits);
+    prefix = ParseInt<int>(digits).value_or(max_prefix + 1);
     if (prefix > max_prefix) return Fail(invalid());
   }
   Cidr cidr;

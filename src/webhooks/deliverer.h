@@ -1,6 +1,6 @@
 #pragma once
 
-// One delivery attempt: builds the request of rest-api §4.4 (Content-Type,
+// One delivery attempt: builds the request Pulumi Cloud sends (Content-Type,
 // Pulumi-Webhook-Id = a fresh UUID that becomes the record's id,
 // Pulumi-Webhook-Kind, and Pulumi-Webhook-Signature when the webhook has a
 // secret), posts it, and describes the attempt as a delivery record. Shared

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/endpoint.h"
+#include "api/paths.h"
 #include "json/json_util.h"
 
 namespace statehouse::webhooks {
@@ -21,7 +22,8 @@ bj::array StringArray(const std::vector<std::string>& values) {
   return out;
 }
 
-// WebhookResponse (rest-api §4.1); the secret itself is never returned.
+// WebhookResponse (the Webhook plus hasSecret and secretCiphertext); the
+// secret itself is never returned.
 bj::object WebhookJson(const WebhookView& view) {
   const storage::WebhookRecord& hook = view.hook;
   bj::object body{{"organizationName", view.org_name}};
@@ -41,7 +43,7 @@ bj::object WebhookJson(const WebhookView& view) {
   return body;
 }
 
-// WebhookDelivery (rest-api §4.5).
+// WebhookDelivery: the record of one attempt.
 bj::object DeliveryJson(const storage::WebhookDeliveryRecord& d) {
   return bj::object{{"id", d.id},
                     {"kind", d.kind},
@@ -91,18 +93,42 @@ Result<WebhookInput> ParseInput(const Request& request) {
 
 std::string HookName(const Request& request) { return std::string(request.Param("hookName")); }
 
-void RegisterScope(http::Router& router, auth::Authorizer& authorizer, WebhookService& service,
-                   const std::string& base, Need need) {
-  const std::string hook = base + "/{hookName}";
+// The path templates of one scope's webhook routes.
+struct ScopePaths {
+  std::string_view hooks;       // POST (create), GET (list)
+  std::string_view hook;        // GET, PATCH, DELETE
+  std::string_view ping;        // POST
+  std::string_view deliveries;  // GET
+  std::string_view redeliver;   // POST
+};
 
-  api::AddRoute(router, authorizer, "POST", base, need,
+constexpr ScopePaths kOrgHooks{
+    api::Path(api::kOrgPath, "/api/orgs/{org}/hooks"),
+    api::Path(api::kOrgPath, "/api/orgs/{org}/hooks/{hookName}"),
+    api::Path(api::kOrgPath, "/api/orgs/{org}/hooks/{hookName}/ping"),
+    api::Path(api::kOrgPath, "/api/orgs/{org}/hooks/{hookName}/deliveries"),
+    api::Path(api::kOrgPath, "/api/orgs/{org}/hooks/{hookName}/deliveries/{event}/redeliver"),
+};
+
+constexpr ScopePaths kStackHooks{
+    api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/hooks"),
+    api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/hooks/{hookName}"),
+    api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/hooks/{hookName}/ping"),
+    api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/hooks/{hookName}/deliveries"),
+    api::Path(api::kStackPath,
+              "/api/stacks/{org}/{project}/{stack}/hooks/{hookName}/deliveries/{event}/redeliver"),
+};
+
+void RegisterScope(http::Router& router, auth::Authorizer& authorizer, WebhookService& service,
+                   const ScopePaths& paths, Need need) {
+  api::AddRoute(router, authorizer, "POST", paths.hooks, need,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto input, ParseInput(request));
                   SH_ASSIGN_OR_RETURN(auto view, service.Create(access, input));
                   return Response::Json(201, json::Serialize(WebhookJson(view)));
                 });
 
-  api::AddRoute(router, authorizer, "GET", base, need,
+  api::AddRoute(router, authorizer, "GET", paths.hooks, need,
                 [&service](const Request&, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto views, service.List(access));
                   bj::array out;
@@ -110,32 +136,32 @@ void RegisterScope(http::Router& router, auth::Authorizer& authorizer, WebhookSe
                   return api::JsonOk(json::Serialize(out));
                 });
 
-  api::AddRoute(router, authorizer, "GET", hook, need,
+  api::AddRoute(router, authorizer, "GET", paths.hook, need,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto view, service.Get(access, HookName(request)));
                   return api::JsonOk(json::Serialize(WebhookJson(view)));
                 });
 
-  api::AddRoute(router, authorizer, "PATCH", hook, need,
+  api::AddRoute(router, authorizer, "PATCH", paths.hook, need,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto input, ParseInput(request));
                   SH_ASSIGN_OR_RETURN(auto view, service.Update(access, HookName(request), input));
                   return api::JsonOk(json::Serialize(WebhookJson(view)));
                 });
 
-  api::AddRoute(router, authorizer, "DELETE", hook, need,
+  api::AddRoute(router, authorizer, "DELETE", paths.hook, need,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_TRY(service.Remove(access, HookName(request)));
                   return Response::NoContent();
                 });
 
-  api::AddRoute(router, authorizer, "POST", hook + "/ping", need,
+  api::AddRoute(router, authorizer, "POST", paths.ping, need,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto delivery, service.Ping(access, HookName(request)));
                   return api::JsonOk(json::Serialize(DeliveryJson(delivery)));
                 });
 
-  api::AddRoute(router, authorizer, "GET", hook + "/deliveries", need,
+  api::AddRoute(router, authorizer, "GET", paths.deliveries, need,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto deliveries,
                                       service.Deliveries(access, HookName(request)));
@@ -144,7 +170,7 @@ void RegisterScope(http::Router& router, auth::Authorizer& authorizer, WebhookSe
                   return api::JsonOk(json::Serialize(out));
                 });
 
-  api::AddRoute(router, authorizer, "POST", hook + "/deliveries/{event}/redeliver", need,
+  api::AddRoute(router, authorizer, "POST", paths.redeliver, need,
                 [&service](const Request& request, const Access& access) -> Result<Response> {
                   SH_ASSIGN_OR_RETURN(auto delivery,
                                       service.Redeliver(access, HookName(request),
@@ -156,9 +182,8 @@ void RegisterScope(http::Router& router, auth::Authorizer& authorizer, WebhookSe
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, WebhookService& service) {
-  RegisterScope(router, authorizer, service, "/api/orgs/{org}/hooks", Need::kOrgAdmin);
-  RegisterScope(router, authorizer, service, "/api/stacks/{org}/{project}/{stack}/hooks",
-                Need::kStackWrite);
+  RegisterScope(router, authorizer, service, kOrgHooks, Need::kOrgAdmin);
+  RegisterScope(router, authorizer, service, kStackHooks, Need::kStackWrite);
 }
 
 }  // namespace statehouse::webhooks

@@ -1,8 +1,8 @@
 #pragma once
 
-// Webhook vocabulary (rest-api §4.1-4.2): payload formats, event kinds,
-// filters and groups, and the selection rule that decides which webhooks an
-// event goes to. Pure functions; thread-safe.
+// Webhook vocabulary: payload formats, event kinds, filters and groups, and the
+// selection rule that decides which webhooks an event goes to. Pure functions;
+// thread-safe.
 
 #include <optional>
 #include <string>
@@ -37,9 +37,9 @@ struct FilterInfo {
   bool org_only;           // only organization webhooks receive it
 };
 
-// Every filter an organization or stack webhook may name (§4.2, environment
-// filters excluded). Statehouse produces only the "stacks" group's events;
-// the others are accepted so clients written for Pulumi Cloud keep working.
+// Every filter an organization or stack webhook may name (environment filters
+// excluded). Statehouse produces only the "stacks" group's events; the others
+// are accepted so clients written for Pulumi Cloud keep working.
 const std::vector<FilterInfo>& KnownFilters();
 const FilterInfo* FindFilter(std::string_view name);
 
@@ -54,9 +54,9 @@ struct HookEvent {
 // The group of a kind ("stacks" for stack, stack_preview, stack_update).
 std::string_view GroupOfKind(std::string_view kind);
 
-// Selection rule (§4.2): an active webhook with neither filters nor groups
-// receives every event of its scope; otherwise one whose filters list the
-// event's filter or whose groups list the event kind's group.
+// Selection rule: an active webhook with neither filters nor groups receives
+// every event of its scope; otherwise one whose filters list the event's filter
+// or whose groups list the event kind's group.
 bool Selects(const storage::WebhookRecord& hook, const HookEvent& event);
 
 }  // namespace statehouse::webhooks

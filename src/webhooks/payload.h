@@ -1,7 +1,7 @@
 #pragma once
 
-// Which domain events become webhook events (notes/events.md mapping) and
-// the request bodies posted for them, per webhook format (rest-api §4.6).
+// Which domain events become webhook events and the request bodies posted
+// for them, per webhook format (Pulumi Cloud's payload shapes).
 // Pure functions; thread-safe.
 
 #include <cstdint>

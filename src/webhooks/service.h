@@ -37,7 +37,7 @@
 
 namespace statehouse::webhooks {
 
-// The request body (rest-api §4.1). Absent (or null) fields are nullopt.
+// The Webhook request body. Absent (or null) fields are nullopt.
 struct WebhookInput {
   std::optional<std::string> organization_name;
   std::optional<std::string> project_name;

@@ -1,9 +1,9 @@
 #pragma once
 
-// Webhook request signing (rest-api §4.4): Pulumi-Webhook-Signature is the
-// lowercase hex HMAC-SHA256 of the exact request body, keyed by the
-// webhook's secret (its UTF-8 bytes). Also the sealing of that secret at
-// rest under the master key. Thread-safe.
+// Webhook request signing: Pulumi-Webhook-Signature is the lowercase hex
+// HMAC-SHA256 of the exact request body, keyed by the webhook's secret (its
+// UTF-8 bytes). Also the sealing of that secret at rest under the master key.
+// Thread-safe.
 
 #include <string>
 #include <string_view>

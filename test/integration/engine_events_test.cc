@@ -1,7 +1,6 @@
-// Engine events over HTTP (cli-protocol §3.3.6, §3.3.9, §3.4.3, §6): gzip
-// batches under the update token, concurrent duplicated out-of-order
-// batches, the events read side, the status poll and history
-// resourceChanges, against the real binary.
+// Engine events over HTTP: gzip batches under the update token, concurrent
+// duplicated out-of-order batches, the events read side, the status poll and
+// history resourceChanges, against the real binary.
 
 #include <gtest/gtest.h>
 

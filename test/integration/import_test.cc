@@ -1,6 +1,6 @@
-// `pulumi stack import` over HTTP (cli-protocol §3.5.2, §3.3.9): POST
-// …/import stores the exact bytes as a new version, the status poll reports
-// "succeeded", history shows an "import" entry.
+// `pulumi stack import` over HTTP: POST …/import stores the exact bytes as a
+// new version, the status poll reports "succeeded", history shows an "import"
+// entry.
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// Every stack endpoint against every way of holding (or lacking) access,
-// per rest-api §6: read = GET + list; write = + tags; admin = + rename,
+// Every stack endpoint against every way of holding (or lacking) access, per
+// stack permission level: read = GET + list; write = + tags; admin = + rename,
 // transfer, delete. No access at all is 404; too little is 403.
 
 #include <gtest/gtest.h>

@@ -1,6 +1,5 @@
-// Replays of the CLI's call sequences (cli-protocol §3.2.5, §3.2.6, §3.3)
-// against the real binary: refresh, destroy then stack rm, pulumi cancel,
-// and rename of a stack that has checkpoints.
+// Replays of the CLI's call sequences against the real binary: refresh, destroy
+// then stack rm, pulumi cancel, and rename of a stack that has checkpoints.
 
 #include <gtest/gtest.h>
 
@@ -201,7 +200,7 @@ TEST_F(UpdateReplaysTest, RenameStackWithCheckpoints) {
   }
   EXPECT_EQ(std::string(resources[2].at("dependencies").at(0).as_string()).rfind(new_prefix, 0),
             0u);
-  // The service secrets provider names the new stack (§3.2.6, §3.6).
+  // The service secrets provider names the new stack.
   const json::object* secrets = FindObject(state.at("deployment"), "secrets_providers");
   ASSERT_NE(secrets, nullptr);
   EXPECT_EQ(GetString(secrets->at("state"), "stack"), new_name) << *secrets;

@@ -1,6 +1,6 @@
-// The update lifecycle over HTTP (cli-protocol §3.3–§3.5, §4, §9): create,
-// start, lease renewal, full/verbatim/delta checkpoints, complete, cancel,
-// export and history, against the real binary.
+// The update lifecycle over HTTP as the CLI drives it: create, start, lease
+// renewal, full/verbatim/delta checkpoints, complete, cancel, export and
+// history, against the real binary.
 
 #include <gtest/gtest.h>
 
@@ -31,9 +31,9 @@ std::optional<int64_t> ListedResourceCount(HttpClient& client, const std::string
 constexpr char kEmptyDeployment[] =
     R"({"version":3,"deployment":{"manifest":{"time":"0001-01-01T00:00:00Z","magic":"","version":""},"metadata":{}}})";
 
-// A deployment text laid out the way the CLI writes verbatim/delta
-// checkpoints (§4.5): a header span, one span per resource (with its comma),
-// and a tail. Resources are padded to about `resource_bytes` each.
+// A deployment text laid out the way the CLI writes verbatim/delta checkpoints:
+// a header span, one span per resource (with its comma), and a tail. Resources
+// are padded to about `resource_bytes` each.
 class SpannedDeployment {
  public:
   SpannedDeployment(std::string project, std::string stack, int resources, size_t resource_bytes)
