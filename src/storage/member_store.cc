@@ -67,7 +67,7 @@ Result<void> SqlStore::RemoveMember(const std::string& org_id, const std::string
 
 Result<void> SqlStore::SetMemberRole(const std::string& org_id, const std::string& user_id,
                                      OrgRole role) {
-  return engine_->Single([&](Session& s) -> Result<void> {
+  return engine_->Write([&](Session& s) -> Result<void> {
     SH_ASSIGN_OR_RETURN(const int64_t n,
                         s.Execute(kUpdateMembershipRole, Params().Text(org_id).Text(user_id).Int(
                                                              static_cast<int64_t>(role))));
@@ -86,7 +86,7 @@ Result<int64_t> SqlStore::CountAdmins(const std::string& org_id) {
 }
 
 Result<void> SqlStore::SetDefaultStackPermission(const std::string& org_id, int permission) {
-  return engine_->Single([&](Session& s) -> Result<void> {
+  return engine_->Write([&](Session& s) -> Result<void> {
     SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kUpdateDefaultStackPermission,
                                                    Params().Text(org_id).Int(permission)));
     if (n == 0) return Fail(Error::NotFound("organization not found"));

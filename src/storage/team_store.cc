@@ -173,7 +173,7 @@ Result<std::vector<TeamRecord>> SqlStore::ListTeams(const std::string& org_id) {
 
 // One statement (memberships and grants go by ON DELETE CASCADE).
 Result<void> SqlStore::DeleteTeam(const std::string& team_id) {
-  return engine_->Single([&](Session& s) -> Result<void> {
+  return engine_->Write([&](Session& s) -> Result<void> {
     return ChangeOne(s, kDeleteTeam, Params().Text(team_id), "team not found");
   });
 }
@@ -181,7 +181,7 @@ Result<void> SqlStore::DeleteTeam(const std::string& team_id) {
 Result<void> SqlStore::UpdateTeam(const std::string& team_id,
                                   const std::optional<std::string>& display_name,
                                   const std::optional<std::string>& description) {
-  return engine_->Single([&](Session& s) -> Result<void> {
+  return engine_->Write([&](Session& s) -> Result<void> {
     Params params;
     params.Text(team_id);
     AddOptionalText(params, display_name);
@@ -217,7 +217,7 @@ Result<void> SqlStore::AddTeamMember(const std::string& team_id, const std::stri
 }
 
 Result<void> SqlStore::RemoveTeamMember(const std::string& team_id, const std::string& user_id) {
-  return engine_->Single([&](Session& s) -> Result<void> {
+  return engine_->Write([&](Session& s) -> Result<void> {
     return ChangeOne(s, kDeleteTeamMember, Params().Text(team_id).Text(user_id),
                      "user is not a member of the team");
   });
@@ -260,7 +260,7 @@ Result<void> SqlStore::PutTeamStackGrant(const std::string& team_id, const std::
 
 Result<void> SqlStore::RemoveTeamStackGrant(const std::string& team_id,
                                             const std::string& stack_id) {
-  return engine_->Single([&](Session& s) -> Result<void> {
+  return engine_->Write([&](Session& s) -> Result<void> {
     return ChangeOne(s, kDeleteTeamGrant, Params().Text(team_id).Text(stack_id),
                      "the team has no permission on the stack");
   });

@@ -179,8 +179,9 @@ class Engine {
     kWrite,
     // A read-only transaction: one consistent snapshot for several reads.
     kRead,
-    // No explicit transaction: one statement (a read, or a write that
-    // cannot fail with a constraint error).
+    // No explicit transaction: one reading statement, or several that need
+    // no common snapshot. Writes use kWrite (on SQLite only kWrite holds the
+    // single write slot).
     kSingle,
   };
   using SessionFn = std::function<Result<void>(Session&)>;
