@@ -6,28 +6,41 @@
 namespace statehouse::storage {
 namespace {
 
-// One row per tag of the stack (tag columns NULL when it has none, or when
-// no stack is named); every other column is the same on each row.
-SH_QUERY(kLoadAccess,
-         "SELECT t.id, t.user_id, t.name, t.description, t.created, t.last_used, t.expires,"
-         " u.id, u.login, u.name, u.email, u.site_admin, u.created,"
-         " o.id, o.name, o.created, o.default_stack_permission,"
-         " m.role,"
-         " s.id, s.org_id, s.project, s.name, s.created_by, s.created, s.version,"
-         " s.resource_count, s.last_update, s.active_update,"
-         " (SELECT COALESCE(MAX(g.permission), 0) FROM team_stack_grants AS g"
-         "  JOIN team_members AS tm ON tm.team_id = g.team_id AND tm.user_id = u.id"
-         "  JOIN teams AS tt ON tt.id = g.team_id AND tt.org_id = s.org_id"
-         "  WHERE g.stack_id = s.id),"
-         " tg.name, tg.value"
-         " FROM (SELECT 1 AS one) AS q"
-         " LEFT JOIN tokens AS t ON t.hash = $1 AND NOT t.deleted"
-         " LEFT JOIN users AS u ON u.id = COALESCE(t.user_id, $2)"
-         " LEFT JOIN orgs AS o ON sh_fold(o.name) = sh_fold($3)"
-         " LEFT JOIN memberships AS m ON m.org_id = o.id AND m.user_id = u.id"
-         " LEFT JOIN stacks AS s ON s.org_id = o.id AND sh_fold(s.project) = sh_fold($4)"
-         " AND sh_fold(s.name) = sh_fold($5)"
-         " LEFT JOIN stack_tags AS tg ON tg.stack_id = s.id");
+// The columns and joins of both access queries: one row per tag of the
+// stack (tag columns NULL when it has none, or when no stack is named); every
+// other column is the same on each row. The team grant is only looked up for
+// plain members who did not create the stack (admins and creators have admin).
+#define SH_ACCESS_SELECT(token_columns)                                                      \
+  "SELECT " token_columns ","                                                               \
+  " u.id, u.login, u.name, u.email, u.site_admin, u.created,"                               \
+  " o.id, o.name, o.created, o.default_stack_permission, m.role,"                           \
+  " s.id, s.org_id, s.project, s.name, s.created_by, s.created, s.version,"                 \
+  " s.resource_count, s.last_update, s.active_update,"                                      \
+  " CASE WHEN m.role = 1 AND s.created_by <> u.id THEN"                                     \
+  " (SELECT COALESCE(MAX(g.permission), 0) FROM team_stack_grants AS g"                     \
+  "  JOIN team_members AS tm ON tm.team_id = g.team_id AND tm.user_id = u.id"               \
+  "  JOIN teams AS tt ON tt.id = g.team_id AND tt.org_id = s.org_id"                        \
+  "  WHERE g.stack_id = s.id) ELSE 0 END,"                                                  \
+  " tg.name, tg.value"
+#define SH_ACCESS_JOINS                                                                     \
+  " LEFT JOIN orgs AS o ON sh_fold(o.name) = sh_fold($2)"                                   \
+  " LEFT JOIN memberships AS m ON m.org_id = o.id AND m.user_id = u.id"                     \
+  " LEFT JOIN stacks AS s ON s.org_id = o.id AND sh_fold(s.project) = sh_fold($3)"          \
+  " AND sh_fold(s.name) = sh_fold($4)"                                                      \
+  " LEFT JOIN stack_tags AS tg ON tg.stack_id = s.id"
+
+// $1 token hash; no row when no live token has it.
+SH_QUERY(kLoadAccessByToken,
+         SH_ACCESS_SELECT("t.id, t.user_id, t.name, t.description, t.created, t.last_used,"
+                          " t.expires")
+         " FROM tokens AS t JOIN users AS u ON u.id = t.user_id" SH_ACCESS_JOINS
+         " WHERE t.hash = $1 AND NOT t.deleted");
+// $1 user id; no row when the user is absent.
+SH_QUERY(kLoadAccessByUser,
+         SH_ACCESS_SELECT("NULL, NULL, NULL, NULL, NULL, NULL, NULL")
+         " FROM users AS u" SH_ACCESS_JOINS " WHERE u.id = $1");
+#undef SH_ACCESS_SELECT
+#undef SH_ACCESS_JOINS
 
 constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = 28, kTag = 29;
 
@@ -35,12 +48,13 @@ constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = 28, kTag = 
 
 Result<AccessContext> SqlStore::LoadAccess(const AccessQuery& query) {
   return engine_->Single([&](Session& s) -> Result<AccessContext> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLoadAccess, Params()
-                                                            .Text(query.token_hash)
-                                                            .Text(query.user_id)
-                                                            .Text(query.org_name)
-                                                            .Text(query.project)
-                                                            .Text(query.stack_name)));
+    const bool by_token = !query.token_hash.empty();
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(by_token ? kLoadAccessByToken : kLoadAccessByUser,
+                                           Params()
+                                               .Text(by_token ? query.token_hash : query.user_id)
+                                               .Text(query.org_name)
+                                               .Text(query.project)
+                                               .Text(query.stack_name)));
     AccessContext context;
     if (!rows.Next()) return context;
     if (!rows.IsNull(kUser)) context.user = ReadUser(rows, kUser);
