@@ -23,13 +23,11 @@
 // deltas are applied by deployment::AssembleCheckpoint. A delta append never
 // rewrites the base.
 //
-// Engines. On PostgreSQL a write and its bookkeeping (the stack's active
-// update, version and current state) are one statement with data-modifying
-// CTEs; SQLite has none, so there the first statement of each such query
-// (its SQLite text) is followed by the same writes as separate statements in
-// the same transaction. The PostgreSQL-only parameters come after the ones
-// both texts use. `seq` (PostgreSQL) and `rowid` (SQLite) are the creation
-// order of updates.
+// Engines. A write and its bookkeeping (the stack's active update, version
+// and current state) are one statement with data-modifying CTEs on
+// PostgreSQL and the same writes as a script of statements on SQLite, with
+// the same parameters. `seq` (PostgreSQL) and `rowid` (SQLite) are the
+// creation order of updates.
 
 #include <fmt/format.h>
 
@@ -69,88 +67,82 @@ SH_QUERY(kExpireLapsedUpdates,
          " RETURNING dry_run, version");
 SH_QUERY(kSelectOtherRunningUpdate,
          "SELECT 1 FROM updates WHERE stack_id = $1 AND status = 1 AND id <> $2 LIMIT 1");
-// Starts the update ($1..$5); on PostgreSQL also records it on its stack
-// ($6) as kMarkStackStarted does on SQLite.
+// Starts the update ($1..$5) if it is still not started and records it on
+// its stack ($6): active update, last update time unless a dry run ($7), and
+// the version raised to $8 (the version of an ended lapsed update).
 #define SH_START_UPDATE                                                                   \
   "UPDATE updates SET status = 1, version = $2, started = $3::bigint, lease_hash = $4," \
   " previous_lease_hash = '', lease_expires = $5 WHERE id = $1::text AND status = 0"    \
   " RETURNING " SH_UPDATE_COLUMNS
-SH_ENGINE_QUERY(kStartUpdate, SH_START_UPDATE,
-                "WITH started AS (" SH_START_UPDATE "),"
-                " marked AS ("
-                " UPDATE stacks SET active_update = $1::text,"
-                " last_update = CASE WHEN $7::boolean THEN last_update ELSE $3::bigint END,"
-                " version = GREATEST(version, $8::bigint) WHERE id = $6)"
+#define SH_MARK_STACK_STARTED                                                \
+  "UPDATE stacks SET active_update = $1::text,"                              \
+  " last_update = CASE WHEN $7::boolean THEN last_update ELSE $3::bigint END," \
+  " version = GREATEST(version, $8::bigint) WHERE id = $6"
+SH_ENGINE_QUERY(kStartUpdate, SH_START_UPDATE "; " SH_MARK_STACK_STARTED,
+                "WITH started AS (" SH_START_UPDATE "), marked AS (" SH_MARK_STACK_STARTED ")"
                 " SELECT * FROM started");
 #undef SH_START_UPDATE
-// Records the started update $2 on stack $1, raising the stack's version to
-// $5 (the version of an ended lapsed update).
-SH_QUERY(kMarkStackStarted,
-         "UPDATE stacks SET active_update = $2,"
-         " last_update = CASE WHEN $3::boolean THEN last_update ELSE $4::bigint END,"
-         " version = GREATEST(version, $5::bigint) WHERE id = $1");
+#undef SH_MARK_STACK_STARTED
 SH_QUERY(kRenewLease,
          "UPDATE updates SET previous_lease_hash = lease_hash, lease_hash = $2, lease_expires = $3"
          " WHERE id = $1 AND status = 1");
-// Ends the update ($1..$3) if its status is still $4; on PostgreSQL also
-// raises the version of its stack ($5) to $6 when it did, as
-// kRaiseStackVersion does on SQLite.
+// Ends the update ($1..$3) if its status is still $4 and, when it did,
+// raises the version of its stack ($5) to $6 (-1: leaves it).
 #define SH_FINISH_UPDATE                                                              \
   "UPDATE updates SET status = $2::integer, ended = $3,"                              \
   " lease_hash = CASE WHEN $2::integer = 4 THEN '' ELSE lease_hash END,"              \
   " previous_lease_hash = CASE WHEN $2::integer = 4 THEN '' ELSE previous_lease_hash END" \
   " WHERE id = $1 AND status = $4::integer RETURNING " SH_UPDATE_COLUMNS
-SH_ENGINE_QUERY(kFinishUpdate, SH_FINISH_UPDATE,
+#define SH_RAISE_STACK_VERSION "UPDATE stacks SET version = $6::bigint WHERE id = $5 AND version < $6::bigint"
+SH_ENGINE_QUERY(kFinishUpdate, SH_FINISH_UPDATE "; " SH_RAISE_STACK_VERSION " AND changes() > 0",
                 "WITH done AS (" SH_FINISH_UPDATE "),"
-                " bumped AS (UPDATE stacks SET version = $6::bigint"
-                " WHERE id = $5 AND version < $6::bigint AND EXISTS (SELECT 1 FROM done))"
+                " bumped AS (" SH_RAISE_STACK_VERSION " AND EXISTS (SELECT 1 FROM done))"
                 " SELECT * FROM done");
 #undef SH_FINISH_UPDATE
-SH_QUERY(kRaiseStackVersion, "UPDATE stacks SET version = $2 WHERE id = $1 AND version < $2");
+#undef SH_RAISE_STACK_VERSION
 
 SH_QUERY(kSelectCheckpointState,
          "SELECT status, last_sequence, has_checkpoint, delta_count, stack_id FROM updates"
          " WHERE id = $1 FOR NO KEY UPDATE");
-// Replaces the base ($1, $2); on PostgreSQL also empties the log, records the
-// checkpoint ($3..$6) and makes it the current state of stack $7, as
-// kDeleteCheckpointDeltas, kRecordCheckpointBase and kMakeCheckpointCurrent
-// do on SQLite.
-#define SH_UPSERT_CHECKPOINT_BASE                                 \
+// Replaces the base ($1, $2), empties the log, records the checkpoint
+// ($3..$6) and makes it the current state of stack $7.
+#define SH_UPSERT_CHECKPOINT_BASE                                          \
   "INSERT INTO update_checkpoints (update_id, base) VALUES ($1::text, $2)" \
   " ON CONFLICT (update_id) DO UPDATE SET base = excluded.base"
-SH_ENGINE_QUERY(kWriteCheckpointBase, SH_UPSERT_CHECKPOINT_BASE,
+#define SH_EMPTY_CHECKPOINT_LOG "DELETE FROM update_checkpoint_deltas WHERE update_id = $1::text"
+#define SH_RECORD_CHECKPOINT_BASE                                                     \
+  "UPDATE updates SET last_sequence = $3, last_hash = $4, has_checkpoint = TRUE,"   \
+  " resource_count = $5::bigint, base_size = $6, delta_count = 0, delta_bytes = 0" \
+  " WHERE id = $1::text"
+#define SH_MAKE_CHECKPOINT_CURRENT(count, stack) \
+  "UPDATE stacks SET state_update = $1::text, resource_count = " count "::bigint WHERE id = " stack
+SH_ENGINE_QUERY(kWriteCheckpointBase,
+                SH_UPSERT_CHECKPOINT_BASE "; " SH_EMPTY_CHECKPOINT_LOG "; " SH_RECORD_CHECKPOINT_BASE
+                "; " SH_MAKE_CHECKPOINT_CURRENT("$5", "$7"),
                 "WITH based AS (" SH_UPSERT_CHECKPOINT_BASE "),"
-                " emptied AS (DELETE FROM update_checkpoint_deltas WHERE update_id = $1::text),"
-                " recorded AS ("
-                " UPDATE updates SET last_sequence = $3, last_hash = $4, has_checkpoint = TRUE,"
-                " resource_count = $5::bigint, base_size = $6, delta_count = 0, delta_bytes = 0"
-                " WHERE id = $1::text)"
-                " UPDATE stacks SET state_update = $1::text, resource_count = $5::bigint"
-                " WHERE id = $7");
+                " emptied AS (" SH_EMPTY_CHECKPOINT_LOG "),"
+                " recorded AS (" SH_RECORD_CHECKPOINT_BASE ") "
+                SH_MAKE_CHECKPOINT_CURRENT("$5", "$7"));
 #undef SH_UPSERT_CHECKPOINT_BASE
-SH_QUERY(kDeleteCheckpointDeltas, "DELETE FROM update_checkpoint_deltas WHERE update_id = $1");
-SH_QUERY(kRecordCheckpointBase,
-         "UPDATE updates SET last_sequence = $2, last_hash = $3, has_checkpoint = TRUE,"
-         " resource_count = $4, base_size = $5, delta_count = 0, delta_bytes = 0 WHERE id = $1");
-// Appends a delta ($1..$3); on PostgreSQL also records the checkpoint
-// ($4..$7) and makes it the current state of stack $8, as
-// kRecordCheckpointDelta and kMakeCheckpointCurrent do on SQLite.
+#undef SH_EMPTY_CHECKPOINT_LOG
+#undef SH_RECORD_CHECKPOINT_BASE
+// Appends a delta ($1..$3), records the checkpoint ($4..$7) and makes it the
+// current state of stack $8.
 #define SH_INSERT_CHECKPOINT_DELTA \
   "INSERT INTO update_checkpoint_deltas (update_id, ordinal, delta) VALUES ($1::text, $2, $3)"
-SH_ENGINE_QUERY(kAppendCheckpointDelta, SH_INSERT_CHECKPOINT_DELTA,
+#define SH_RECORD_CHECKPOINT_DELTA                                                  \
+  "UPDATE updates SET last_sequence = $4, last_hash = $5,"                          \
+  " resource_count = $6::bigint, delta_count = delta_count + 1,"                    \
+  " delta_bytes = delta_bytes + $7::bigint WHERE id = $1::text"
+SH_ENGINE_QUERY(kAppendCheckpointDelta,
+                SH_INSERT_CHECKPOINT_DELTA "; " SH_RECORD_CHECKPOINT_DELTA
+                "; " SH_MAKE_CHECKPOINT_CURRENT("$6", "$8"),
                 "WITH added AS (" SH_INSERT_CHECKPOINT_DELTA "),"
-                " recorded AS ("
-                " UPDATE updates SET last_sequence = $4, last_hash = $5,"
-                " resource_count = $6::bigint, delta_count = delta_count + 1,"
-                " delta_bytes = delta_bytes + $7::bigint WHERE id = $1::text)"
-                " UPDATE stacks SET state_update = $1::text, resource_count = $6::bigint"
-                " WHERE id = $8");
+                " recorded AS (" SH_RECORD_CHECKPOINT_DELTA ") "
+                SH_MAKE_CHECKPOINT_CURRENT("$6", "$8"));
 #undef SH_INSERT_CHECKPOINT_DELTA
-SH_QUERY(kRecordCheckpointDelta,
-         "UPDATE updates SET last_sequence = $2, last_hash = $3, resource_count = $4,"
-         " delta_count = delta_count + 1, delta_bytes = delta_bytes + $5 WHERE id = $1");
-SH_QUERY(kMakeCheckpointCurrent,
-         "UPDATE stacks SET state_update = $2, resource_count = $3 WHERE id = $1");
+#undef SH_RECORD_CHECKPOINT_DELTA
+#undef SH_MAKE_CHECKPOINT_CURRENT
 
 // Document statements return (kind, ordinal, bytes) rows; see DocumentParts.
 SH_QUERY(kSelectCheckpointDocument,
@@ -207,10 +199,6 @@ SH_ENGINE_QUERY(kSelectHistoryEntry, SH_SELECT_HISTORY_ENTRY("rowid"),
 #undef SH_SELECT_HISTORY_ENTRY
 
 #undef SH_UPDATE_COLUMNS
-
-// Whether the engine runs a write and its bookkeeping as one statement
-// (PostgreSQL's data-modifying CTEs); see the header comment.
-bool WritesInOneStatement(std::string_view engine) { return engine == "postgres"; }
 
 UpdateStatus ToStatus(int64_t value) {
   switch (value) {
@@ -368,23 +356,17 @@ Result<CheckpointState> LockCheckpointState(Session& s, const std::string& updat
   return state;
 }
 
-Result<void> WriteBase(Session& s, bool one_statement, const CheckpointState& state,
-                       const std::string& update_id, int64_t sequence, const std::string& hash,
-                       const std::string& text, int64_t resource_count) {
-  const auto size = static_cast<int64_t>(text.size());
-  Params params;
-  params.Text(update_id).Bytes(text);
-  if (one_statement) {
-    params.Int(sequence).Text(hash).Int(resource_count).Int(size).Text(state.stack_id);
-  }
-  SH_TRY(s.Execute(kWriteCheckpointBase, params));
-  if (one_statement) return {};
-  if (state.delta_count > 0) SH_TRY(s.Execute(kDeleteCheckpointDeltas, Params().Text(update_id)));
-  SH_TRY(s.Execute(kRecordCheckpointBase,
-                   Params().Text(update_id).Int(sequence).Text(hash).Int(resource_count).Int(size)));
-  SH_TRY(s.Execute(kMakeCheckpointCurrent,
-                   Params().Text(state.stack_id).Text(update_id).Int(resource_count)));
-  return {};
+Result<void> WriteBase(Session& s, const CheckpointState& state, const std::string& update_id,
+                       int64_t sequence, const std::string& hash, const std::string& text,
+                       int64_t resource_count) {
+  return s.Run(kWriteCheckpointBase, Params()
+                                         .Text(update_id)
+                                         .Bytes(text)
+                                         .Int(sequence)
+                                         .Text(hash)
+                                         .Int(resource_count)
+                                         .Int(static_cast<int64_t>(text.size()))
+                                         .Text(state.stack_id));
 }
 
 }  // namespace
@@ -426,7 +408,6 @@ Result<UpdateRecord> SqlStore::GetUpdate(const std::string& update_id) {
 Result<UpdateRecord> SqlStore::StartUpdate(const std::string& update_id,
                                            const std::string& lease_hash, int64_t lease_expires,
                                            int64_t now) {
-  const bool one_statement = WritesInOneStatement(Engine());
   return engine_->Write([&](Session& s) -> Result<UpdateRecord> {
     SH_ASSIGN_OR_RETURN(const int64_t stack_version, LockStackOf(s, update_id));
     SH_ASSIGN_OR_RETURN(const UpdateRecord update, LoadUpdate(s, update_id));
@@ -449,21 +430,17 @@ Result<UpdateRecord> SqlStore::StartUpdate(const std::string& update_id,
       if (rows.Next()) return Fail(Error::Conflict("Another update is currently in progress."));
     }
     const int64_t version = update.dry_run ? reached : reached + 1;
-    Params params;
-    params.Text(update.id).Int(version).Int(now).Text(lease_hash).Int(lease_expires);
-    if (one_statement) params.Text(update.stack_id).Bool(update.dry_run).Int(reached);
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kStartUpdate, params));
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kStartUpdate, Params()
+                                                             .Text(update.id)
+                                                             .Int(version)
+                                                             .Int(now)
+                                                             .Text(lease_hash)
+                                                             .Int(lease_expires)
+                                                             .Text(update.stack_id)
+                                                             .Bool(update.dry_run)
+                                                             .Int(reached)));
     if (!rows.Next()) return Fail(Error::Conflict("The update has already been started"));
-    UpdateRecord started = ReadUpdate(rows);
-    if (!one_statement) {
-      SH_TRY(s.Execute(kMarkStackStarted, Params()
-                                              .Text(update.stack_id)
-                                              .Text(update.id)
-                                              .Bool(update.dry_run)
-                                              .Int(now)
-                                              .Int(reached)));
-    }
-    return started;
+    return ReadUpdate(rows);
   });
 }
 
@@ -482,22 +459,20 @@ Result<void> SqlStore::RenewLease(const std::string& update_id, const std::strin
 
 Result<UpdateRecord> SqlStore::FinishUpdate(const std::string& update_id, UpdateStatus expected,
                                             UpdateStatus status, int64_t now) {
-  const bool one_statement = WritesInOneStatement(Engine());
   return engine_->Write([&](Session& s) -> Result<UpdateRecord> {
     SH_TRY(LockStackOf(s, update_id));
     SH_ASSIGN_OR_RETURN(const UpdateRecord update, LoadUpdate(s, update_id));
     if (update.status != expected) return Fail(StatusChanged());
     const bool bump = !update.dry_run && expected == UpdateStatus::kRunning;
-    Params params;
-    params.Text(update.id).Int(FromStatus(status)).Int(now).Int(FromStatus(expected));
-    if (one_statement) params.Text(update.stack_id).Int(bump ? update.version : -1);
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kFinishUpdate, params));
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kFinishUpdate, Params()
+                                                              .Text(update.id)
+                                                              .Int(FromStatus(status))
+                                                              .Int(now)
+                                                              .Int(FromStatus(expected))
+                                                              .Text(update.stack_id)
+                                                              .Int(bump ? update.version : -1)));
     if (!rows.Next()) return Fail(StatusChanged());
-    UpdateRecord finished = ReadUpdate(rows);
-    if (!one_statement && bump) {
-      SH_TRY(s.Execute(kRaiseStackVersion, Params().Text(update.stack_id).Int(update.version)));
-    }
-    return finished;
+    return ReadUpdate(rows);
   });
 }
 
@@ -513,10 +488,9 @@ Result<std::optional<std::string>> SqlStore::GetCheckpoint(const std::string& up
 Result<void> SqlStore::PutCheckpoint(const std::string& update_id, int64_t expected_sequence,
                                      int64_t sequence, const std::string& hash,
                                      const std::string& text, int64_t resource_count) {
-  const bool one_statement = WritesInOneStatement(Engine());
   return engine_->Write([&](Session& s) -> Result<void> {
     SH_ASSIGN_OR_RETURN(auto state, LockCheckpointState(s, update_id, expected_sequence));
-    return WriteBase(s, one_statement, state, update_id, sequence, hash, text, resource_count);
+    return WriteBase(s, state, update_id, sequence, hash, text, resource_count);
   });
 }
 
@@ -525,29 +499,20 @@ Result<void> SqlStore::AppendCheckpointDelta(const std::string& update_id,
                                              const std::string& hash,
                                              const std::string& delta_json,
                                              int64_t resource_count) {
-  const bool one_statement = WritesInOneStatement(Engine());
   return engine_->Write([&](Session& s) -> Result<void> {
     SH_ASSIGN_OR_RETURN(auto state, LockCheckpointState(s, update_id, expected_sequence));
     if (!state.has_checkpoint) {
       return Fail(Error::Conflict("The update has no checkpoint to apply a delta to"));
     }
-    const auto delta_size = static_cast<int64_t>(delta_json.size());
-    Params params;
-    params.Text(update_id).Int(state.delta_count).Bytes(delta_json);
-    if (one_statement) {
-      params.Int(sequence).Text(hash).Int(resource_count).Int(delta_size).Text(state.stack_id);
-    }
-    SH_TRY(s.Execute(kAppendCheckpointDelta, params));
-    if (one_statement) return {};
-    SH_TRY(s.Execute(kRecordCheckpointDelta, Params()
-                                                 .Text(update_id)
-                                                 .Int(sequence)
-                                                 .Text(hash)
-                                                 .Int(resource_count)
-                                                 .Int(delta_size)));
-    SH_TRY(s.Execute(kMakeCheckpointCurrent,
-                     Params().Text(state.stack_id).Text(update_id).Int(resource_count)));
-    return {};
+    return s.Run(kAppendCheckpointDelta, Params()
+                                             .Text(update_id)
+                                             .Int(state.delta_count)
+                                             .Bytes(delta_json)
+                                             .Int(sequence)
+                                             .Text(hash)
+                                             .Int(resource_count)
+                                             .Int(static_cast<int64_t>(delta_json.size()))
+                                             .Text(state.stack_id));
   });
 }
 

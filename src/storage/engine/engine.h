@@ -12,7 +12,11 @@
 // case folding, SQLite NOCASE) becomes `x COLLATE NOCASE`, `::type` casts and
 // row-lock clauses (FOR [NO KEY] UPDATE, FOR [KEY] SHARE) are dropped, and
 // GREATEST/LEAST become SQLite's scalar MAX/MIN. A query whose engines really
-// differ (claims with SKIP LOCKED, data-modifying CTEs) names a text for each.
+// differ (claims with SKIP LOCKED, data-modifying CTEs) names a text for each;
+// its SQLite text may then hold several statements separated by ';', which
+// run in order with the query's parameters (each statement binds those up to
+// its highest placeholder; the rows and the change count are the first
+// statement's), inside the caller's transaction.
 //
 // Types. Parameters are Text, Int (int64), Bool, Bytes (kept byte for byte:
 // BLOB / bytea) or Null. Columns read back with Rows::Int (integers and

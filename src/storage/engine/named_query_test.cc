@@ -54,9 +54,11 @@ TEST(NamedQueryTest, EveryQueryPreparesOnSqlite) {
   auto conn = sqlite::Connection::Open(options);
   ASSERT_TRUE(conn.has_value()) << conn.error().detail;
   for (const NamedQuery* query : AllNamedQueries()) {
-    const std::string text = sqlite::TranslateForSqlite(query->sqlite);
-    auto stmt = (*conn)->PrepareUncached(text);
-    EXPECT_TRUE(stmt.has_value()) << query->name << ": " << stmt.error().detail;
+    for (const std::string& text :
+         sqlite::SplitStatements(sqlite::TranslateForSqlite(query->sqlite))) {
+      auto stmt = (*conn)->PrepareUncached(text);
+      EXPECT_TRUE(stmt.has_value()) << query->name << ": " << stmt.error().detail;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "storage/sqlite/sqlite_dialect.h"
 
 #include <cctype>
+#include <utility>
 
 namespace statehouse::storage::sqlite {
 namespace {
@@ -111,6 +112,25 @@ std::string TranslateForSqlite(std::string_view sql) {
     ++i;
   }
   return out;
+}
+
+std::vector<std::string> SplitStatements(std::string_view sql) {
+  std::vector<std::string> statements;
+  std::string current;
+  bool quoted = false;
+  for (char c : sql) {
+    if (c == '\'') quoted = !quoted;
+    if (c == ';' && !quoted) {
+      statements.push_back(std::exchange(current, {}));
+    } else {
+      current += c;
+    }
+  }
+  statements.push_back(std::move(current));
+  std::erase_if(statements, [](const std::string& statement) {
+    return statement.find_first_not_of(" \t\n") == std::string::npos;
+  });
+  return statements;
 }
 
 }  // namespace statehouse::storage::sqlite

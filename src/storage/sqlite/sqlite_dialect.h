@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace statehouse::storage::sqlite {
 
@@ -11,5 +12,9 @@ namespace statehouse::storage::sqlite {
 // (FOR [NO KEY] UPDATE, FOR [KEY] SHARE) dropped, since SQLite's writers are
 // serialized; GREATEST/LEAST -> MAX/MIN. Text inside '...' literals is copied unchanged.
 std::string TranslateForSqlite(std::string_view sql);
+
+// The statements of a script separated by ';' (outside '...' literals),
+// without empty ones.
+std::vector<std::string> SplitStatements(std::string_view sql);
 
 }  // namespace statehouse::storage::sqlite

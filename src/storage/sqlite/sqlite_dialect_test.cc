@@ -35,5 +35,11 @@ TEST(SqliteDialectTest, LeavesStringLiteralsAlone) {
             "SELECT '$1::text sh_fold(x)' FROM t WHERE a = ?1");
 }
 
+TEST(SqliteDialectTest, SplitsScriptsIntoStatements) {
+  EXPECT_EQ(SplitStatements("UPDATE a SET x = ';'; DELETE FROM b ;  "),
+            (std::vector<std::string>{"UPDATE a SET x = ';'", " DELETE FROM b "}));
+  EXPECT_EQ(SplitStatements("SELECT 1"), (std::vector<std::string>{"SELECT 1"}));
+}
+
 }  // namespace
 }  // namespace statehouse::storage::sqlite

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "storage/engine/connection_pool.h"
@@ -92,10 +93,14 @@ class MaterializedRows final : public RowSource {
   std::vector<Cell> cells_;
 };
 
+// Binds `params` by position; those past the statement's highest
+// placeholder are left out (a statement of a multi-statement query uses some
+// of the query's parameters).
 void Bind(Statement& stmt, const Params& params) {
+  const int count = sqlite3_bind_parameter_count(stmt.raw());
   int index = 0;
   for (const Params::Value& value : params.values()) {
-    ++index;
+    if (++index > count) break;
     switch (value.type) {
       case Params::Type::kNull:
         stmt.BindNull(index);
@@ -114,44 +119,66 @@ void Bind(Statement& stmt, const Params& params) {
   }
 }
 
-// Prepared texts of the named queries, translated once.
+// The SQLite statements of each named query, translated once. A query's
+// SQLite text may hold several statements separated by ';' (where PostgreSQL
+// does the same in one statement with data-modifying CTEs); they run in
+// order with the query's parameters.
 class QueryTexts {
  public:
+  using Statements = std::vector<std::string>;
+
   QueryTexts() {
-    for (const NamedQuery* query : AllNamedQueries()) {
-      texts_.emplace(query, TranslateForSqlite(query->sqlite));
-    }
+    for (const NamedQuery* query : AllNamedQueries()) texts_.emplace(query, Split(*query));
   }
-  const char* Get(const NamedQuery& query) {
+  const Statements& Get(const NamedQuery& query) {
     auto it = texts_.find(&query);
-    if (it != texts_.end()) return it->second.c_str();
+    if (it != texts_.end()) return it->second;
     std::lock_guard lock(mu_);
     auto late = late_.find(&query);
-    if (late == late_.end()) late = late_.emplace(&query, TranslateForSqlite(query.sqlite)).first;
-    return late->second.c_str();
+    if (late == late_.end()) late = late_.emplace(&query, Split(query)).first;
+    return late->second;
   }
 
  private:
-  std::unordered_map<const NamedQuery*, std::string> texts_;  // read-only after construction
+  static Statements Split(const NamedQuery& query) {
+    return SplitStatements(TranslateForSqlite(query.sqlite));
+  }
+
+  // Read-only after construction; statements cached by connections point
+  // into these strings.
+  std::unordered_map<const NamedQuery*, Statements> texts_;
   std::mutex mu_;
-  std::unordered_map<const NamedQuery*, std::string> late_;  // queries registered later
+  std::unordered_map<const NamedQuery*, Statements> late_;  // queries registered later
 };
 
 class SqliteSession final : public Session {
  public:
   SqliteSession(Connection& conn, QueryTexts& texts) : conn_(conn), texts_(texts) {}
 
+  // Runs every statement of `query`; returns the rows of the first.
   Result<Rows> Query(const NamedQuery& query, const Params& params) override {
-    SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(texts_.Get(query)));
-    Bind(stmt, params);
-    SH_ASSIGN_OR_RETURN(auto source, MaterializedRows::Read(stmt));
-    return Rows(std::move(source));
+    std::unique_ptr<RowSource> first;
+    for (const std::string& sql : texts_.Get(query)) {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql.c_str()));
+      Bind(stmt, params);
+      if (first == nullptr) {
+        SH_ASSIGN_OR_RETURN(first, MaterializedRows::Read(stmt));
+      } else {
+        SH_TRY(stmt.Run());
+      }
+    }
+    return Rows(std::move(first));
   }
+  // Runs every statement of `query`; returns the rows the first changed.
   Result<int64_t> Execute(const NamedQuery& query, const Params& params) override {
-    SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(texts_.Get(query)));
-    Bind(stmt, params);
-    SH_TRY(stmt.Run());
-    return conn_.Changes();
+    std::optional<int64_t> changed;
+    for (const std::string& sql : texts_.Get(query)) {
+      SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql.c_str()));
+      Bind(stmt, params);
+      SH_TRY(stmt.Run());
+      if (!changed) changed = conn_.Changes();
+    }
+    return changed.value_or(0);
   }
   Result<Rows> QueryDynamic(const std::string& sql, const Params& params) override {
     SH_ASSIGN_OR_RETURN(auto stmt, conn_.PrepareUncached(TranslateForSqlite(sql)));
