@@ -344,11 +344,6 @@ Result<StackPermission> Authorizer::EffectivePermission(const Principal& princip
     }
     effective = Max(effective, FromOrgDefault(*team_permission));
   }
-  for (StackGrantSource* source : grant_sources_) {
-    if (effective == StackPermission::kAdmin) break;
-    SH_ASSIGN_OR_RETURN(StackPermission grant, source->GrantFor(principal.user, stack));
-    effective = Max(effective, grant);
-  }
   return effective;
 }
 

@@ -75,19 +75,9 @@ struct RequestOrigin {
   std::string_view source_ip;  // the caller's address
 };
 
-// Additional stack grants beyond org role, creator and the org default (team
-// grants plug in here). Implementations must be thread-safe.
-class StackGrantSource {
- public:
-  virtual ~StackGrantSource() = default;
-  virtual Result<StackPermission> GrantFor(const storage::UserRecord& user,
-                                           const storage::StackRecord& stack) = 0;
-};
-
-// Thread-safe after construction (AddGrantSource and SetEventSink only
-// before serving).
+// Thread-safe after construction (SetEventSink only before serving).
 //
-// Security events (audit catalog ids, rest-api §5.5), published once a sink
+// Security events (ids of the audit catalog, src/audit/catalog.cc), published once a sink
 // is set:
 // - user-login, one per org of the user, when Authenticate records a token's
 //   use (at most once a minute per token), in the transaction of that write;
@@ -110,7 +100,6 @@ class Authorizer {
 
   Authorizer(storage::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-  void AddGrantSource(StackGrantSource* source) { grant_sources_.push_back(source); }
   // Publishes security events to `sink` (not owned; must outlive this).
   void SetEventSink(events::EventSink* sink) { sink_ = sink; }
 
@@ -147,9 +136,9 @@ class Authorizer {
 
   // The caller's effective permission on a stack of `org`, where the caller's
   // role in that org is `role`: the maximum of org admin → admin, creator →
-  // admin, member → the org's default stack permission, the caller's team
-  // grants on the stack (`team_permission` when already loaded, else read
-  // from the store) and every grant source.
+  // admin, member → the org's default stack permission, and the caller's
+  // team grants on the stack (`team_permission` when already loaded, else
+  // read from the store).
   Result<StackPermission> EffectivePermission(const Principal& principal,
                                               const storage::OrgRecord& org, OrgRole role,
                                               const storage::StackRecord& stack,
@@ -194,7 +183,6 @@ class Authorizer {
 
   storage::Store& store_;
   const Clock& clock_;
-  std::vector<StackGrantSource*> grant_sources_;
   events::EventSink* sink_ = nullptr;
 
   std::mutex throttle_mu_;

@@ -14,23 +14,11 @@ namespace {
 
 using storage::OrgRole;
 
-class FixedGrant final : public StackGrantSource {
- public:
-  Result<StackPermission> GrantFor(const storage::UserRecord& user,
-                                   const storage::StackRecord& stack) override {
-    return user.login == grantee && stack.name == stack_name ? level : StackPermission::kNone;
-  }
-  std::string grantee;
-  std::string stack_name;
-  StackPermission level = StackPermission::kNone;
-};
-
 class AuthorizerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = testing::OpenTestStore(dir_.path());
     authorizer_ = std::make_unique<Authorizer>(*store_, clock_);
-    authorizer_->AddGrantSource(&grant_);
 
     admin_token_ = AddUser("admin", true);
     bob_token_ = AddUser("bob", false);
@@ -49,6 +37,24 @@ class AuthorizerTest : public ::testing::Test {
 
   std::string AddUser(const std::string& login, bool site_admin) {
     return testing::CreateTestUser(*store_, random_, clock_, login, site_admin).token;
+  }
+
+  // Gives `login` `level` on stack `stack_name` of org "admin" through a team
+  // of the org that only `login` belongs to (a store write, as the teams
+  // service makes it).
+  void Grant(const std::string& login, const std::string& stack_name, StackPermission level) {
+    auto user = store_->GetUserByLogin(login);
+    ASSERT_TRUE(user.has_value());
+    auto team = store_->GetTeam(org_.id, "grants-" + login);
+    if (!team) {
+      storage::TeamRecord record{"team-" + login, org_.id, "grants-" + login, "", "", 1};
+      if (!store_->CreateTeam(record, user->id)) return;  // not a member of the org
+      team = record;
+    }
+    auto stack = store_->GetStack(org_.name, "proj", stack_name);
+    ASSERT_TRUE(stack.has_value());
+    ASSERT_TRUE(
+        store_->PutTeamStackGrant(team->id, stack->id, static_cast<int>(level), true).has_value());
   }
 
   void AddStack(const std::string& name, const std::string& creator) {
@@ -84,7 +90,6 @@ class AuthorizerTest : public ::testing::Test {
   events::RecordingSink sink_;
   storage::StorePtr store_;
   std::unique_ptr<Authorizer> authorizer_;
-  FixedGrant grant_;
   storage::OrgRecord org_;
   std::string admin_token_, bob_token_, carol_token_;
 };
@@ -167,19 +172,17 @@ TEST_F(AuthorizerTest, OutsiderGetsNotFoundEvenForExistingStacks) {
 }
 
 TEST_F(AuthorizerTest, GrantLevelsGiveReadWriteAdminAnd403Above) {
-  grant_.grantee = "bob";
-  grant_.stack_name = "web";
-  grant_.level = StackPermission::kRead;
+  Grant("bob", "web", StackPermission::kRead);
   EXPECT_TRUE(Allowed(bob_token_, Need::kStackRead, "web"));
   EXPECT_EQ(Check(bob_token_, Need::kStackWrite, "web"), ErrorCode::kPermissionDenied);
   EXPECT_EQ(Check(bob_token_, Need::kStackAdmin, "web"), ErrorCode::kPermissionDenied);
-  grant_.level = StackPermission::kWrite;
+  Grant("bob", "web", StackPermission::kWrite);
   EXPECT_TRUE(Allowed(bob_token_, Need::kStackWrite, "web"));
   EXPECT_EQ(Check(bob_token_, Need::kStackAdmin, "web"), ErrorCode::kPermissionDenied);
-  grant_.level = StackPermission::kAdmin;
+  Grant("bob", "web", StackPermission::kAdmin);
   EXPECT_TRUE(Allowed(bob_token_, Need::kStackAdmin, "web"));
-  // A grant in an org the caller does not belong to gives nothing.
-  grant_.grantee = "carol";
+  // Outside the org nothing grants access: teams hold only org members.
+  Grant("carol", "web", StackPermission::kAdmin);
   EXPECT_EQ(Check(carol_token_, Need::kStackRead, "web"), ErrorCode::kNotFound);
 }
 
@@ -321,9 +324,7 @@ TEST_F(AuthorizerTest, RefusedOrgAndStackAccessIsPublished) {
   refuse(bob_token_, Need::kOrgAdmin, "admin", "", "198.51.100.2");     // 403
   refuse(carol_token_, Need::kStackRead, "admin", "web", "198.51.100.3");
   refuse(bob_token_, Need::kStackRead, "admin", "web", "198.51.100.4");  // 404: no permission
-  grant_.grantee = "bob";
-  grant_.stack_name = "web";
-  grant_.level = StackPermission::kRead;
+  Grant("bob", "web", StackPermission::kRead);
   refuse(bob_token_, Need::kStackWrite, "admin", "web", "198.51.100.5");  // 403
   // Nothing to hide or refuse: no event.
   refuse(bob_token_, Need::kStackRead, "admin", "missing", "198.51.100.6");

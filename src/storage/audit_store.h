@@ -1,6 +1,6 @@
 #pragma once
 
-// The audit trail (SQLite: sqlite/sqlite_audit_store.cc). Same rules as
+// The audit trail (SqlStore: audit_store.cc). Same rules as
 // store.h. Audit rows are append-only: the interface has no way to edit or
 // delete them, and the schemas refuse UPDATE and DELETE on the table.
 

@@ -1,8 +1,8 @@
 #pragma once
 
-// Engine events of updates (cli-protocol §6), stored once per
+// Engine events of updates (the CLI posts them in batches), stored once per
 // (update, sequence) with the event's JSON bytes exactly as the CLI sent them
-// (SQLite: sqlite/sqlite_engine_event_store.cc). Same rules as store.h.
+// (SqlStore: engine_event_store.cc). Same rules as store.h.
 
 #include <cstdint>
 #include <map>

@@ -1,6 +1,6 @@
 #pragma once
 
-// Per-stack secrets data keys, stored wrapped by the master key (SQLite: sqlite/sqlite_secret_store.cc).
+// Per-stack secrets data keys, stored wrapped by the master key (SqlStore: secret_store.cc).
 // Same rules as store.h: atomic methods, opaque ids, Unix-second times,
 // kNotFound / kAlreadyExists as documented per method.
 

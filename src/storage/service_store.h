@@ -1,6 +1,6 @@
 #pragma once
 
-// Services: groups of stacks and environments (SQLite: sqlite/sqlite_service_store.cc).
+// Services: groups of stacks and environments (SqlStore: service_store.cc).
 // Same rules as store.h: atomic methods, opaque ids, Unix-second times,
 // kNotFound / kAlreadyExists as documented per method.
 //

@@ -1,6 +1,6 @@
 #pragma once
 
-// Teams, team membership and team stack grants (SQLite: sqlite/sqlite_team_store.cc).
+// Teams, team membership and team stack grants (SqlStore: team_store.cc).
 // Same rules as store.h: atomic methods, opaque ids, Unix-second times,
 // kNotFound / kAlreadyExists as documented per method.
 //

@@ -1,7 +1,7 @@
 #pragma once
 
-// Webhooks, their delivery queue and delivery records (SQLite:
-// sqlite/sqlite_webhook_store.cc). Same rules as store.h.
+// Webhooks, their delivery queue and delivery records (SqlStore:
+// webhook_store.cc). Same rules as store.h.
 //
 // A stack webhook follows its stack through rename and transfer: stack-scope
 // lookups, name uniqueness and event matching use stack_id alone.
