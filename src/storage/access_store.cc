@@ -13,9 +13,7 @@ namespace {
 #define SH_ACCESS_SELECT(token_columns)                                                      \
   "SELECT " token_columns ","                                                               \
   " u.id, u.login, u.name, u.email, u.site_admin, u.created,"                               \
-  " o.id, o.name, o.created, o.default_stack_permission, m.role,"                           \
-  " s.id, s.org_id, s.project, s.name, s.created_by, s.created, s.version,"                 \
-  " s.resource_count, s.last_update, s.active_update,"                                      \
+  " o.id, o.name, o.created, o.default_stack_permission, m.role, " SH_STACK_COLUMNS ","     \
   " CASE WHEN m.role = 1 AND s.created_by <> u.id THEN"                                     \
   " (SELECT COALESCE(MAX(g.permission), 0) FROM team_stack_grants AS g"                     \
   "  JOIN team_members AS tm ON tm.team_id = g.team_id AND tm.user_id = u.id"               \
@@ -26,7 +24,7 @@ namespace {
   " LEFT JOIN orgs AS o ON sh_fold(o.name) = sh_fold($2)"                                   \
   " LEFT JOIN memberships AS m ON m.org_id = o.id AND m.user_id = u.id"                     \
   " LEFT JOIN stacks AS s ON s.org_id = o.id AND sh_fold(s.project) = sh_fold($3)"          \
-  " AND sh_fold(s.name) = sh_fold($4)"                                                      \
+  " AND sh_fold(s.name) = sh_fold($4)" SH_STACK_ACTIVE_UPDATE_JOIN                          \
   " LEFT JOIN stack_tags AS tg ON tg.stack_id = s.id"
 
 // $1 token hash; no row when no live token has it.
@@ -42,7 +40,8 @@ SH_QUERY(kLoadAccessByUser,
 #undef SH_ACCESS_SELECT
 #undef SH_ACCESS_JOINS
 
-constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = 28, kTag = 29;
+constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = kStack + kStackColumns,
+              kTag = kTeam + 1;
 
 }  // namespace
 
@@ -69,18 +68,7 @@ Result<AccessContext> SqlStore::LoadAccess(const AccessQuery& query) {
       context.role = rows.IsNull(kRole) ? OrgRole::kNone : ToRole(rows.Int(kRole));
     }
     if (!rows.IsNull(kStack)) {
-      StackRecord& stack = context.stack.emplace();
-      stack.id = rows.Text(kStack);
-      stack.org_id = rows.Text(kStack + 1);
-      stack.org_name = context.org ? context.org->name : std::string();
-      stack.project = rows.Text(kStack + 2);
-      stack.name = rows.Text(kStack + 3);
-      stack.created_by = rows.Text(kStack + 4);
-      stack.created = rows.Int(kStack + 5);
-      stack.version = rows.Int(kStack + 6);
-      stack.resource_count = rows.Int(kStack + 7);
-      stack.last_update = rows.Int(kStack + 8);
-      stack.active_update = rows.Text(kStack + 9);
+      StackRecord& stack = context.stack.emplace(ReadStack(rows, kStack));
       context.team_permission = static_cast<int>(rows.Int(kTeam));
       do {
         if (!rows.IsNull(kTag)) stack.tags.emplace(rows.Text(kTag), rows.Text(kTag + 1));

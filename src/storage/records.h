@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace statehouse::storage {
@@ -73,6 +74,17 @@ struct TokenLookup {
   UserRecord user;
 };
 
+// What a stack read carries of the stack's active update, so that showing
+// the operation in progress needs no second read.
+struct ActiveUpdateRecord {
+  std::string kind;  // "update", "preview", "refresh", "destroy"
+  bool dry_run = false;
+  bool running = false;  // still running (its lease may have lapsed)
+  int64_t lease_expires = 0;
+  int64_t started = 0;
+  std::string requested_by_login;
+};
+
 struct StackRecord {
   std::string id;
   std::string org_id;
@@ -86,6 +98,9 @@ struct StackRecord {
   int64_t last_update = 0;     // start time of the last update; 0 = never
   std::string active_update;   // id of the most recent update, "" if none
   std::map<std::string, std::string> tags;
+  // That update, when the read included it (GetStack, ListStacks and the
+  // access read do); nullopt otherwise.
+  std::optional<ActiveUpdateRecord> active;
 };
 
 }  // namespace statehouse::storage

@@ -31,6 +31,17 @@ namespace statehouse::storage {
 // from `first` on.
 UserRecord ReadUser(const Rows& rows, int first);
 
+// The columns ReadStack() reads, in order, from `stacks AS s JOIN orgs AS o`
+// joined with SH_STACK_ACTIVE_UPDATE_JOIN.
+#define SH_STACK_COLUMNS                                                       \
+  "s.id, s.org_id, o.name, s.project, s.name, s.created_by, s.created,"       \
+  " s.version, s.resource_count, s.last_update, s.active_update,"             \
+  " au.kind, au.dry_run, au.status, au.lease_expires, au.started, au.requested_by_login"
+#define SH_STACK_ACTIVE_UPDATE_JOIN " LEFT JOIN updates AS au ON au.id = s.active_update"
+inline constexpr int kStackColumns = 17;
+// Reads the SH_STACK_COLUMNS of a stack from `first` on (without its tags).
+StackRecord ReadStack(const Rows& rows, int first);
+
 class SqlStore final : public Store {
  public:
   explicit SqlStore(std::unique_ptr<storage::Engine> engine) : engine_(std::move(engine)) {}

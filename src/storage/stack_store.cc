@@ -10,12 +10,6 @@
 namespace statehouse::storage {
 namespace {
 
-// The columns ReadStack() reads, in order, from `stacks AS s JOIN orgs AS o`.
-#define SH_STACK_COLUMNS                                                       \
-  "s.id, s.org_id, o.name, s.project, s.name, s.created_by, s.created,"       \
-  " s.version, s.resource_count, s.last_update, s.active_update"
-constexpr int kStackColumnCount = 11;
-
 SH_QUERY(kInsertStack,
          "INSERT INTO stacks (id, org_id, project, name, created_by, created, version,"
          " resource_count, last_update, active_update)"
@@ -23,14 +17,13 @@ SH_QUERY(kInsertStack,
 // The stack with one row per tag (tag columns NULL when it has none).
 SH_QUERY(kSelectStackWithTags,
          "SELECT " SH_STACK_COLUMNS ", t.name, t.value"
-         " FROM stacks AS s JOIN orgs AS o ON o.id = s.org_id"
+         " FROM stacks AS s JOIN orgs AS o ON o.id = s.org_id" SH_STACK_ACTIVE_UPDATE_JOIN
          " LEFT JOIN stack_tags AS t ON t.stack_id = s.id"
          " WHERE sh_fold(o.name) = sh_fold($1) AND sh_fold(s.project) = sh_fold($2)"
          " AND sh_fold(s.name) = sh_fold($3)");
 constexpr char kListStacksPrefix[] =
     "SELECT " SH_STACK_COLUMNS " FROM stacks AS s JOIN orgs AS o ON o.id = s.org_id"
-    " WHERE s.org_id IN (";
-#undef SH_STACK_COLUMNS
+    SH_STACK_ACTIVE_UPDATE_JOIN " WHERE s.org_id IN (";
 SH_QUERY(kStackExists, "SELECT 1 FROM stacks WHERE id = $1");
 SH_QUERY(kLockStack, "SELECT 1 FROM stacks WHERE id = $1 FOR NO KEY UPDATE");
 SH_QUERY(kProjectExists,
@@ -44,22 +37,6 @@ SH_QUERY(kInsertTag, "INSERT INTO stack_tags (stack_id, name, value) VALUES ($1,
 SH_QUERY(kUpdateTag, "UPDATE stack_tags SET value = $3 WHERE stack_id = $1 AND name = $2");
 SH_QUERY(kDeleteTag, "DELETE FROM stack_tags WHERE stack_id = $1 AND name = $2");
 SH_QUERY(kDeleteTags, "DELETE FROM stack_tags WHERE stack_id = $1");
-
-StackRecord ReadStack(const Rows& rows) {
-  StackRecord stack;
-  stack.id = rows.Text(0);
-  stack.org_id = rows.Text(1);
-  stack.org_name = rows.Text(2);
-  stack.project = rows.Text(3);
-  stack.name = rows.Text(4);
-  stack.created_by = rows.Text(5);
-  stack.created = rows.Int(6);
-  stack.version = rows.Int(7);
-  stack.resource_count = rows.Int(8);
-  stack.last_update = rows.Int(9);
-  stack.active_update = rows.Text(10);
-  return stack;
-}
 
 std::string StackLabel(std::string_view org_name, std::string_view project, std::string_view name) {
   if (org_name.empty()) return fmt::format("{}/{}", project, name);
@@ -147,6 +124,27 @@ Result<void> LoadTags(Session& s, std::vector<StackRecord>& stacks) {
 
 }  // namespace
 
+StackRecord ReadStack(const Rows& rows, int first) {
+  StackRecord stack;
+  stack.id = rows.Text(first);
+  stack.org_id = rows.Text(first + 1);
+  stack.org_name = rows.Text(first + 2);
+  stack.project = rows.Text(first + 3);
+  stack.name = rows.Text(first + 4);
+  stack.created_by = rows.Text(first + 5);
+  stack.created = rows.Int(first + 6);
+  stack.version = rows.Int(first + 7);
+  stack.resource_count = rows.Int(first + 8);
+  stack.last_update = rows.Int(first + 9);
+  stack.active_update = rows.Text(first + 10);
+  if (!rows.IsNull(first + 11)) {
+    stack.active = ActiveUpdateRecord{rows.Text(first + 11), rows.Bool(first + 12),
+                                      rows.Int(first + 13) == 1, rows.Int(first + 14),
+                                      rows.Int(first + 15), rows.Text(first + 16)};
+  }
+  return stack;
+}
+
 Result<void> SqlStore::CreateStack(const StackRecord& stack,
                                    const std::optional<std::string>& initial_state) {
   return engine_->Write([&](Session& s) -> Result<void> {
@@ -180,10 +178,10 @@ Result<StackRecord> SqlStore::GetStack(const std::string& org_name, const std::s
       return Fail(Error::NotFound(
           fmt::format("stack '{}' not found", StackLabel(org_name, project, name))));
     }
-    StackRecord stack = ReadStack(rows);
+    StackRecord stack = ReadStack(rows, 0);
     do {
-      if (!rows.IsNull(kStackColumnCount)) {
-        stack.tags.emplace(rows.Text(kStackColumnCount), rows.Text(kStackColumnCount + 1));
+      if (!rows.IsNull(kStackColumns)) {
+        stack.tags.emplace(rows.Text(kStackColumns), rows.Text(kStackColumns + 1));
       }
     } while (rows.Next());
     return stack;
@@ -204,7 +202,7 @@ Result<std::vector<StackRecord>> SqlStore::ListStacks(const StackQuery& query) {
     const std::string sql = ListStacksSql(query, params);
     SH_ASSIGN_OR_RETURN(auto rows, s.QueryDynamic(sql, params));
     std::vector<StackRecord> stacks;
-    while (rows.Next()) stacks.push_back(ReadStack(rows));
+    while (rows.Next()) stacks.push_back(ReadStack(rows, 0));
     SH_TRY(LoadTags(s, stacks));
     return stacks;
   });

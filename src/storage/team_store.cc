@@ -250,7 +250,8 @@ Result<std::vector<TeamStackGrantRecord>> SqlStore::ListTeamStackGrants(
 Result<void> SqlStore::PutTeamStackGrant(const std::string& team_id, const std::string& stack_id,
                                          int permission, bool create_if_absent) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    const Params params = Params().Text(team_id).Text(stack_id).Int(permission);
+    Params params;
+    params.Text(team_id).Text(stack_id).Int(permission);
     if (!create_if_absent) {
       return ChangeOne(s, kUpdateTeamGrant, params, "the team has no permission on the stack");
     }

@@ -174,7 +174,7 @@ Result<Response> CreateUpdate(UpdateService& service, std::string kind, const Re
 
 Result<std::optional<stacks::OperationInfo>> CurrentOperation(UpdateService& service,
                                                              const storage::StackRecord& stack) {
-  SH_ASSIGN_OR_RETURN(auto running, service.RunningUpdate(stack));
+  SH_ASSIGN_OR_RETURN(auto running, service.RunningOperation(stack));
   if (!running) return std::optional<stacks::OperationInfo>();
   stacks::OperationInfo info;
   info.kind = !running->dry_run         ? running->kind

@@ -67,10 +67,6 @@ Error StackConflict(const auth::Access& access, std::string_view message) {
                                      access.stack->project, access.stack->name));
 }
 
-bool LeaseLive(const UpdateRecord& u, int64_t now) {
-  return u.status == UpdateStatus::kRunning && u.lease_expires > now;
-}
-
 }  // namespace
 
 std::string StatusText(const UpdateRecord& update, int64_t now) {
@@ -518,16 +514,26 @@ Result<UpdateRecord> UpdateService::HistoryEntry(const auth::Access& access,
   return std::move(page.updates.front());
 }
 
-Result<std::optional<UpdateRecord>> UpdateService::RunningUpdate(
+Result<std::optional<storage::ActiveUpdateRecord>> UpdateService::RunningOperation(
     const storage::StackRecord& stack) {
-  if (stack.active_update.empty()) return std::optional<UpdateRecord>();
-  auto update = store_.GetUpdate(stack.active_update);
-  if (!update) {
-    if (update.error().code == ErrorCode::kNotFound) return std::optional<UpdateRecord>();
-    return Fail(std::move(update).error());
+  using Running = std::optional<storage::ActiveUpdateRecord>;
+  if (stack.active_update.empty()) return Running();
+  storage::ActiveUpdateRecord active;
+  if (stack.active) {
+    active = *stack.active;
+  } else {
+    auto update = store_.GetUpdate(stack.active_update);
+    if (!update) {
+      if (update.error().code == ErrorCode::kNotFound) return Running();
+      return Fail(std::move(update).error());
+    }
+    active = storage::ActiveUpdateRecord{update->kind,         update->dry_run,
+                                         update->status == UpdateStatus::kRunning,
+                                         update->lease_expires, update->started,
+                                         update->requested_by_login};
   }
-  if (!LeaseLive(*update, clock_.NowSeconds())) return std::optional<UpdateRecord>();
-  return std::optional<UpdateRecord>(std::move(*update));
+  if (!active.running || active.lease_expires <= clock_.NowSeconds()) return Running();
+  return Running(std::move(active));
 }
 
 }  // namespace statehouse::updates

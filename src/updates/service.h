@@ -141,8 +141,10 @@ class UpdateService {
   Result<storage::UpdateRecord> HistoryEntry(const auth::Access& access,
                                              std::optional<int64_t> version);
 
-  // The stack's running update with a live lease, if any.
-  Result<std::optional<storage::UpdateRecord>> RunningUpdate(const storage::StackRecord& stack);
+  // The stack's running update with a live lease, if any: from what the
+  // stack read carried (StackRecord::active), else read from the store.
+  Result<std::optional<storage::ActiveUpdateRecord>> RunningOperation(
+      const storage::StackRecord& stack);
 
   int64_t Now() const { return clock_.NowSeconds(); }
 

@@ -117,7 +117,7 @@ TEST_F(UpdateServiceTest, AnUnrenewedLeaseExpiresAndFreesTheStack) {
   EXPECT_EQ(expired.error().code, ErrorCode::kPermissionDenied);
   auto status = service_->Get(StackAccess(), id);
   EXPECT_EQ(StatusText(*status, clock_.NowSeconds()), "failed");
-  EXPECT_FALSE(*service_->RunningUpdate(*StackAccess().stack));
+  EXPECT_FALSE(*service_->RunningOperation(*StackAccess().stack));
 
   auto started = service_->Start(StackAccess(), *second, std::nullopt);
   ASSERT_TRUE(started) << started.error().message;

@@ -67,7 +67,9 @@ struct NamedQueryRegistration {
 
 // Positional parameters ($1, $2, ...) of one statement. Text(const
 // std::string&) and Bytes() borrow the caller's bytes, which must outlive the
-// statement's execution; other overloads copy. Not thread-safe.
+// statement's execution; other overloads copy. Text bytes are always those
+// of a std::string, so they are NUL-terminated (adapters may pass them on as
+// C strings). Not thread-safe.
 class Params {
  public:
   enum class Type { kNull, kText, kInt, kBool, kBytes };
@@ -76,6 +78,14 @@ class Params {
     std::string_view bytes;  // kText, kBytes
     int64_t number = 0;      // kInt, kBool
   };
+
+  Params() = default;
+  // Moving keeps owned texts in place (deque storage is handed over); a copy
+  // would point into the original, so there is none.
+  Params(Params&&) = default;
+  Params& operator=(Params&&) = default;
+  Params(const Params&) = delete;
+  Params& operator=(const Params&) = delete;
 
   Params& Text(const std::string& value) { return Add({Type::kText, value, 0}); }
   Params& Text(std::string&& value) { return Add({Type::kText, Own(std::move(value)), 0}); }

@@ -36,9 +36,8 @@ Error Unexpected(const std::exception& e) {
   return Error::Internal(fmt::format("postgres store: exception: {}", e.what()));
 }
 
-// The engine-neutral parameters as libpq ones: texts are borrowed when they
-// are NUL-terminated std::string bytes, else copied; integers as text;
-// bytes binary.
+// The engine-neutral parameters as libpq ones: texts borrowed (they are
+// NUL-terminated), integers as text, bytes binary (borrowed).
 pg::Params ToPg(const storage::Params& params) {
   pg::Params out;
   for (const storage::Params::Value& value : params.values()) {
@@ -47,7 +46,7 @@ pg::Params ToPg(const storage::Params& params) {
         out.Null();
         break;
       case storage::Params::Type::kText:
-        out.Text(value.bytes);
+        out.BorrowText(value.bytes.data());
         break;
       case storage::Params::Type::kBytes:
         out.Bytes(value.bytes);
