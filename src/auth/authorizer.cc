@@ -294,21 +294,13 @@ Result<Access> Authorizer::AuthorizeUpdateToken(std::optional<std::string_view> 
       !names::IsValidStackName(stack)) {
     return Fail(StackNotFound(org, project, stack));
   }
-  auto stack_record = store_.GetStack(std::string(org), std::string(project), std::string(stack));
-  if (!stack_record) {
-    if (stack_record.error().code == ErrorCode::kNotFound) {
-      return Fail(StackNotFound(org, project, stack));
-    }
-    return Fail(std::move(stack_record).error());
-  }
   Error update_not_found = Error::NotFound(fmt::format("Update '{}' not found", update_id));
-  if (update_id.empty() || update_id.size() > 128) return Fail(update_not_found);
-  auto update = store_.GetUpdate(std::string(update_id));
-  if (!update) {
-    if (update.error().code == ErrorCode::kNotFound) return Fail(update_not_found);
-    return Fail(std::move(update).error());
-  }
-  if (update->stack_id != stack_record->id) return Fail(update_not_found);
+  const std::string id(update_id.size() <= 128 ? update_id : std::string_view());
+  SH_ASSIGN_OR_RETURN(auto context, store_.LoadUpdateAccess(std::string(org), std::string(project),
+                                                            std::string(stack), id));
+  if (!context.stack) return Fail(StackNotFound(org, project, stack));
+  if (id.empty() || !context.update) return Fail(update_not_found);
+  const storage::UpdateRecord* update = &*context.update;
   const std::string hash = crypto::Sha256Hex(token);
   const bool matches =
       (!update->lease_hash.empty() && crypto::ConstantTimeEqual(hash, update->lease_hash)) ||
@@ -322,9 +314,8 @@ Result<Access> Authorizer::AuthorizeUpdateToken(std::optional<std::string_view> 
   access.principal.user.id = update->requested_by;
   access.principal.user.login = update->requested_by_login;
   access.principal.user.name = update->requested_by_name;
-  SH_ASSIGN_OR_RETURN(auto org_record, store_.GetOrgByName(stack_record->org_name));
-  access.org = std::move(org_record);
-  access.stack = std::move(*stack_record);
+  access.org = std::move(context.org);
+  access.stack = std::move(context.stack);
   access.update_id = update->id;
   return access;
 }

@@ -40,6 +40,16 @@ SH_QUERY(kLoadAccessByUser,
 #undef SH_ACCESS_SELECT
 #undef SH_ACCESS_JOINS
 
+// One row per tag of the stack; no row when the stack is absent.
+SH_QUERY(kLoadUpdateAccess,
+         "SELECT o.id, o.name, o.created, o.default_stack_permission, " SH_STACK_COLUMNS ", "
+         SH_UPDATE_COLUMNS_OF("up.") ", tg.name, tg.value"
+         " FROM stacks AS s JOIN orgs AS o ON o.id = s.org_id" SH_STACK_ACTIVE_UPDATE_JOIN
+         " LEFT JOIN updates AS up ON up.id = $4 AND up.stack_id = s.id"
+         " LEFT JOIN stack_tags AS tg ON tg.stack_id = s.id"
+         " WHERE sh_fold(o.name) = sh_fold($1) AND sh_fold(s.project) = sh_fold($2)"
+         " AND sh_fold(s.name) = sh_fold($3)");
+
 constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = kStack + kStackColumns,
               kTag = kTeam + 1;
 
@@ -74,6 +84,30 @@ Result<AccessContext> SqlStore::LoadAccess(const AccessQuery& query) {
         if (!rows.IsNull(kTag)) stack.tags.emplace(rows.Text(kTag), rows.Text(kTag + 1));
       } while (rows.Next());
     }
+    return context;
+  });
+}
+
+Result<UpdateAccessContext> SqlStore::LoadUpdateAccess(const std::string& org_name,
+                                                       const std::string& project,
+                                                       const std::string& stack_name,
+                                                       const std::string& update_id) {
+  constexpr int kStackAt = 4, kUpdateAt = kStackAt + kStackColumns,
+                kTagAt = kUpdateAt + kUpdateColumns;
+  return engine_->Single([&](Session& s) -> Result<UpdateAccessContext> {
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLoadUpdateAccess, Params()
+                                                                  .Text(org_name)
+                                                                  .Text(project)
+                                                                  .Text(stack_name)
+                                                                  .Text(update_id)));
+    UpdateAccessContext context;
+    if (!rows.Next()) return context;
+    context.org = OrgRecord{rows.Text(0), rows.Text(1), rows.Int(2), static_cast<int>(rows.Int(3))};
+    StackRecord& stack = context.stack.emplace(ReadStack(rows, kStackAt));
+    if (!rows.IsNull(kUpdateAt)) context.update = ReadUpdate(rows, kUpdateAt);
+    do {
+      if (!rows.IsNull(kTagAt)) stack.tags.emplace(rows.Text(kTagAt), rows.Text(kTagAt + 1));
+    } while (rows.Next());
     return context;
   });
 }

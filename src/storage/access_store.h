@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "storage/records.h"
+#include "storage/update_store.h"
 
 namespace statehouse::storage {
 
@@ -30,11 +31,24 @@ struct AccessContext {
   int team_permission = 0;  // the highest team grant of the user on the stack (0 = none)
 };
 
+// What authorizing an update-token call needs.
+struct UpdateAccessContext {
+  std::optional<OrgRecord> org;      // the named org (case-insensitive)
+  std::optional<StackRecord> stack;  // the named stack of that org, with its tags
+  std::optional<UpdateRecord> update;  // the update, when it is one of that stack's
+};
+
 class AccessStore {
  public:
   virtual ~AccessStore() = default;
   // Loads every part of `query` that exists; absent parts stay empty.
   virtual Result<AccessContext> LoadAccess(const AccessQuery& query) = 0;
+  // Loads the named org and stack and update `update_id` of that stack, in
+  // one statement; absent parts stay empty.
+  virtual Result<UpdateAccessContext> LoadUpdateAccess(const std::string& org_name,
+                                                       const std::string& project,
+                                                       const std::string& stack_name,
+                                                       const std::string& update_id) = 0;
 };
 
 }  // namespace statehouse::storage

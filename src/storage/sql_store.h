@@ -42,6 +42,20 @@ inline constexpr int kStackColumns = 17;
 // Reads the SH_STACK_COLUMNS of a stack from `first` on (without its tags).
 StackRecord ReadStack(const Rows& rows, int first);
 
+// The columns ReadUpdate() reads, in order, of `updates` (table alias
+// `prefix`, e.g. "up." or "").
+#define SH_UPDATE_COLUMNS_OF(prefix)                                                          \
+  prefix "id, " prefix "stack_id, " prefix "kind, " prefix "dry_run, " prefix "message, "     \
+  prefix "environment_json, " prefix "config_json, " prefix "requested_by, "                  \
+  prefix "requested_by_login, " prefix "requested_by_name, " prefix "status, "                \
+  prefix "version, " prefix "created, " prefix "started, " prefix "ended, "                   \
+  prefix "lease_hash, " prefix "previous_lease_hash, " prefix "lease_expires, "               \
+  prefix "last_sequence, " prefix "last_hash, " prefix "has_checkpoint, "                     \
+  prefix "resource_count, " prefix "base_size, " prefix "delta_count, " prefix "delta_bytes"
+inline constexpr int kUpdateColumns = 25;
+// Reads the SH_UPDATE_COLUMNS_OF an update from `first` on.
+UpdateRecord ReadUpdate(const Rows& rows, int first);
+
 class SqlStore final : public Store {
  public:
   explicit SqlStore(std::unique_ptr<storage::Engine> engine) : engine_(std::move(engine)) {}
@@ -50,6 +64,10 @@ class SqlStore final : public Store {
 
   // AccessStore (access_store.cc)
   Result<AccessContext> LoadAccess(const AccessQuery& query) override;
+  Result<UpdateAccessContext> LoadUpdateAccess(const std::string& org_name,
+                                               const std::string& project,
+                                               const std::string& stack_name,
+                                               const std::string& update_id) override;
 
   // UserStore, OrgStore, TokenStore, StackStore (identity_store.cc, stack_store.cc)
   Result<bool> HasNoUsers() override;

@@ -42,11 +42,7 @@
 namespace statehouse::storage {
 namespace {
 
-#define SH_UPDATE_COLUMNS                                                                      \
-  "id, stack_id, kind, dry_run, message, environment_json, config_json, requested_by,"        \
-  " requested_by_login, requested_by_name, status, version, created, started, ended,"         \
-  " lease_hash, previous_lease_hash, lease_expires, last_sequence, last_hash, has_checkpoint," \
-  " resource_count, base_size, delta_count, delta_bytes"
+#define SH_UPDATE_COLUMNS SH_UPDATE_COLUMNS_OF("")
 
 // Inserts nothing when the stack is absent.
 SH_QUERY(kInsertUpdate,
@@ -231,36 +227,6 @@ int64_t FromStatus(UpdateStatus status) {
   return 0;
 }
 
-UpdateRecord ReadUpdate(const Rows& rows) {
-  UpdateRecord u;
-  u.id = rows.Text(0);
-  u.stack_id = rows.Text(1);
-  u.kind = rows.Text(2);
-  u.dry_run = rows.Bool(3);
-  u.message = rows.Text(4);
-  u.environment_json = rows.Text(5);
-  u.config_json = rows.Text(6);
-  u.requested_by = rows.Text(7);
-  u.requested_by_login = rows.Text(8);
-  u.requested_by_name = rows.Text(9);
-  u.status = ToStatus(rows.Int(10));
-  u.version = rows.Int(11);
-  u.created = rows.Int(12);
-  u.started = rows.Int(13);
-  u.ended = rows.Int(14);
-  u.lease_hash = rows.Text(15);
-  u.previous_lease_hash = rows.Text(16);
-  u.lease_expires = rows.Int(17);
-  u.last_sequence = rows.Int(18);
-  u.last_hash = rows.Text(19);
-  u.has_checkpoint = rows.Bool(20);
-  u.resource_count = rows.Int(21);
-  u.base_size = rows.Int(22);
-  u.delta_count = rows.Int(23);
-  u.delta_bytes = rows.Int(24);
-  return u;
-}
-
 Error UpdateNotFound() { return Error::NotFound("Update not found"); }
 
 Error StatusChanged() { return Error::Conflict("The update's status changed concurrently"); }
@@ -268,7 +234,7 @@ Error StatusChanged() { return Error::Conflict("The update's status changed conc
 Result<UpdateRecord> LoadUpdate(Session& s, const std::string& update_id) {
   SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectUpdate, Params().Text(update_id)));
   if (!rows.Next()) return Fail(UpdateNotFound());
-  return ReadUpdate(rows);
+  return ReadUpdate(rows, 0);
 }
 
 // Row-locks the update's stack until the transaction ends and returns the
@@ -371,6 +337,36 @@ Result<void> WriteBase(Session& s, const CheckpointState& state, const std::stri
 
 }  // namespace
 
+UpdateRecord ReadUpdate(const Rows& rows, int first) {
+  UpdateRecord u;
+  u.id = rows.Text(first + 0);
+  u.stack_id = rows.Text(first + 1);
+  u.kind = rows.Text(first + 2);
+  u.dry_run = rows.Bool(first + 3);
+  u.message = rows.Text(first + 4);
+  u.environment_json = rows.Text(first + 5);
+  u.config_json = rows.Text(first + 6);
+  u.requested_by = rows.Text(first + 7);
+  u.requested_by_login = rows.Text(first + 8);
+  u.requested_by_name = rows.Text(first + 9);
+  u.status = ToStatus(rows.Int(first + 10));
+  u.version = rows.Int(first + 11);
+  u.created = rows.Int(first + 12);
+  u.started = rows.Int(first + 13);
+  u.ended = rows.Int(first + 14);
+  u.lease_hash = rows.Text(first + 15);
+  u.previous_lease_hash = rows.Text(first + 16);
+  u.lease_expires = rows.Int(first + 17);
+  u.last_sequence = rows.Int(first + 18);
+  u.last_hash = rows.Text(first + 19);
+  u.has_checkpoint = rows.Bool(first + 20);
+  u.resource_count = rows.Int(first + 21);
+  u.base_size = rows.Int(first + 22);
+  u.delta_count = rows.Int(first + 23);
+  u.delta_bytes = rows.Int(first + 24);
+  return u;
+}
+
 Result<std::optional<std::string>> SqlStore::GetCurrentState(const std::string& stack_id) {
   return engine_->Single([&](Session& s) -> Result<std::optional<std::string>> {
     SH_ASSIGN_OR_RETURN(auto parts, ReadDocumentParts(s, kSelectCurrentStateDocument,
@@ -440,7 +436,7 @@ Result<UpdateRecord> SqlStore::StartUpdate(const std::string& update_id,
                                                              .Bool(update.dry_run)
                                                              .Int(reached)));
     if (!rows.Next()) return Fail(Error::Conflict("The update has already been started"));
-    return ReadUpdate(rows);
+    return ReadUpdate(rows, 0);
   });
 }
 
@@ -472,7 +468,7 @@ Result<UpdateRecord> SqlStore::FinishUpdate(const std::string& update_id, Update
                                                               .Text(update.stack_id)
                                                               .Int(bump ? update.version : -1)));
     if (!rows.Next()) return Fail(StatusChanged());
-    return ReadUpdate(rows);
+    return ReadUpdate(rows, 0);
   });
 }
 
@@ -528,7 +524,7 @@ Result<UpdateHistoryPage> SqlStore::ListHistory(const std::string& stack_id, int
                                                              .Text(stack_id)
                                                              .Int(Limit(limit))
                                                              .Int(std::max<int64_t>(offset, 0))));
-    while (rows.Next()) page.updates.push_back(ReadUpdate(rows));
+    while (rows.Next()) page.updates.push_back(ReadUpdate(rows, 0));
     return page;
   });
 }
@@ -549,7 +545,7 @@ Result<UpdateHistoryPage> SqlStore::ListPreviews(const std::string& stack_id, in
                                     .Int(version)
                                     .Int(Limit(limit))
                                     .Int(std::max<int64_t>(offset, 0))));
-    while (rows.Next()) page.updates.push_back(ReadUpdate(rows));
+    while (rows.Next()) page.updates.push_back(ReadUpdate(rows, 0));
     return page;
   });
 }
@@ -561,7 +557,7 @@ Result<UpdateRecord> SqlStore::GetHistoryEntry(const std::string& stack_id, int6
     if (!rows.Next()) {
       return Fail(Error::NotFound(fmt::format("Update version {} not found", version)));
     }
-    return ReadUpdate(rows);
+    return ReadUpdate(rows, 0);
   });
 }
 
