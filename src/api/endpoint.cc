@@ -9,8 +9,10 @@
 
 namespace statehouse::api {
 
-http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler) {
-  return [&authorizer, need, handler = std::move(handler)](http::Request& request) -> http::Response {
+http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler,
+                    bool read_only) {
+  return [&authorizer, need, read_only,
+          handler = std::move(handler)](http::Request& request) -> http::Response {
     auth::Access access;
     if (need == auth::Need::kUpdateToken) {
       auto granted = authorizer.AuthorizeUpdateToken(
@@ -21,7 +23,7 @@ http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler ha
     } else if (need != auth::Need::kPublic) {
       auto granted = authorizer.Check(request.Header("authorization"), need, request.Param("org"),
                                       request.Param("project"), request.Param("stack"),
-                                      request.remote_address);
+                                      request.remote_address, read_only);
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     }
@@ -40,7 +42,8 @@ http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler ha
 void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_view method,
               std::string_view path_template, auth::Need need, ApiHandler handler,
               http::RouteOptions options) {
-  router.Add(method, path_template, Guard(authorizer, need, std::move(handler)), options);
+  router.Add(method, path_template, Guard(authorizer, need, std::move(handler), method == "GET"),
+             options);
 }
 
 Result<int> QueryInt(const http::Request& request, std::string_view name, int fallback) {

@@ -20,9 +20,12 @@ using ApiHandler = std::function<Result<http::Response>(const http::Request&, co
 // user-login-failed, auth failures) with the caller's address as source IP;
 // a handler's kPermissionDenied is reported to it as well
 // (Authorizer::RecordDenial). Access::source_ip is set for the handler.
-http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler);
+// `read_only` routes (GET) may be authorized from a cached access read (see
+// Authorizer::Check).
+http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler handler,
+                    bool read_only = false);
 
-// Registers a guarded route.
+// Registers a guarded route; GET routes are read_only.
 void AddRoute(http::Router& router, auth::Authorizer& authorizer, std::string_view method,
               std::string_view path_template, auth::Need need, ApiHandler handler,
               http::RouteOptions options = {});

@@ -141,12 +141,14 @@ Result<Principal> Authorizer::Authenticate(std::optional<std::string_view> heade
 
 Result<Access> Authorizer::Check(std::optional<std::string_view> header, Need need,
                                  std::string_view org, std::string_view project,
-                                 std::string_view stack, std::string_view source_ip) {
+                                 std::string_view stack, std::string_view source_ip,
+                                 bool read_only) {
   const RequestOrigin origin{org, source_ip};
   SH_ASSIGN_OR_RETURN(const std::string hash, TokenHash(header, origin));
   storage::AccessQuery query = QueryFor(need, org, project, stack);
+  query.allow_cached = read_only;
   storage::AccessContext context;
-  if (query.org_name.empty()) {
+  if (query.org_name.empty() && !read_only) {
     SH_ASSIGN_OR_RETURN(context.token, store_.FindTokenByHash(hash));
   } else {
     query.token_hash = hash;

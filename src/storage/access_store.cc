@@ -56,6 +56,22 @@ constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = kStack + kS
 }  // namespace
 
 Result<AccessContext> SqlStore::LoadAccess(const AccessQuery& query) {
+  std::optional<uint64_t> generation;
+  std::string key;
+  if (query.allow_cached && (generation = engine_->ChangeGeneration())) {
+    key = AccessCache::Key(query);
+    if (auto hit = access_cache_.Find(key, *generation)) return std::move(*hit);
+  }
+  auto loaded = ReadAccess(query);
+  // Unknown callers are not kept: a spray of made-up tokens must not evict
+  // the callers who exist.
+  if (generation && loaded && loaded->user) {
+    access_cache_.Insert(std::move(key), *generation, *loaded);
+  }
+  return loaded;
+}
+
+Result<AccessContext> SqlStore::ReadAccess(const AccessQuery& query) {
   return engine_->Single([&](Session& s) -> Result<AccessContext> {
     const bool by_token = !query.token_hash.empty();
     SH_ASSIGN_OR_RETURN(auto rows, s.Query(by_token ? kLoadAccessByToken : kLoadAccessByUser,

@@ -12,6 +12,7 @@ extern const char kSecretsSchemaSql[];
 extern const char kEngineEventsSchemaSql[];
 extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
+extern const char kChangeAnnouncementsSql[];
 }  // namespace sqlite
 namespace pg {
 extern const char kInitialSchemaSql[];
@@ -22,6 +23,7 @@ extern const char kSecretsSchemaSql[];
 extern const char kEngineEventsSchemaSql[];
 extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
+extern const char kChangeAnnouncementsSql[];
 }  // namespace pg
 namespace {
 
@@ -34,6 +36,8 @@ constexpr std::array kMigrations = {
     Migration{6, "engine_events", sqlite::kEngineEventsSchemaSql, pg::kEngineEventsSchemaSql},
     Migration{7, "audit", sqlite::kAuditSchemaSql, pg::kAuditSchemaSql},
     Migration{8, "webhooks", sqlite::kWebhooksSchemaSql, pg::kWebhooksSchemaSql},
+    Migration{9, "change_announcements", sqlite::kChangeAnnouncementsSql,
+              pg::kChangeAnnouncementsSql},
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 
 #include <memory>
 
+#include "storage/access_cache.h"
 #include "storage/engine/engine.h"
 #include "storage/store.h"
 
@@ -242,7 +243,11 @@ class SqlStore final : public Store {
   const char* Engine() const override { return engine_->Name(); }
 
  private:
+  // LoadAccess without the cache.
+  Result<AccessContext> ReadAccess(const AccessQuery& query);
+
   std::unique_ptr<storage::Engine> engine_;
+  AccessCache access_cache_;  // LoadAccess results, where the engine hears of changes
 };
 
 }  // namespace statehouse::storage

@@ -217,6 +217,16 @@ class Engine {
   void AfterCommit(std::function<void()> fn);
 
   virtual PoolStats Stats() const = 0;
+  // A number that grows whenever data read from this engine may have
+  // changed since: after every write transaction of this process commits
+  // (before Run/RunInTransaction returns), and when a commit of another
+  // process is announced. nullopt while the engine cannot hear of other
+  // processes' commits; a cache keyed by it must then read through. A value
+  // taken before a read and still current afterwards means no change was
+  // heard of in between (announcements arrive shortly after the commit: a
+  // cache may lag another replica's write by that delay). The default
+  // engine hears of nothing.
+  virtual std::optional<uint64_t> ChangeGeneration() const { return std::nullopt; }
   // "sqlite" or "postgres".
   virtual const char* Name() const = 0;
 

@@ -8,6 +8,7 @@
 
 #include "storage/engine/connection_pool.h"
 #include "storage/migrations.h"
+#include "storage/postgres/pg_change_feed.h"
 #include "storage/postgres/pg_connection.h"
 
 namespace statehouse::storage {
@@ -107,7 +108,8 @@ using Pool = storage::ConnectionPool<Connection>;
 
 class PostgresEngine final : public Engine {
  public:
-  explicit PostgresEngine(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
+  PostgresEngine(std::unique_ptr<Pool> pool, std::unique_ptr<ChangeFeed> feed)
+      : pool_(std::move(pool)), feed_(std::move(feed)) {}
 
   Result<void> Run(Mode mode, const SessionFn& fn) override {
     try {
@@ -134,6 +136,7 @@ class PostgresEngine final : public Engine {
           SH_TRY(fn(session));
           return tx.Commit();
         }();
+        if (result && mode == Mode::kWrite) feed_->NoteLocalCommit();
         if (result || attempt >= kMaxAttempts) return result;
         // Retry deadlocks and serialization failures, and a lost connection
         // when nothing can have been written.
@@ -147,6 +150,7 @@ class PostgresEngine final : public Engine {
   }
 
   PoolStats Stats() const override { return pool_->Stats(); }
+  std::optional<uint64_t> ChangeGeneration() const override { return feed_->Generation(); }
   const char* Name() const override { return "postgres"; }
 
  protected:
@@ -157,7 +161,9 @@ class PostgresEngine final : public Engine {
       SH_ASSIGN_OR_RETURN(auto conn, Acquire());
       SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn, Transaction::Mode::kWrite));
       SH_TRY(body(&*conn));
-      return tx.Commit();
+      SH_TRY(tx.Commit());
+      feed_->NoteLocalCommit();
+      return {};
     } catch (const std::exception& e) {
       return Fail(Unexpected(e));
     }
@@ -173,6 +179,7 @@ class PostgresEngine final : public Engine {
   }
 
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<ChangeFeed> feed_;
 };
 
 Result<int64_t> SchemaVersion(Connection& conn) {
@@ -267,7 +274,9 @@ Result<std::unique_ptr<Engine>> OpenPostgresEngine(const PostgresOptions& option
     }
     auto pool = std::make_unique<pg::Pool>(std::move(connections), options.timeout_ms,
                                            /*single_writer=*/false, "postgres");
-    return std::unique_ptr<Engine>(std::make_unique<pg::PostgresEngine>(std::move(pool)));
+    auto feed = std::make_unique<pg::ChangeFeed>(options.url, options.timeout_ms);
+    return std::unique_ptr<Engine>(
+        std::make_unique<pg::PostgresEngine>(std::move(pool), std::move(feed)));
   } catch (const std::exception& e) {
     return Fail(pg::Unexpected(e));
   }

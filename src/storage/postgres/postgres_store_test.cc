@@ -144,8 +144,9 @@ TEST_F(PostgresStoreTest, ReconnectsAfterTheServerDropsItsConnections) {
             "t");
   // pg_terminate_backend only signals; wait until the backends are gone.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // (The change feed's own connection comes back at once: not counted.)
   while (testing::RunSql(url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
-                  " AND pid <> pg_backend_pid()") != "0") {
+                  " AND pid <> pg_backend_pid() AND application_name <> 'statehouse-changes'") != "0") {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "backends did not exit";
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -167,6 +168,141 @@ TEST_F(PostgresStoreTest, NamesFoldAsciiOnly) {
   SH_EXPECT_ERROR(store->GetUserByLogin("\xC3\xA9mile"), ErrorCode::kNotFound);
   SH_EXPECT_OK(store->CreateUserWithPersonalOrg(MakeUser("u-2", "\xC3\xA9mile"),
                                                 MakeOrg("o-2", "\xC3\xA9mile"), std::nullopt, ""));
+}
+
+
+// The access cache (AccessQuery::allow_cached): a replica serves repeated
+// access reads from memory, and drops them when any replica changes what
+// they hold, as soon as PostgreSQL announces the commit.
+class PostgresAccessCacheTest : public PostgresStoreTest {
+ protected:
+  void SetUp() override {
+    url_ = NewDatabase(testing::TestDatabaseSchema::kMigrated);
+    a_ = Open(url_);
+    b_ = Open(url_);
+    ASSERT_NE(a_, nullptr);
+    ASSERT_NE(b_, nullptr);
+    SH_ASSERT_OK(a_->CreateUserWithPersonalOrg(MakeUser("u-alice", "alice"),
+                                               MakeOrg("o-alice", "alice"),
+                                               MakeToken("t-1", "u-alice", kT0), "hash-1"));
+    SH_ASSERT_OK(a_->CreateOrg(MakeOrg("o-acme", "acme"), "u-alice"));
+    SH_ASSERT_OK(a_->CreateUserWithPersonalOrg(MakeUser("u-bob", "bob"), MakeOrg("o-bob", "bob"),
+                                               MakeToken("t-2", "u-bob", kT0), "hash-2"));
+    SH_ASSERT_OK(a_->AddMember("o-acme", "u-bob", OrgRole::kMember, kT0));
+    StackRecord stack = MakeStack("s-1", MakeOrg("o-acme", "acme"), "web", "dev");
+    stack.created_by = "u-alice";
+    SH_ASSERT_OK(a_->CreateStack(stack, std::nullopt));
+  }
+
+  static AccessQuery Query(const std::string& token_hash) {
+    AccessQuery query;
+    query.token_hash = token_hash;
+    query.org_name = "acme";
+    query.project = "web";
+    query.stack_name = "dev";
+    query.allow_cached = true;
+    return query;
+  }
+
+  // Reads through `store` until `done` holds; the time it took, or a failure
+  // after five seconds.
+  template <class Done>
+  std::chrono::microseconds Until(Store& store, const AccessQuery& query, Done done) {
+    const auto start = std::chrono::steady_clock::now();
+    while (true) {
+      auto context = store.LoadAccess(query);
+      EXPECT_TRUE(context.has_value()) << ErrorText(context);
+      if (context && done(*context)) break;
+      if (std::chrono::steady_clock::now() - start > std::chrono::seconds(5)) {
+        ADD_FAILURE() << "the change was not seen within 5 s";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+  }
+
+  std::string url_;
+  StorePtr a_, b_;
+};
+
+TEST_F(PostgresAccessCacheTest, RepeatedReadsComeFromMemoryUntilAChangeIsAnnounced) {
+  // Token t-2 deleted or restored behind the announcements' back.
+  auto set_deleted_silently = [&](bool deleted) {
+    testing::RunSql(url_, std::string("ALTER TABLE tokens DISABLE TRIGGER tokens_announce;"
+                                      " UPDATE tokens SET deleted = ") +
+                              (deleted ? "TRUE" : "FALSE") +
+                              " WHERE id = 't-2';"
+                              " ALTER TABLE tokens ENABLE TRIGGER tokens_announce");
+  };
+  // A read cached just before a late announcement of the set-up's own
+  // writes is dropped by it: try again until one read stays cached.
+  bool stayed_cached = false;
+  for (int attempt = 0; attempt < 50 && !stayed_cached; ++attempt) {
+    set_deleted_silently(false);
+    auto first = b_->LoadAccess(Query("hash-2"));
+    SH_ASSERT_OK(first);
+    ASSERT_TRUE(first->token.has_value());
+    set_deleted_silently(true);
+    auto cached = b_->LoadAccess(Query("hash-2"));
+    SH_ASSERT_OK(cached);
+    stayed_cached = cached->token.has_value();
+  }
+  EXPECT_TRUE(stayed_cached);
+  // Not for a read that may not be cached.
+  AccessQuery current = Query("hash-2");
+  current.allow_cached = false;
+  auto uncached = b_->LoadAccess(current);
+  SH_ASSERT_OK(uncached);
+  EXPECT_FALSE(uncached->token.has_value());
+  // Any announced change drops it.
+  testing::RunSql(url_, "UPDATE users SET name = 'Bob B' WHERE id = 'u-bob'");
+  Until(*b_, Query("hash-2"), [](const AccessContext& c) { return !c.token; });
+}
+
+TEST_F(PostgresAccessCacheTest, ARevokedTokenIsRefusedByEveryReplica) {
+  for (Store* store : {a_.get(), b_.get()}) {
+    auto before = store->LoadAccess(Query("hash-2"));
+    SH_ASSERT_OK(before);
+    ASSERT_TRUE(before->token.has_value());
+  }
+  SH_ASSERT_OK(a_->DeleteToken("u-bob", "t-2"));
+  // The replica that wrote knows before the call returns.
+  auto own = a_->LoadAccess(Query("hash-2"));
+  SH_ASSERT_OK(own);
+  EXPECT_FALSE(own->token.has_value());
+  const auto took = Until(*b_, Query("hash-2"), [](const AccessContext& c) { return !c.token; });
+  std::printf("other replica saw the revocation after %lld us\n",
+              static_cast<long long>(took.count()));
+}
+
+TEST_F(PostgresAccessCacheTest, RolesGrantsTagsAndRenamesReachEveryReplica) {
+  auto seen = b_->LoadAccess(Query("hash-2"));
+  SH_ASSERT_OK(seen);
+  ASSERT_EQ(seen->role, OrgRole::kMember);
+  ASSERT_TRUE(seen->stack.has_value());
+
+  SH_ASSERT_OK(a_->SetMemberRole("o-acme", "u-bob", OrgRole::kAdmin));
+  Until(*b_, Query("hash-2"), [](const AccessContext& c) { return c.role == OrgRole::kAdmin; });
+  SH_ASSERT_OK(a_->SetMemberRole("o-acme", "u-bob", OrgRole::kMember));
+  Until(*b_, Query("hash-2"), [](const AccessContext& c) { return c.role == OrgRole::kMember; });
+
+  TeamRecord team;
+  team.id = "team-1";
+  team.org_id = "o-acme";
+  team.name = "ops";
+  SH_ASSERT_OK(a_->CreateTeam(team, "u-alice"));
+  SH_ASSERT_OK(a_->AddTeamMember("team-1", "u-bob", TeamRole::kMember, kT0));
+  SH_ASSERT_OK(a_->PutTeamStackGrant("team-1", "s-1", 102, /*create_if_absent=*/true));
+  Until(*b_, Query("hash-2"), [](const AccessContext& c) { return c.team_permission == 102; });
+
+  SH_ASSERT_OK(a_->AddTag("s-1", "env", "dev"));
+  Until(*b_, Query("hash-2"),
+        [](const AccessContext& c) { return c.stack && c.stack->tags.count("env") == 1; });
+
+  SH_ASSERT_OK(a_->MoveStack("s-1", "o-acme", "web", "prod", std::nullopt));
+  Until(*b_, Query("hash-2"), [](const AccessContext& c) { return !c.stack; });
 }
 
 }  // namespace
