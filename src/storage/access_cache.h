@@ -1,10 +1,10 @@
 #pragma once
 
 // A bounded cache of the authorizer's reads (AccessContext), valid for one
-// change generation of the engine (Engine::ChangeGeneration): an entry is
-// served only while the generation it was read under is still current and
-// it is younger than the time-to-live (a bound on staleness should
-// announcements stop without the engine noticing). Thread-safe.
+// change generation of the engine (Engine::AwaitChangeGeneration): an entry
+// is served only while the generation it was read under is still current
+// and it is younger than the time-to-live (a second line of defence, should
+// a change ever go unannounced). Thread-safe.
 
 #include <chrono>
 #include <cstddef>

@@ -58,7 +58,7 @@ constexpr int kUser = 7, kOrg = 13, kRole = 17, kStack = 18, kTeam = kStack + kS
 Result<AccessContext> SqlStore::LoadAccess(const AccessQuery& query) {
   std::optional<uint64_t> generation;
   std::string key;
-  if (query.allow_cached && (generation = engine_->ChangeGeneration())) {
+  if (query.allow_cached && (generation = engine_->AwaitChangeGeneration())) {
     key = AccessCache::Key(query);
     if (auto hit = access_cache_.Find(key, *generation)) return std::move(*hit);
   }

@@ -19,10 +19,11 @@ struct AccessQuery {
   std::string org_name;    // "" when the route names no org
   std::string project;     // "" when the route names no stack
   std::string stack_name;
-  // The caller only reads: the context may come from a cache that every
-  // announced change invalidates (PostgreSQL; see Engine::ChangeGeneration),
-  // so it may lag another replica's commit by the announcement's delay, and
-  // its stack's resource_count may lag the current update's checkpoints.
+  // The caller only reads: the context may come from a cache (where the
+  // engine can tell when it is current, see Engine::AwaitChangeGeneration),
+  // which every write acknowledged before the call, on any replica,
+  // invalidates; except that its stack's resource_count may lag the
+  // checkpoints of a running update (they are not announced).
   bool allow_cached = false;
 };
 

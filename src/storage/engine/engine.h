@@ -217,16 +217,14 @@ class Engine {
   void AfterCommit(std::function<void()> fn);
 
   virtual PoolStats Stats() const = 0;
-  // A number that grows whenever data read from this engine may have
-  // changed since: after every write transaction of this process commits
-  // (before Run/RunInTransaction returns), and when a commit of another
-  // process is announced. nullopt while the engine cannot hear of other
-  // processes' commits; a cache keyed by it must then read through. A value
-  // taken before a read and still current afterwards means no change was
-  // heard of in between (announcements arrive shortly after the commit: a
-  // cache may lag another replica's write by that delay). The default
-  // engine hears of nothing.
-  virtual std::optional<uint64_t> ChangeGeneration() const { return std::nullopt; }
+  // Waits until every write committed and acknowledged before this call,
+  // by this process or any other on the same database, has been heard of;
+  // then returns the change generation, a number that has grown with each
+  // of them (and with every commit of this process, before it returned).
+  // So a value read before reading data and read again, equal, afterwards
+  // means the data is still current. nullopt when the engine cannot tell
+  // (a cache keyed by it must read through); the default engine cannot.
+  virtual std::optional<uint64_t> AwaitChangeGeneration() { return std::nullopt; }
   // "sqlite" or "postgres".
   virtual const char* Name() const = 0;
 

@@ -7,16 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 namespace statehouse::storage::pg {
 namespace {
 
 constexpr char kListenSql[] = "LISTEN statehouse_changes";
-constexpr char kPingSql[] = "SELECT 1";
-// How long the connection may sit silent before it is pinged, so that a
-// connection lost without a word is noticed.
-constexpr int kPingAfterMs = 5000;
+constexpr char kRoundTripSql[] = "SELECT 1";
+// How long the connection may sit idle before a round trip checks that it
+// is still alive (a connection lost without a word is noticed then).
+constexpr int kIdleCheckMs = 5000;
 
 struct ConnCloser {
   void operator()(PGconn* conn) const { PQfinish(conn); }
@@ -30,7 +31,7 @@ bool Succeeded(PGconn* conn, const char* sql) {
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
-// Counts and frees the notifications libpq has read.
+// Counts and frees the notifications libpq has parsed.
 int DrainNotifications(PGconn* conn) {
   int count = 0;
   while (PGnotify* notify = PQnotifies(conn)) {
@@ -43,34 +44,44 @@ int DrainNotifications(PGconn* conn) {
 }  // namespace
 
 ChangeFeed::ChangeFeed(std::string conninfo, int timeout_ms, int retry_ms)
-    : conninfo_(std::move(conninfo)), timeout_ms_(timeout_ms), retry_ms_(retry_ms) {
+    : conninfo_(std::move(conninfo)), timeout_ms_(std::max(timeout_ms, 100)), retry_ms_(retry_ms) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { Loop(); });
+  std::unique_lock lock(mu_);
+  synced_.wait(lock, [&] { return attempted_; });
 }
 
 ChangeFeed::~ChangeFeed() {
   stopping_.store(true);
-  if (wake_fd_ >= 0) {
-    const uint64_t one = 1;
-    (void)!write(wake_fd_, &one, sizeof one);
-  }
+  Wake();
   if (thread_.joinable()) thread_.join();
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-std::optional<uint64_t> ChangeFeed::Generation() const {
-  if (!listening_.load(std::memory_order_acquire)) return std::nullopt;
+void ChangeFeed::Wake() {
+  if (wake_fd_ < 0) return;
+  const uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
+}
+
+std::optional<uint64_t> ChangeFeed::Await() {
+  std::unique_lock lock(mu_);
+  if (!listening_) return std::nullopt;
+  // A round trip already under way may have begun before this call.
+  const uint64_t target = started_ + 1;
+  if (wanted_ < target) {
+    wanted_ = target;
+    Wake();
+  }
+  const uint64_t connection = connection_;
+  const bool done = synced_.wait_for(lock, std::chrono::milliseconds(timeout_ms_), [&] {
+    return completed_ >= target || connection_ != connection || stopping_.load();
+  });
+  if (!done || connection_ != connection || completed_ < target) return std::nullopt;
   return generation_.load(std::memory_order_acquire);
 }
 
 void ChangeFeed::Loop() {
-  // Waits up to `ms` for `fd` (or -1: none) to be readable or for the wake
-  // event; false when stopping.
-  auto wait = [this](int fd, int ms) -> bool {
-    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
-    (void)poll(fds, fd >= 0 ? 2 : 1, ms);
-    return !stopping_.load();
-  };
   const std::string connect_timeout = std::to_string(std::max(2, timeout_ms_ / 1000));
   bool warned = false;
   while (!stopping_.load()) {
@@ -79,34 +90,90 @@ void ChangeFeed::Loop() {
                             nullptr};
     ConnPtr conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK || !Succeeded(conn.get(), kListenSql)) {
+      {
+        std::lock_guard lock(mu_);
+        attempted_ = true;
+        synced_.notify_all();
+      }
       if (!warned) {
         spdlog::warn("postgres change feed: cannot listen ({}); reading through until it can",
                      conn ? PQerrorMessage(conn.get()) : "out of memory");
         warned = true;
       }
-      if (!wait(-1, retry_ms_)) return;
+      pollfd wake = {wake_fd_, POLLIN, 0};
+      (void)poll(&wake, 1, retry_ms_);
       continue;
     }
     warned = false;
     // Whatever was cached before listening began may have missed changes.
     generation_.fetch_add(1, std::memory_order_acq_rel);
-    listening_.store(true, std::memory_order_release);
+    {
+      std::lock_guard lock(mu_);
+      listening_ = true;
+      attempted_ = true;
+      synced_.notify_all();
+    }
     const int fd = PQsocket(conn.get());
     bool alive = true;
-    while (alive) {
-      pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
-      const int ready = poll(fds, 2, kPingAfterMs);
-      if (stopping_.load()) break;
-      if (ready == 0) {
-        alive = Succeeded(conn.get(), kPingSql);
-      } else {
-        alive = PQconsumeInput(conn.get()) != 0;
+    bool in_flight = false;
+    uint64_t current = 0;  // the round trip in flight
+    auto idle_since = std::chrono::steady_clock::now();
+    while (alive && !stopping_.load()) {
+      if (!in_flight) {
+        bool start = false;
+        {
+          std::lock_guard lock(mu_);
+          const bool idle_check = std::chrono::steady_clock::now() - idle_since >=
+                                  std::chrono::milliseconds(kIdleCheckMs);
+          if (wanted_ > started_ || idle_check) {
+            current = ++started_;
+            start = true;
+          }
+        }
+        if (start) {
+          if (PQsendQuery(conn.get(), kRoundTripSql) == 0) break;
+          in_flight = true;
+        }
       }
+      pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
+      const int ready = poll(fds, 2, in_flight ? timeout_ms_ : kIdleCheckMs);
+      if (stopping_.load()) break;
+      if (fds[0].revents & POLLIN) {
+        uint64_t drained;
+        (void)!read(wake_fd_, &drained, sizeof drained);
+      }
+      if (ready == 0 && in_flight) break;  // no answer in time: reconnect
+      if (!(fds[1].revents & (POLLIN | POLLERR | POLLHUP))) continue;
+      if (PQconsumeInput(conn.get()) == 0) break;
+      bool answered = false;
+      while (in_flight && PQisBusy(conn.get()) == 0) {
+        PGresult* res = PQgetResult(conn.get());
+        if (res == nullptr) {
+          answered = true;
+          in_flight = false;
+          break;
+        }
+        const bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        PQclear(res);
+        if (!ok) alive = false;
+      }
+      // Everything the server sent before its answer is parsed by now.
       if (DrainNotifications(conn.get()) > 0) {
         generation_.fetch_add(1, std::memory_order_acq_rel);
       }
+      if (answered && alive) {
+        idle_since = std::chrono::steady_clock::now();
+        std::lock_guard lock(mu_);
+        completed_ = current;
+        synced_.notify_all();
+      }
     }
-    listening_.store(false, std::memory_order_release);
+    {
+      std::lock_guard lock(mu_);
+      listening_ = false;
+      ++connection_;  // its round trips never complete: their waiters give up
+      synced_.notify_all();
+    }
     generation_.fetch_add(1, std::memory_order_acq_rel);
     if (stopping_.load()) return;
     spdlog::warn("postgres change feed: connection lost; reconnecting");

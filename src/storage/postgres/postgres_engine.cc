@@ -150,7 +150,7 @@ class PostgresEngine final : public Engine {
   }
 
   PoolStats Stats() const override { return pool_->Stats(); }
-  std::optional<uint64_t> ChangeGeneration() const override { return feed_->Generation(); }
+  std::optional<uint64_t> AwaitChangeGeneration() override { return feed_->Await(); }
   const char* Name() const override { return "postgres"; }
 
  protected:
