@@ -206,21 +206,24 @@ TEST_F(UpdateReplaysTest, RenameStackWithCheckpoints) {
   EXPECT_EQ(GetString(secrets->at("state"), "stack"), new_name) << *secrets;
   EXPECT_EQ(GetString(secrets->at("state"), "project"), new_project) << *secrets;
 
-  // History moved with the stack.
+  // History moved with the stack; the rename is its next version.
   json::value got = ParseJson(admin.Get(new_path).body);
-  EXPECT_EQ(GetInt(got, "version"), 1);
-  ASSERT_EQ(d.History().size(), 1u);
+  EXPECT_EQ(GetInt(got, "version"), 2);
+  json::array moved = d.History();
+  ASSERT_EQ(moved.size(), 2u);
+  EXPECT_EQ(GetString(moved[0], "kind"), "rename");
+  EXPECT_EQ(GetString(moved[1], "kind"), "update");
 
   // The next update continues on the new name from the rewritten state.
   ReplayUpdate update = d.Begin("update", false);
-  EXPECT_EQ(update.version, 2);
+  EXPECT_EQ(update.version, 3);
   const std::string next = ReplayDeployment("admin", new_project, new_name, 4);
   ASSERT_EQ(d.Verbatim(update, next, 1).status, 204);
   ASSERT_EQ(d.Complete(update).status, 204);
   EXPECT_EQ(d.Export().body, next);
   const json::array history = d.History();
-  ASSERT_EQ(history.size(), 2u);
-  EXPECT_EQ(GetInt(history[0], "version"), 2);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(GetInt(history[0], "version"), 3);
   EXPECT_EQ(GetInt(history[0], "resourceCount"), 4);
 }
 
