@@ -34,7 +34,7 @@ def call(method, path, body=None, auth=None):
     r = conn.getresponse()
     payload = r.read()
     dt = time.perf_counter() - t0
-    if r.status != 200:
+    if r.status not in (200, 204):
         raise SystemExit(f"{method} {path}: {r.status} {payload[:300]!r}")
     return json.loads(payload or b"{}"), dt
 

@@ -24,8 +24,10 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
                   SH_ASSIGN_OR_RETURN(auto memberships, service.Memberships(access.principal));
                   bj::array orgs;
                   for (const auto& m : memberships) {
-                    orgs.push_back(bj::object{
-                        {"githubLogin", m.org_name}, {"name", m.org_name}, {"avatarUrl", ""}});
+                    orgs.push_back(bj::object{{"githubLogin", m.org_name},
+                                              {"name", m.org_name},
+                                              {"avatarUrl", ""},
+                                              {"role", orgs::OrgRoleName(m.role)}});
                   }
                   const auto& user = access.principal.user;
                   bj::object body{{"id", user.id},
@@ -35,7 +37,12 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, Identity
                                   {"avatarUrl", ""},
                                   {"organizations", std::move(orgs)},
                                   {"identities", bj::array{}},
-                                  {"siteAdmin", user.site_admin}};
+                                  {"siteAdmin", user.site_admin},
+                                  // Statehouse has no second factor and no
+                                  // externally managed (SCIM/multi-org) users.
+                                  {"hasMFA", false},
+                                  {"isManagedByMultiOrg", false},
+                                  {"isOrgManaged", false}};
                   return api::JsonOk(json::Serialize(body));
                 });
 

@@ -29,6 +29,69 @@ bj::object OrgJson(const storage::OrgRecord& org, storage::OrgRole caller_role) 
                     {"userRole", OrgRoleName(caller_role)}};
 }
 
+// PATCH /api/orgs/{org}: OrganizationMetadata. Statehouse has no billing,
+// Insights accounts, ESC environments, Neo/AI, VCS integrations or SSO, so
+// those fields say so (0, false, "none", "disabled"); the features it has
+// (audit logs, webhooks, teams) are on.
+bj::object OrgMetadataJson(const storage::OrgRecord& org, storage::OrgRole caller_role,
+                           const OrgCounts& counts) {
+  static const char* const kOffFeatures[] = {
+      "agentIntegrationCatalogEnabled", "agentPoolRegistrationEnabled",
+      "agentScheduledTasksEnabled", "aiAgentsEnabled", "aleEnabled", "approvalsEnabled",
+      "auditLogUIFilteringEnabled", "bitbucketVCSEnabled", "bringYourOwnKeyEnabled",
+      "cliIntegrationCatalogEnabled", "crossGuardEnabled", "customRoleCondition",
+      "customRolesEnabled", "customTemplatesEnabled", "customVCSEnabled",
+      "dependencyCachingEnabled", "deployEnabled", "discoveredStacksEnabled",
+      "driftDetectionEnabled", "environmentRevisionTagsEnabled",
+      "environmentSecretRotationEnabled", "environmentsEnabled", "environmentsRestoreEnabled",
+      "escEditorRevampEnabled", "escOnboardingAzureOAuthClientEnabled", "escOnboardingEnabled",
+      "escOnboardingGcpOAuthClientEnabled", "escOnboardingV2Enabled", "fixDriftWithNeoEnabled",
+      "ghAppDetailedDiffEnabled", "gitHubEnterpriseIntegrationEnabled", "iacCloudImportEnabled",
+      "insightsAutoPolicyPacksEnabled", "insightsMonetizationEnabled",
+      "integrationAssistantEnabled", "legacyDeploymentsOrgToken", "neoByokEnabled",
+      "neoPlanModeEnabled", "neoTaskSharingEnabled", "nlpSearchEnabled",
+      "pangeaAccountsScanPageEnabled", "policyIssueManagementEnabled",
+      "policyManagementV2Enabled", "propertySearchUIEnabled", "resourceExportEnabled",
+      "resourceSearchEnabled", "restoreStacksEnabled", "scimEnabled",
+      "selfHostedDeploymentsEnabled", "selfServeIDPRemoval", "serviceBackedConfigEnabled",
+      "themingEnabled"};
+  bj::object features;
+  for (const char* name : kOffFeatures) features[name] = false;
+  features["auditLogsEnabled"] = true;
+  features["webhooksEnabled"] = true;
+  features["teamsEnabled"] = true;
+  return bj::object{{"id", org.id},
+                    {"created", json::Rfc3339(org.created)},
+                    {"kind", "pulumi"},
+                    {"userRole", OrgRoleName(caller_role)},
+                    {"defaultStackPermission", org.default_stack_permission},
+                    {"defaultAccountPermission", 0},
+                    {"defaultEnvironmentPermission", "none"},
+                    {"memberCount", counts.members},
+                    {"stackCount", counts.stacks},
+                    {"accountCount", 0},
+                    {"environmentCount", 0},
+                    // Members create stacks; stack admins delete and transfer
+                    // them; only org admins create teams.
+                    {"membersCanCreateStacks", true},
+                    {"membersCanDeleteStacks", true},
+                    {"membersCanTransferStacks", true},
+                    {"membersCanCreateTeams", false},
+                    {"membersCanCreateAccounts", false},
+                    {"auditLogsEnabled", true},
+                    {"webhooksEnabled", true},
+                    {"preferredVCS", "none"},
+                    {"aiEnablement", "disabled"},
+                    {"neoEnabled", false},
+                    {"neoAgentDisabled", true},
+                    {"neoCLIExplanationsDisabled", true},
+                    {"neoApprovalMode", "manual"},
+                    {"neoTaskSharingMode", "none"},
+                    {"naturalLanguageSearchDisabled", true},
+                    {"insightsTrialUsingPolicy", false},
+                    {"features", std::move(features)}};
+}
+
 }  // namespace
 
 void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgService& service) {
@@ -87,7 +150,9 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, OrgServi
                   }
                   SH_ASSIGN_OR_RETURN(auto org, service.SetDefaultStackPermission(
                                                     access, static_cast<int>(*permission)));
-                  return api::JsonOk(json::Serialize(OrgJson(org, access.org_role)));
+                  SH_ASSIGN_OR_RETURN(auto counts, service.Counts(org));
+                  return api::JsonOk(
+                      json::Serialize(OrgMetadataJson(org, access.org_role, counts)));
                 });
 }
 

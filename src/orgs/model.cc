@@ -24,10 +24,19 @@ Result<storage::OrgRole> ParseOrgRole(const std::optional<std::string>& role,
   return Fail(Error::InvalidArgument("Invalid field 'role': must be 'member' or 'admin'"));
 }
 
+boost::json::object BuiltInRoleJson(storage::OrgRole role) {
+  const std::string_view id = OrgRoleName(role);
+  std::string name(id);
+  if (!name.empty()) name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  // Built-in roles are never modified: the epoch says so.
+  return boost::json::object{{"id", id}, {"name", name}, {"modifiedAt", json::Rfc3339(0)}};
+}
+
 boost::json::object MemberJson(const storage::MemberRecord& m) {
   boost::json::object user{{"name", m.user.name}, {"githubLogin", m.user.login}, {"avatarUrl", ""}};
   if (!m.user.email.empty()) user["email"] = m.user.email;
   return boost::json::object{{"role", OrgRoleName(m.role)},
+                             {"fgaRole", BuiltInRoleJson(m.role)},
                              {"user", std::move(user)},
                              {"created", json::Rfc3339(m.created)},
                              {"knownToPulumi", true},

@@ -19,6 +19,10 @@ std::string_view OrgRoleName(storage::OrgRole role);
 Result<storage::OrgRole> ParseOrgRole(const std::optional<std::string>& role,
                                       std::optional<storage::OrgRole> fallback);
 
+// The FGARole JSON of a built-in role: id "member"/"admin" (as `role`),
+// name "Member"/"Admin", modifiedAt the Unix epoch (built in, never modified).
+boost::json::object BuiltInRoleJson(storage::OrgRole role);
+
 // The OrganizationMember JSON of `member` (email only when known).
 boost::json::object MemberJson(const storage::MemberRecord& member);
 

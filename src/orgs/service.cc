@@ -126,4 +126,21 @@ Result<storage::OrgRecord> OrgService::SetDefaultStackPermission(const auth::Acc
   return org;
 }
 
+Result<OrgCounts> OrgService::Counts(const storage::OrgRecord& org) {
+  OrgCounts counts;
+  SH_ASSIGN_OR_RETURN(auto members, store_.ListMembers(org.id));
+  counts.members = static_cast<int64_t>(members.size());
+  storage::StackQuery query;
+  query.org_ids = {org.id};
+  query.limit = 1000;
+  while (true) {
+    SH_ASSIGN_OR_RETURN(auto rows, store_.ListStacks(query));
+    counts.stacks += static_cast<int64_t>(rows.size());
+    if (static_cast<int>(rows.size()) < query.limit) break;
+    const auto& last = rows.back();
+    query.after = storage::StackQuery::Position{last.org_name, last.project, last.name};
+  }
+  return counts;
+}
+
 }  // namespace statehouse::orgs

@@ -20,6 +20,12 @@ namespace statehouse::orgs {
 // publish error fails the call and rolls the change back. An organization
 // keeps at least one admin: this service enforces it (storage removes and
 // demotes unconditionally). Thread-safe.
+// How many members and stacks an organization has.
+struct OrgCounts {
+  int64_t members = 0;
+  int64_t stacks = 0;
+};
+
 class OrgService {
  public:
   OrgService(storage::Store& store, const Clock& clock, events::EventSink& events)
@@ -42,6 +48,10 @@ class OrgService {
   // Sets the stack permission every member has on every stack of the org:
   // 0, 101 or 102, else kInvalidArgument. Returns the updated org.
   Result<storage::OrgRecord> SetDefaultStackPermission(const auth::Access& access, int permission);
+
+  // Member and stack counts of `org` (for OrganizationMetadata; reads every
+  // stack row of the org, so meant for rare calls).
+  Result<OrgCounts> Counts(const storage::OrgRecord& org);
 
  private:
   // The member record of `login` in access.org; kNotFound when absent.

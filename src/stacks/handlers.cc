@@ -139,9 +139,12 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, StackSer
                   SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
                   SH_ASSIGN_OR_RETURN(auto new_name, json::OptionalString(body, "newName"));
                   SH_ASSIGN_OR_RETURN(auto new_project, json::OptionalString(body, "newProject"));
-                  SH_TRY(service.Rename(access, new_project.value_or(""),
-                                        new_name.value_or(access.stack->name)));
-                  return api::JsonOk("{}");
+                  SH_ASSIGN_OR_RETURN(auto update_id,
+                                      service.Rename(access, new_project.value_or(""),
+                                                     new_name.value_or(access.stack->name)));
+                  // ImportStackResponse: the id of the "rename" update.
+                  return api::JsonOk(boost::json::serialize(
+                      boost::json::object{{"updateId", update_id}}));
                 });
 
   api::AddRoute(router, authorizer, "POST",

@@ -8,7 +8,9 @@
 
 #include "auth/event.h"
 #include "common/names.h"
+#include "crypto/crypto.h"
 #include "json/deployment.h"
+#include "stacks/state_rewrite.h"
 
 namespace statehouse::stacks {
 
@@ -43,6 +45,14 @@ Result<void> ValidateTags(const std::map<std::string, std::string>& tags) {
   for (const auto& [name, value] : tags) SH_TRY(ValidateTag(name, value));
   return {};
 }
+
+Error UpdateInProgress(const storage::StackRecord& stack) {
+  return Error::Conflict(fmt::format("Conflict: an update is in progress on stack '{}/{}/{}'",
+                                     stack.org_name, stack.project, stack.name));
+}
+
+// The rename's own update ends within the call that starts it.
+constexpr int64_t kRenameLeaseSeconds = 300;
 
 Error AlreadyExists(std::string_view org, std::string_view project, std::string_view stack) {
   return Error::AlreadyExists(
@@ -88,50 +98,6 @@ Result<storage::StackQuery::Position> DecodePosition(std::string_view token) {
 }
 
 }  // namespace
-
-std::string RewriteStackUrns(std::string_view text, std::string_view old_stack,
-                             std::string_view old_project, std::string_view new_stack,
-                             std::string_view new_project) {
-  const std::string from = fmt::format("urn:pulumi:{}::{}::", old_stack, old_project);
-  const std::string to = fmt::format("urn:pulumi:{}::{}::", new_stack, new_project);
-  std::string out;
-  out.reserve(text.size());
-  size_t pos = 0;
-  while (true) {
-    size_t hit = text.find(from, pos);
-    if (hit == std::string_view::npos) break;
-    out.append(text.substr(pos, hit - pos));
-    out.append(to);
-    pos = hit + from.size();
-  }
-  out.append(text.substr(pos));
-  return out;
-}
-
-std::string RetargetServiceSecretsProvider(std::string text, std::string_view new_stack,
-                                          std::string_view new_project) {
-  auto deployment = json::RawObjectField(text, "deployment");
-  if (!deployment || !*deployment) return text;
-  auto provider = json::RawObjectField(**deployment, "secrets_providers");
-  if (!provider || !*provider) return text;
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(**provider, ec);
-  if (ec || !value.is_object()) return text;
-  const boost::json::value* type = value.as_object().if_contains("type");
-  boost::json::value* state = value.as_object().if_contains("state");
-  if (type == nullptr || !type->is_string() || type->as_string() != "service" ||
-      state == nullptr || !state->is_object()) {
-    return text;
-  }
-  state->as_object()["project"] = new_project;
-  state->as_object()["stack"] = new_stack;
-  const size_t key = text.find("\"secrets_providers\"");
-  if (key == std::string::npos) return text;
-  const size_t at = text.find(**provider, key);
-  if (at == std::string::npos) return text;
-  text.replace(at, (*provider)->size(), boost::json::serialize(value));
-  return text;
-}
 
 Result<storage::StackRecord> StackService::Create(const auth::Access& access,
                                                   CreateStackInput input) {
@@ -243,8 +209,15 @@ Result<void> StackService::Delete(const auth::Access& access, bool force) {
   });
 }
 
-Result<void> StackService::Rename(const auth::Access& access, const std::string& new_project,
-                                  const std::string& new_name) {
+// Rename is recorded the way Pulumi Cloud records it: as an update of kind
+// "rename" (apitype.UpdateKind "rename"; the OpenAPI RenameStack answers its
+// updateId) whose checkpoint is the rewritten state. It becomes the stack's
+// next version and current state; the versions before it stay as they were
+// recorded. Starting it inside the transaction is what refuses a rename while
+// another update runs, atomically.
+Result<std::string> StackService::Rename(const auth::Access& access,
+                                         const std::string& new_project,
+                                         const std::string& new_name) {
   const auto& stack = *access.stack;
   const std::string& project = new_project.empty() ? stack.project : new_project;
   if (!names::IsValidProjectName(project)) return Fail(InvalidProjectName());
@@ -252,30 +225,52 @@ Result<void> StackService::Rename(const auth::Access& access, const std::string&
   if (project == stack.project && new_name == stack.name) {
     return Fail(Error::InvalidArgument("No rename to apply."));
   }
-  SH_ASSIGN_OR_RETURN(auto state, store_.GetCurrentState(stack.id));
-  std::optional<std::string> new_state;
-  if (state) {
-    new_state = RetargetServiceSecretsProvider(
-        RewriteStackUrns(*state, stack.name, stack.project, new_name, project), new_name, project);
-  }
-  events::DomainEvent event = auth::NewEvent(access, "stack-renamed", clock_.NowSeconds());
+  const int64_t now = clock_.NowSeconds();
+  storage::UpdateRecord update;
+  update.id = random_.Uuid();
+  update.stack_id = stack.id;
+  update.kind = "rename";
+  update.requested_by = access.principal.user.id;
+  update.requested_by_login = access.principal.user.login;
+  update.requested_by_name = access.principal.user.name;
+  update.created = now;
+  // The lease is never handed out: the rename ends within this call.
+  const std::string lease_hash = crypto::Sha256Hex(random_.Hex(32));
+
+  events::DomainEvent event = auth::NewEvent(access, "stack-renamed", now);
   const std::string from = event.target;
   event.project = project;
   event.stack_name = new_name;
   event.target = fmt::format("{}/{}", project, new_name);
   event.fields = {{"from", from}, {"to", event.target}};
   auto moved = store_.RunInTransaction([&]() -> Result<void> {
-    SH_TRY(store_.MoveStack(stack.id, stack.org_id, project, new_name, new_state));
+    SH_TRY(store_.MoveStack(stack.id, stack.org_id, project, new_name, std::nullopt));
     // The CLI re-sends pulumi:project with every tag update; keep it truthful.
     if (project != stack.project && stack.tags.contains("pulumi:project")) {
       SH_TRY(store_.UpdateTag(stack.id, "pulumi:project", project));
     }
+    SH_TRY(store_.CreateUpdate(update));
+    SH_TRY(store_.StartUpdate(update.id, lease_hash, now + kRenameLeaseSeconds, now));
+    // Read after the start: no checkpoint of another update can land now.
+    SH_ASSIGN_OR_RETURN(auto state, store_.GetCurrentState(stack.id));
+    if (state) {
+      std::string renamed = RewriteMovedState(*state, {stack.org_name, stack.project, stack.name},
+                                              {stack.org_name, project, new_name});
+      state.reset();
+      SH_TRY(store_.PutCheckpoint(update.id, 0, 0, "", renamed, stack.resource_count));
+    }
+    SH_TRY(store_.FinishUpdate(update.id, storage::UpdateStatus::kRunning,
+                               storage::UpdateStatus::kSucceeded, now));
     return events_.Publish(event);
   });
-  if (!moved && moved.error().code == ErrorCode::kAlreadyExists) {
-    return Fail(AlreadyExists(stack.org_name, project, new_name));
+  if (!moved) {
+    if (moved.error().code == ErrorCode::kAlreadyExists) {
+      return Fail(AlreadyExists(stack.org_name, project, new_name));
+    }
+    if (moved.error().code == ErrorCode::kConflict) return Fail(UpdateInProgress(stack));
+    return Fail(std::move(moved).error());
   }
-  return moved;
+  return update.id;
 }
 
 Result<void> StackService::Transfer(const auth::Access& access, const std::string& to_org) {
@@ -299,14 +294,38 @@ Result<void> StackService::Transfer(const auth::Access& access, const std::strin
   events::DomainEvent in_destination = in_source;
   in_destination.org_id = org->id;
   in_destination.org_name = org->name;
+  bool busy = false;
   auto moved = store_.RunInTransaction([&]() -> Result<void> {
+    // The move writes the stack's row first (on PostgreSQL a row lock until
+    // commit, which an update start must wait for), so the check below sees
+    // every update started before it and none can start after it.
     SH_TRY(store_.MoveStack(stack.id, org->id, stack.project, stack.name, std::nullopt));
+    SH_ASSIGN_OR_RETURN(auto now_stack, store_.GetStack(org->name, stack.project, stack.name));
+    if (now_stack.active && now_stack.active->running &&
+        now_stack.active->lease_expires > clock_.NowSeconds()) {
+      busy = true;
+      return Fail(UpdateInProgress(stack));
+    }
+    // The service secrets provider in the state names the organization: the
+    // CLI decrypts through the stack path named there.
+    SH_ASSIGN_OR_RETURN(auto state, store_.GetCurrentState(stack.id));
+    if (state) {
+      std::string moved_state =
+          RewriteMovedState(*state, {stack.org_name, stack.project, stack.name},
+                            {org->name, stack.project, stack.name});
+      if (moved_state != *state) {
+        state.reset();
+        SH_TRY(store_.MoveStack(stack.id, org->id, stack.project, stack.name,
+                                std::move(moved_state)));
+      }
+    }
     SH_TRY(events_.Publish(in_source));
     return events_.Publish(in_destination);
   });
   if (!moved && moved.error().code == ErrorCode::kAlreadyExists) {
     return Fail(AlreadyExists(org->name, stack.project, stack.name));
   }
+  if (!moved && busy) return Fail(UpdateInProgress(stack));
   return moved;
 }
 

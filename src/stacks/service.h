@@ -62,13 +62,20 @@ class StackService {
   // stack has resources and `force` is false.
   Result<void> Delete(const auth::Access& access, bool force);
 
-  // Renames within the org, rewriting URNs in the stored state.
-  // kInvalidArgument for bad names or no change; kAlreadyExists if taken.
-  Result<void> Rename(const auth::Access& access, const std::string& new_project,
+  // Renames within the org. Records an update of kind "rename" (a new
+  // version of the stack) whose checkpoint is the current state rewritten as
+  // the CLI's own rename does (RewriteMovedState: URNs, root stack name,
+  // service secrets provider); earlier versions are kept as recorded.
+  // Returns that update's id. kInvalidArgument for bad names or no change;
+  // kAlreadyExists if taken; kConflict while another update runs.
+  Result<std::string> Rename(const auth::Access& access, const std::string& new_project,
                       const std::string& new_name);
 
-  // Moves the stack to `to_org`. kNotFound when that org does not exist or the
-  // caller is not a member; kAlreadyExists if the name is taken there.
+  // Moves the stack to `to_org` and points a service secrets provider in its
+  // current state at the new organization (secrets keep decrypting: their key
+  // is bound to the stack id). kNotFound when that org does not exist or the
+  // caller is not a member; kAlreadyExists if the name is taken there;
+  // kConflict while an update runs.
   Result<void> Transfer(const auth::Access& access, const std::string& to_org);
 
   // Replaces every tag. kInvalidArgument for invalid tags or a changed
@@ -91,18 +98,5 @@ class StackService {
   auth::Authorizer& authorizer_;
   events::EventSink& events_;
 };
-
-// Rewrites every "urn:pulumi:<old_stack>::<old_project>::" prefix in a
-// deployment text to the new names, byte-wise (no DOM round trip).
-std::string RewriteStackUrns(std::string_view text, std::string_view old_stack,
-                             std::string_view old_project, std::string_view new_stack,
-                             std::string_view new_project);
-
-// Points a "service" secrets provider (deployment.secrets_providers.state
-// project/stack) at the renamed stack: the CLI decrypts through the stack named
-// there. Only that small object is re-serialised; the rest of the text is kept
-// byte for byte. Returns `text` unchanged when there is no such provider.
-std::string RetargetServiceSecretsProvider(std::string text, std::string_view new_stack,
-                                          std::string_view new_project);
 
 }  // namespace statehouse::stacks

@@ -13,19 +13,6 @@
 namespace statehouse::stacks {
 namespace {
 
-TEST(RewriteStackUrnsTest, RewritesEveryPrefixAndNothingElse) {
-  const std::string text =
-      R"({"resources":[{"urn":"urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev",)"
-      R"("parent":"urn:pulumi:dev::proj::a:b:C::x","note":"urn:pulumi:dev::other::k::v",)"
-      R"("dependencies":["urn:pulumi:dev::proj::a:b:C::y"]}]})";
-  const std::string out = RewriteStackUrns(text, "dev", "proj", "prod", "proj2");
-  EXPECT_EQ(out,
-            R"({"resources":[{"urn":"urn:pulumi:prod::proj2::pulumi:pulumi:Stack::proj-dev",)"
-            R"("parent":"urn:pulumi:prod::proj2::a:b:C::x","note":"urn:pulumi:dev::other::k::v",)"
-            R"("dependencies":["urn:pulumi:prod::proj2::a:b:C::y"]}]})");
-  EXPECT_EQ(RewriteStackUrns("no urns", "dev", "proj", "prod", "proj"), "no urns");
-}
-
 class StackServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,12 +90,64 @@ TEST_F(StackServiceTest, RenameRewritesStoredStateAndRefusesCollisions) {
   auto stack = StackAccess(alice_, "alice", "proj", "dev");
   EXPECT_EQ(service_->Rename(stack, "proj", "taken").error().code, ErrorCode::kAlreadyExists);
   EXPECT_EQ(service_->Rename(stack, "proj", "dev").error().code, ErrorCode::kInvalidArgument);
-  ASSERT_TRUE(service_->Rename(stack, "proj", "prod").has_value());
+  auto update_id = service_->Rename(stack, "proj", "prod");
+  ASSERT_TRUE(update_id.has_value());
   auto renamed = StackAccess(alice_, "alice", "proj", "prod");
+  const std::string expected =
+      R"({"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:prod::proj::pulumi:pulumi:Stack::proj-prod"}]}})";
   auto stored = store_->GetCurrentState(renamed.stack->id);
   ASSERT_TRUE(stored.has_value() && stored->has_value());
+  EXPECT_EQ(**stored, expected);
+  // The rename is the stack's next version, of kind "rename".
+  EXPECT_EQ(renamed.stack->version, 1);
+  auto entry = store_->GetHistoryEntry(renamed.stack->id, 1);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->id, *update_id);
+  EXPECT_EQ(entry->kind, "rename");
+  EXPECT_EQ(entry->status, storage::UpdateStatus::kSucceeded);
+  EXPECT_EQ(*store_->GetStateAtVersion(renamed.stack->id, 1).value(), expected);
+}
+
+TEST_F(StackServiceTest, RenameAndTransferWaitForTheRunningUpdate) {
+  auto access = OrgAccess(alice_, "alice");
+  ASSERT_TRUE(service_->Create(access, {"proj", "dev", {}, {}}).has_value());
+  ASSERT_TRUE(
+      store_->AddMember(store_->GetOrgByName("bob")->id, alice_.user.id, storage::OrgRole::kMember, 1)
+          .has_value());
+  auto stack = StackAccess(alice_, "alice", "proj", "dev");
+  storage::UpdateRecord update;
+  update.id = "up-1";
+  update.stack_id = stack.stack->id;
+  update.kind = "update";
+  update.created = clock_.NowSeconds();
+  ASSERT_TRUE(store_->CreateUpdate(update).has_value());
+  ASSERT_TRUE(
+      store_->StartUpdate("up-1", "lease", clock_.NowSeconds() + 300, clock_.NowSeconds()).has_value());
+  stack = StackAccess(alice_, "alice", "proj", "dev");
+  EXPECT_EQ(service_->Rename(stack, "proj", "prod").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(service_->Transfer(stack, "bob").error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(store_->GetStack("alice", "proj", "dev").has_value());
+  // Once its lease lapses the stack is free again.
+  clock_.Advance(301);
+  EXPECT_TRUE(service_->Transfer(stack, "bob").has_value());
+}
+
+TEST_F(StackServiceTest, TransferPointsTheServiceSecretsProviderAtTheNewOrg) {
+  auto access = OrgAccess(alice_, "alice");
+  const std::string state =
+      R"({"version":3,"deployment":{"secrets_providers":{"type":"service","state":)"
+      R"({"url":"https://x","owner":"alice","project":"proj","stack":"dev"}}}})";
+  ASSERT_TRUE(service_->Create(access, {"proj", "dev", {}, state}).has_value());
+  ASSERT_TRUE(
+      store_->AddMember(store_->GetOrgByName("bob")->id, alice_.user.id, storage::OrgRole::kMember, 1)
+          .has_value());
+  auto stack = StackAccess(alice_, "alice", "proj", "dev");
+  ASSERT_TRUE(service_->Transfer(stack, "bob").has_value());
+  auto stored = store_->GetCurrentState(stack.stack->id);
+  ASSERT_TRUE(stored.has_value() && stored->has_value());
   EXPECT_EQ(**stored,
-            R"({"version":3,"deployment":{"resources":[{"urn":"urn:pulumi:prod::proj::pulumi:pulumi:Stack::proj-dev"}]}})");
+            R"({"version":3,"deployment":{"secrets_providers":{"type":"service","state":)"
+            R"({"url":"https://x","owner":"bob","project":"proj","stack":"dev"}}}})");
 }
 
 TEST_F(StackServiceTest, ListPagesOnlyOverReadableStacks) {

@@ -284,7 +284,7 @@ TEST_F(AuditTest, StackSecretAndUpdateEventsAreRecorded) {
   ReplayDriver driver(*admin_, server(), path);
   ReplayUpdate update = driver.Begin("update", false);
   ASSERT_FALSE(update.token.empty());
-  ASSERT_EQ(driver.Complete(update).status, 200);
+  ASSERT_EQ(driver.Complete(update).status, 204);
 
   std::vector<json::object> all = AllEvents(*admin_, Upper());
   std::vector<json::object> events = Only(

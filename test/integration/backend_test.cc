@@ -158,9 +158,9 @@ TEST_F(PostgresReplicaTest, AnUpdateMovesBetweenReplicas) {
                   409);
 
   const std::string text = ReplayDeployment("admin", "proj", "dev", 2);
-  ASSERT_EQ(driver.Verbatim(update, ReplayDeployment("admin", "proj", "dev", 1), 1).status, 200);
-  ASSERT_EQ(driver.Verbatim(update, text, 2).status, 200);
-  ASSERT_EQ(driver.Complete(update).status, 200);
+  ASSERT_EQ(driver.Verbatim(update, ReplayDeployment("admin", "proj", "dev", 1), 1).status, 204);
+  ASSERT_EQ(driver.Verbatim(update, text, 2).status, 204);
+  ASSERT_EQ(driver.Complete(update).status, 204);
 
   EXPECT_EQ(admin_b.Get(path + "/export").body, text);
   const json::array history = driver.History();

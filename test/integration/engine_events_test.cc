@@ -123,7 +123,7 @@ TEST_F(EngineEventsTest, GzipBatchIsStoredAndReadBackVerbatim) {
   json::value body = ParseJson(got.body);
   EXPECT_EQ(GetString(body.at("events").as_array()[1], "type"), "stdoutEvent");
   EXPECT_TRUE(body.at("continuationToken").is_string());  // still running
-  ASSERT_EQ(Complete(u).status, 200);
+  ASSERT_EQ(Complete(u).status, 204);
   EXPECT_TRUE(ParseJson(admin_->Get(path_ + "/update/" + u.id + "/events").body)
                   .at("continuationToken")
                   .is_null());
@@ -163,7 +163,7 @@ TEST_F(EngineEventsTest, ConcurrentDuplicatedOutOfOrderBatchesStoreTheUnionInOrd
   }
   for (auto& thread : threads) thread.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
-  ASSERT_EQ(Complete(u).status, 200);
+  ASSERT_EQ(Complete(u).status, 204);
   int pages = 0;
   std::vector<int64_t> got = ReadAll(u, &pages);
   EXPECT_EQ(got, std::vector<int64_t>(expected.begin(), expected.end()));
@@ -200,7 +200,7 @@ TEST_F(EngineEventsTest, HistoryShowsResourceChangesAndStatusPollShowsOutput) {
   EXPECT_EQ(GetString(status.at("events").as_array()[0], "kind"), "stdout");
   const std::string token = GetString(status, "continuationToken");
   EXPECT_EQ(token, "4");
-  ASSERT_EQ(Complete(u).status, 200);
+  ASSERT_EQ(Complete(u).status, 204);
   json::value done = ParseJson(admin_->Get(path_ + "/update/" + u.id + "?continuationToken=" + token).body);
   EXPECT_EQ(GetString(done, "status"), "succeeded");
   EXPECT_FALSE(done.as_object().contains("continuationToken")) << done;
@@ -221,7 +221,7 @@ TEST_F(EngineEventsTest, HistoryShowsResourceChangesAndStatusPollShowsOutput) {
                         R"({"sequence":1,"timestamp":2,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":1,"resourceChanges":{"update":1,"same":3},"PolicyPacks":null,"isPreview":false,"result":"succeeded"}})"}))
                 .status,
             200);
-  ASSERT_EQ(Complete(second).status, 200);
+  ASSERT_EQ(Complete(second).status, 204);
   json::value v2 = ParseJson(admin_->Get(path_ + "/updates/2").body);
   EXPECT_EQ(v2.at("info").at("resourceChanges"), (json::value(json::object{{"same", 3}, {"update", 1}})))
       << v2;

@@ -87,7 +87,7 @@ TEST_F(ImportTest, ImportThenExportIsByteEqualAndRecordedInHistory) {
   ReplayUpdate update = d.Begin("update", false);
   EXPECT_EQ(update.version, 3);
   EXPECT_EQ(d.Export().body, second);
-  ASSERT_EQ(d.Complete(update).status, 200);
+  ASSERT_EQ(d.Complete(update).status, 204);
 }
 
 TEST_F(ImportTest, GzipBody) {
@@ -134,7 +134,7 @@ TEST_F(ImportTest, ConflictWhileAnUpdateIsRunning) {
     SCOPED_TRACE(dry_run);
     ReplayUpdate running = d.Begin("update", dry_run);
     ExpectJsonError(admin.Post(path + "/import", text), 409);
-    ASSERT_EQ(d.Complete(running).status, 200);
+    ASSERT_EQ(d.Complete(running).status, 204);
   }
   Import(admin, path, text);
   EXPECT_EQ(admin.Get(path + "/export").body, text);

@@ -245,11 +245,11 @@ TEST_F(PostgresReplicaPairTest, ConcurrentStartsOnBothReplicasLetExactlyOneUpdat
     // The loser stays refused until the winner completes (on the loser's
     // replica); then it starts on the winner's replica.
     ExpectJsonError(StartUpdate(Admin(loser), path, ids[loser]), 409);
-    ASSERT_EQ(Complete(loser, path, running).status, 200);
+    ASSERT_EQ(Complete(loser, path, running).status, 204);
     Update next = Start(winner, path, ids[loser]);
     ASSERT_FALSE(next.token.empty());
     EXPECT_EQ(next.version, last_version + 2);
-    ASSERT_EQ(Complete(loser, path, next).status, 200);
+    ASSERT_EQ(Complete(loser, path, next).status, 204);
     last_version = next.version;
   }
   HttpResponse history = Admin(kB).Get(path + "/updates?pageSize=100&page=1");
@@ -270,7 +270,7 @@ TEST_F(PostgresReplicaPairTest, LeasesAreRenewedAndLapseOnBothReplicas) {
   update.token = GetString(ParseJson(renewed.body), "token");
   ASSERT_FALSE(update.token.empty()) << renewed;
   const std::string text = ReplayDeployment("admin", "proj", "dev", 2);
-  ASSERT_EQ(Verbatim(kA, path, update, text, 1).status, 200);
+  ASSERT_EQ(Verbatim(kA, path, update, text, 1).status, 204);
 
   // A short renewal on b; the lease lapses for both replicas.
   renewed = Renew(kB, path, update, 1);
@@ -300,9 +300,9 @@ TEST_F(PostgresReplicaPairTest, LeasesAreRenewedAndLapseOnBothReplicas) {
   EXPECT_EQ(next.version, 2);
   EXPECT_EQ(Export(kB, path), text);  // the lapsed update's last checkpoint
   const std::string next_text = ReplayDeployment("admin", "proj", "dev", 3, "v1");
-  ASSERT_EQ(Verbatim(kA, path, next, next_text, 1).status, 200);
+  ASSERT_EQ(Verbatim(kA, path, next, next_text, 1).status, 204);
   for (int replica : {kA, kB}) ExpectJsonError(Verbatim(replica, path, update, text, 2), 403);
-  ASSERT_EQ(Complete(kA, path, next).status, 200);
+  ASSERT_EQ(Complete(kA, path, next).status, 204);
   ExpectExportsEqual(path, next_text);
 
   HttpResponse history = Admin(kB).Get(path + "/updates?pageSize=10&page=1");
@@ -328,24 +328,24 @@ TEST_F(PostgresReplicaPairTest, CheckpointSequenceIsKeptAcrossReplicas) {
   // A full checkpoint on a, then saves with increasing sequence numbers
   // alternating b/a, each retried once on the other replica.
   const std::string s0 = state(2, 0);
-  ASSERT_EQ(Lease(kA, path, update, "PATCH", "checkpoint", FullCheckpointBody(s0)).status, 200);
+  ASSERT_EQ(Lease(kA, path, update, "PATCH", "checkpoint", FullCheckpointBody(s0)).status, 204);
   ExpectExportsEqual(path, s0);
 
   const std::string s1 = state(3, 1);
-  ASSERT_EQ(Delta(kB, path, update, s0, s1, 1).status, 200);
-  ASSERT_EQ(Delta(kA, path, update, s0, s1, 1).status, 200);  // replayed: no effect
+  ASSERT_EQ(Delta(kB, path, update, s0, s1, 1).status, 204);
+  ASSERT_EQ(Delta(kA, path, update, s0, s1, 1).status, 204);  // replayed: no effect
   ExpectExportsEqual(path, s1);
 
   const std::string s2 = state(4, 2);
-  ASSERT_EQ(Verbatim(kA, path, update, s2, 2).status, 200);
-  ASSERT_EQ(Verbatim(kB, path, update, s2, 2).status, 200);  // replayed
+  ASSERT_EQ(Verbatim(kA, path, update, s2, 2).status, 204);
+  ASSERT_EQ(Verbatim(kB, path, update, s2, 2).status, 204);  // replayed
   ExpectExportsEqual(path, s2);
 
   const std::string s3 = state(4, 3);
-  ASSERT_EQ(Delta(kB, path, update, s2, s3, 3).status, 200);
+  ASSERT_EQ(Delta(kB, path, update, s2, s3, 3).status, 204);
   const std::string s4 = state(5, 4);
-  ASSERT_EQ(Delta(kA, path, update, s3, s4, 4).status, 200);
-  ASSERT_EQ(Delta(kB, path, update, s3, s4, 4).status, 200);  // replayed
+  ASSERT_EQ(Delta(kA, path, update, s3, s4, 4).status, 204);
+  ASSERT_EQ(Delta(kB, path, update, s3, s4, 4).status, 204);  // replayed
   ExpectExportsEqual(path, s4);
 
   // Stale and out-of-order saves are refused on either replica and change
@@ -359,11 +359,11 @@ TEST_F(PostgresReplicaPairTest, CheckpointSequenceIsKeptAcrossReplicas) {
   ExpectExportsEqual(path, s4);
 
   // Back in order: a verbatim fallback on b, a delta on a, completion on b.
-  ASSERT_EQ(Verbatim(kB, path, update, s5, 5).status, 200);
+  ASSERT_EQ(Verbatim(kB, path, update, s5, 5).status, 204);
   const std::string s6 = state(6, 6);
-  ASSERT_EQ(Delta(kA, path, update, s5, s6, 6).status, 200);
+  ASSERT_EQ(Delta(kA, path, update, s5, s6, 6).status, 204);
   ExpectExportsEqual(path, s6);
-  ASSERT_EQ(Complete(kB, path, update).status, 200);
+  ASSERT_EQ(Complete(kB, path, update).status, 204);
   ExpectJsonErrorIn(Delta(kA, path, update, s6, state(6, 7), 7), {403, 409});  // ended
   ExpectExportsEqual(path, s6);
   for (int replica : {kA, kB}) {

@@ -27,16 +27,16 @@ class UpdateReplaysTest : public IntegrationTest {
   std::string Up(ReplayDriver& d, const std::string& stack, int resources) {
     EXPECT_EQ(d.Export().status, 200);
     ReplayUpdate preview = d.Begin("update", true);
-    EXPECT_EQ(d.Complete(preview).status, 200);
+    EXPECT_EQ(d.Complete(preview).status, 204);
     EXPECT_EQ(d.Export().status, 200);
     ReplayUpdate update = d.Begin("update", false);
     std::string text;
     for (int n = 1; n <= resources; ++n) {
       text = ReplayDeployment("admin", "proj", stack, n);
-      EXPECT_EQ(d.Verbatim(update, text, n).status, 200);
+      EXPECT_EQ(d.Verbatim(update, text, n).status, 204);
     }
-    EXPECT_EQ(d.Verbatim(update, text, resources + 1).status, 200);  // final save
-    EXPECT_EQ(d.Complete(update).status, 200);
+    EXPECT_EQ(d.Verbatim(update, text, resources + 1).status, 204);  // final save
+    EXPECT_EQ(d.Complete(update).status, 204);
     return text;
   }
 };
@@ -54,7 +54,7 @@ TEST_F(UpdateReplaysTest, Refresh) {
   json::value got = ParseJson(admin.Get(d.path()).body);
   const json::object* op = FindObject(got, "currentOperation");
   ASSERT_NE(op, nullptr) << got;
-  ASSERT_EQ(d.Complete(preview).status, 200);
+  ASSERT_EQ(d.Complete(preview).status, 204);
 
   ReplayUpdate refresh = d.Begin("refresh", false);
   EXPECT_EQ(refresh.version, 2);
@@ -63,9 +63,9 @@ TEST_F(UpdateReplaysTest, Refresh) {
   ASSERT_NE(op, nullptr) << got;
   EXPECT_EQ(GetString(*op, "kind"), "refresh");
   const std::string after = ReplayDeployment("admin", "proj", stack, 3, "refreshed");
-  ASSERT_EQ(d.Verbatim(refresh, after, 1).status, 200);
-  ASSERT_EQ(d.Verbatim(refresh, after, 2).status, 200);
-  ASSERT_EQ(d.Complete(refresh).status, 200);
+  ASSERT_EQ(d.Verbatim(refresh, after, 1).status, 204);
+  ASSERT_EQ(d.Verbatim(refresh, after, 2).status, 204);
+  ASSERT_EQ(d.Complete(refresh).status, 204);
 
   EXPECT_EQ(d.Export().body, after);
   EXPECT_EQ(d.Export("/1").body, before);
@@ -94,17 +94,17 @@ TEST_F(UpdateReplaysTest, DestroyThenRemoveStackWithoutForce) {
   // pulumi destroy --yes: destroy dryRun=true, then dryRun=false deleting
   // resources one by one (begin/end saves), ending with no resources.
   ReplayUpdate preview = d.Begin("destroy", true);
-  ASSERT_EQ(d.Complete(preview).status, 200);
+  ASSERT_EQ(d.Complete(preview).status, 204);
   ReplayUpdate destroy = d.Begin("destroy", false);
   EXPECT_EQ(destroy.version, 2);
   int64_t seq = 0;
   for (int left = 2; left >= 0; --left) {
     ASSERT_EQ(d.Verbatim(destroy, ReplayDeployment("admin", "proj", stack, left), ++seq).status,
-              200);
+              204);
   }
   const std::string empty = ReplayDeployment("admin", "proj", stack, 0);
-  ASSERT_EQ(d.Verbatim(destroy, empty, ++seq).status, 200);
-  ASSERT_EQ(d.Complete(destroy).status, 200);
+  ASSERT_EQ(d.Verbatim(destroy, empty, ++seq).status, 204);
+  ASSERT_EQ(d.Complete(destroy).status, 204);
 
   EXPECT_EQ(d.Export().body, empty);
   const json::array history = d.History();
@@ -127,7 +127,7 @@ TEST_F(UpdateReplaysTest, PulumiCancel) {
   ReplayDriver d(admin, server(), path);
   ReplayUpdate update = d.Begin("update", false);
   const std::string partial = ReplayDeployment("admin", "proj", stack, 1);
-  ASSERT_EQ(d.Verbatim(update, partial, 1).status, 200);
+  ASSERT_EQ(d.Verbatim(update, partial, 1).status, 204);
 
   // pulumi cancel: GET stack twice, then POST …/update/<activeUpdate>/cancel.
   std::string active;
@@ -139,8 +139,8 @@ TEST_F(UpdateReplaysTest, PulumiCancel) {
   ASSERT_EQ(active, update.id);
   const std::string cancel = path + "/update/" + active + "/cancel";
   HttpResponse cancelled = admin.Post(cancel, "");
-  EXPECT_EQ(cancelled.status, 200) << cancelled;
-  EXPECT_EQ(admin.Post(cancel, "").status, 200);  // retried
+  EXPECT_EQ(cancelled.status, 204) << cancelled;
+  EXPECT_EQ(admin.Post(cancel, "").status, 204);  // retried
 
   // The still-running CLI loses its lease.
   ExpectJsonErrorIn(d.Verbatim(update, ReplayDeployment("admin", "proj", stack, 2), 2),
@@ -162,7 +162,7 @@ TEST_F(UpdateReplaysTest, PulumiCancel) {
   ReplayUpdate next = d.Begin("update", false);
   EXPECT_EQ(next.version, 2);
   EXPECT_EQ(d.Export().body, partial);
-  ASSERT_EQ(d.Complete(next).status, 200);
+  ASSERT_EQ(d.Complete(next).status, 204);
   ExpectJsonError(admin.Post(path + "/update/" + next.id + "/cancel", ""), 409);
 }
 
@@ -206,21 +206,24 @@ TEST_F(UpdateReplaysTest, RenameStackWithCheckpoints) {
   EXPECT_EQ(GetString(secrets->at("state"), "stack"), new_name) << *secrets;
   EXPECT_EQ(GetString(secrets->at("state"), "project"), new_project) << *secrets;
 
-  // History moved with the stack.
+  // History moved with the stack; the rename is its next version.
   json::value got = ParseJson(admin.Get(new_path).body);
-  EXPECT_EQ(GetInt(got, "version"), 1);
-  ASSERT_EQ(d.History().size(), 1u);
+  EXPECT_EQ(GetInt(got, "version"), 2);
+  json::array moved = d.History();
+  ASSERT_EQ(moved.size(), 2u);
+  EXPECT_EQ(GetString(moved[0], "kind"), "rename");
+  EXPECT_EQ(GetString(moved[1], "kind"), "update");
 
   // The next update continues on the new name from the rewritten state.
   ReplayUpdate update = d.Begin("update", false);
-  EXPECT_EQ(update.version, 2);
+  EXPECT_EQ(update.version, 3);
   const std::string next = ReplayDeployment("admin", new_project, new_name, 4);
-  ASSERT_EQ(d.Verbatim(update, next, 1).status, 200);
-  ASSERT_EQ(d.Complete(update).status, 200);
+  ASSERT_EQ(d.Verbatim(update, next, 1).status, 204);
+  ASSERT_EQ(d.Complete(update).status, 204);
   EXPECT_EQ(d.Export().body, next);
   const json::array history = d.History();
-  ASSERT_EQ(history.size(), 2u);
-  EXPECT_EQ(GetInt(history[0], "version"), 2);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(GetInt(history[0], "version"), 3);
   EXPECT_EQ(GetInt(history[0], "resourceCount"), 4);
 }
 

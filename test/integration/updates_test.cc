@@ -240,7 +240,7 @@ TEST_F(UpdatesTest, PulumiUpCallSequenceWithDeltaCheckpoints) {
   got = ParseJson(admin.Get(d.path()).body);
   EXPECT_EQ(GetString(got, "activeUpdate"), preview.id);
   ASSERT_NE(FindObject(got, "currentOperation"), nullptr) << got;
-  EXPECT_EQ(d.Complete(preview).status, 200);
+  EXPECT_EQ(d.Complete(preview).status, 204);
   EXPECT_EQ(FindObject(ParseJson(admin.Get(d.path()).body), "currentOperation"), nullptr);
 
   // Phase B: the update.
@@ -261,7 +261,7 @@ TEST_F(UpdatesTest, PulumiUpCallSequenceWithDeltaCheckpoints) {
 
   SpannedDeployment state("proj", stack, 4, 64);
   std::string text = state.Text();
-  ASSERT_EQ(d.Verbatim(update, text, 1).status, 200);
+  ASSERT_EQ(d.Verbatim(update, text, 1).status, 204);
   for (int seq = 2; seq <= 4; ++seq) {
     SpannedDeployment next = state;
     next.SetTime(seq);
@@ -269,9 +269,9 @@ TEST_F(UpdatesTest, PulumiUpCallSequenceWithDeltaCheckpoints) {
     std::string delta = next.DeltaFrom(state);
     std::string next_text = next.Text();
     HttpResponse r = d.Delta(update, delta, next_text, seq);
-    ASSERT_EQ(r.status, 200) << r;
+    ASSERT_EQ(r.status, 204) << r;
     // A retry of the same save is acknowledged without effect.
-    ASSERT_EQ(d.Delta(update, delta, next_text, seq).status, 200);
+    ASSERT_EQ(d.Delta(update, delta, next_text, seq).status, 204);
     state = next;
     text = next_text;
     HttpResponse during = d.Export();
@@ -279,8 +279,8 @@ TEST_F(UpdatesTest, PulumiUpCallSequenceWithDeltaCheckpoints) {
     EXPECT_EQ(during.body, text);
   }
   HttpResponse done = d.Complete(update);
-  ASSERT_EQ(done.status, 200) << done;
-  EXPECT_EQ(d.Complete(update).status, 200);  // retried complete
+  ASSERT_EQ(done.status, 204) << done;
+  EXPECT_EQ(d.Complete(update).status, 204);  // retried complete
 
   got = ParseJson(admin.Get(d.path()).body);
   EXPECT_EQ(GetInt(got, "version"), 1);
@@ -331,9 +331,9 @@ TEST_F(UpdatesTest, FullCheckpointsAreStoredAsUntypedDeployments) {
       R"(::proj::pulumi:pulumi:Stack::proj-dev","custom":false,"type":"pulumi:pulumi:Stack"}],"metadata":{}})";
   HttpResponse r = d.Lease("PATCH", update, "checkpoint",
                            R"({"isInvalid":false,"version":3,"deployment":)" + deployment + "}");
-  ASSERT_EQ(r.status, 200) << r;
+  ASSERT_EQ(r.status, 204) << r;
   EXPECT_EQ(d.Export().body, R"({"version":3,"deployment":)" + deployment + "}");
-  ASSERT_EQ(d.Complete(update).status, 200);
+  ASSERT_EQ(d.Complete(update).status, 204);
   json::value entry = ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0);
   EXPECT_EQ(GetInt(entry, "resourceCount"), 1);
   EXPECT_EQ(ListedResourceCount(admin, stack), 1);
@@ -347,7 +347,7 @@ TEST_F(UpdatesTest, PreviewLeavesNoHistoryAndTakesNoCheckpoints) {
   EXPECT_EQ(preview.version, 0);
   SpannedDeployment state("proj", stack, 1, 8);
   ExpectJsonError(d.Verbatim(preview, state.Text(), 1), 400);
-  ASSERT_EQ(d.Complete(preview).status, 200);
+  ASSERT_EQ(d.Complete(preview).status, 204);
   json::value history = ParseJson(admin.Get(d.path() + "/updates").body);
   EXPECT_TRUE(history.at("updates").as_array().empty());
   ExpectJsonError(admin.Get(d.path() + "/updates/latest"), 404);
@@ -361,11 +361,11 @@ TEST_F(UpdatesTest, CancelEndsTheUpdateRevokesTheLeaseAndKeepsItsLastCheckpoint)
   StackDriver d(admin, server(), StackPath("admin", "proj", stack));
   Started update = d.Begin();
   SpannedDeployment state("proj", stack, 2, 8);
-  ASSERT_EQ(d.Verbatim(update, state.Text(), 1).status, 200);
+  ASSERT_EQ(d.Verbatim(update, state.Text(), 1).status, 204);
 
   const std::string cancel = d.path() + "/update/" + update.id + "/cancel";
-  EXPECT_EQ(admin.Post(cancel, "").status, 200);
-  EXPECT_EQ(admin.Post(cancel, "").status, 200);  // retried
+  EXPECT_EQ(admin.Post(cancel, "").status, 204);
+  EXPECT_EQ(admin.Post(cancel, "").status, 204);  // retried
   ExpectJsonError(d.Verbatim(update, state.Text(), 2), 403);
   ExpectJsonError(d.Complete(update), 403);
   EXPECT_EQ(GetString(ParseJson(admin.Get(d.path() + "/update/" + update.id).body), "status"),
@@ -380,7 +380,7 @@ TEST_F(UpdatesTest, CancelEndsTheUpdateRevokesTheLeaseAndKeepsItsLastCheckpoint)
   // The stack is free again.
   Started next = d.Begin();
   EXPECT_EQ(next.version, 2);
-  EXPECT_EQ(d.Complete(next).status, 200);
+  EXPECT_EQ(d.Complete(next).status, 204);
   ExpectJsonError(admin.Post(d.path() + "/update/" + next.id + "/cancel", ""), 409);
 }
 
@@ -418,8 +418,8 @@ TEST_F(UpdatesTest, CheckpointSequenceAndTokenRules) {
 
   // No baseline yet: a delta is refused with a 4xx so the CLI falls back.
   ExpectJsonError(d.Delta(update, v2.DeltaFrom(v1), v2.Text(), 1), 409);
-  ASSERT_EQ(d.Verbatim(update, v1.Text(), 2).status, 200);
-  ASSERT_EQ(d.Verbatim(update, v1.Text(), 2).status, 200);  // retry
+  ASSERT_EQ(d.Verbatim(update, v1.Text(), 2).status, 204);
+  ASSERT_EQ(d.Verbatim(update, v1.Text(), 2).status, 204);  // retry
   ExpectJsonError(d.Verbatim(update, v1.Text(), 1), 409);   // older
   // Wrong hash → 400; stale sequence → 409; malformed delta → 400.
   HttpResponse bad_hash = d.Lease("PATCH", update, "checkpointdelta",
@@ -430,7 +430,7 @@ TEST_F(UpdatesTest, CheckpointSequenceAndTokenRules) {
                           v2.Text(), 3),
                   400);
   // The fallback: verbatim with the same sequence number is accepted.
-  ASSERT_EQ(d.Verbatim(update, v2.Text(), 3).status, 200);
+  ASSERT_EQ(d.Verbatim(update, v2.Text(), 3).status, 204);
   EXPECT_EQ(d.Export().body, v2.Text());
 
   // Update-token routes take the lease token only, for this update only.
@@ -458,7 +458,7 @@ TEST_F(UpdatesTest, CheckpointSequenceAndTokenRules) {
                   404);
   ExpectJsonError(d.Lease("POST", update, "renew_lease", R"({"token":"","duration":301})"), 400);
   ExpectJsonError(d.Complete(update, "sideways"), 400);
-  ASSERT_EQ(d.Complete(update, "failed").status, 200);
+  ASSERT_EQ(d.Complete(update, "failed").status, 204);
   ExpectJsonError(d.Complete(update, "succeeded"), 409);
   EXPECT_EQ(GetString(ParseJson(admin.Get(d.path() + "/updates").body).at("updates").at(0),
                       "result"),
@@ -489,18 +489,18 @@ TEST_F(UpdatesTest, LargeStateVerbatimThenDeltasExportsByteForByte) {
   ASSERT_GT(text.size(), 24u * 1000 * 1000);
   const auto began = std::chrono::steady_clock::now();
   HttpResponse r = d.Verbatim(update, text, 1);
-  ASSERT_EQ(r.status, 200) << r;
+  ASSERT_EQ(r.status, 204) << r;
   for (int seq = 2; seq <= 6; ++seq) {
     SpannedDeployment next = state;
     next.SetTime(seq);
     next.SetResource((seq * 997) % 5000, "changed" + std::to_string(seq));
     std::string next_text = next.Text();
     r = d.Delta(update, next.DeltaFrom(state), next_text, seq);
-    ASSERT_EQ(r.status, 200) << r;
+    ASSERT_EQ(r.status, 204) << r;
     state = std::move(next);
     text = std::move(next_text);
   }
-  ASSERT_EQ(d.Complete(update).status, 200);
+  ASSERT_EQ(d.Complete(update).status, 204);
   HttpResponse exported = d.Export();
   ASSERT_EQ(exported.status, 200);
   EXPECT_TRUE(exported.body == text) << "export differs from the acknowledged text";
@@ -527,14 +527,14 @@ TEST_F(UpdatesTest, LargeStateFullCheckpointThen100DeltasExportsByteForByte) {
   HttpResponse r =
       d.Lease("PATCH", update, "checkpoint",
               R"({"isInvalid":false,"version":3,"deployment":)" + std::string(raw) + "}");
-  ASSERT_EQ(r.status, 200) << r;
+  ASSERT_EQ(r.status, 204) << r;
   for (int seq = 1; seq <= 100; ++seq) {
     const std::string delta = state.Step(seq, (seq * 997) % 5000, "changed" + std::to_string(seq));
     text = state.Text();
     r = d.Delta(update, delta, text, seq);
-    ASSERT_EQ(r.status, 200) << "sequence " << seq << ": " << r;
+    ASSERT_EQ(r.status, 204) << "sequence " << seq << ": " << r;
   }
-  ASSERT_EQ(d.Complete(update).status, 200);
+  ASSERT_EQ(d.Complete(update).status, 204);
   HttpResponse exported = d.Export();
   ASSERT_EQ(exported.status, 200);
   EXPECT_TRUE(exported.body == text) << "export differs from the acknowledged text";
@@ -552,7 +552,7 @@ TEST_F(UpdatesTest, PreviewsOfTheLatestVersionAreListedAndPaged) {
   StackDriver d(admin, server(), path);
   auto run = [&](std::string_view kind, bool dry_run) {
     Started s = d.Begin(kind, dry_run);
-    EXPECT_EQ(d.Complete(s).status, 200);
+    EXPECT_EQ(d.Complete(s).status, 204);
     return s.id;
   };
   auto ids = [&](std::string_view query) {
@@ -655,11 +655,11 @@ TEST_F(UpdatesDurabilityTest, AcknowledgedCheckpointsSurviveKill9) {
   StackDriver d(admin, server, StackPath("admin", "proj", stack));
   Started update = d.Begin();
   SpannedDeployment state("proj", stack, 50, 256);
-  ASSERT_EQ(d.Verbatim(update, state.Text(), 1).status, 200);
+  ASSERT_EQ(d.Verbatim(update, state.Text(), 1).status, 204);
   SpannedDeployment next = state;
   next.SetTime(7);
   next.SetResource(3, "after");
-  ASSERT_EQ(d.Delta(update, next.DeltaFrom(state), next.Text(), 2).status, 200);
+  ASSERT_EQ(d.Delta(update, next.DeltaFrom(state), next.Text(), 2).status, 204);
 
   server.Kill9();
   ASSERT_TRUE(server.Restart());

@@ -496,10 +496,10 @@ TEST_F(WebhooksTest, UpdateAndPreviewResultsArrive) {
 
   ReplayDriver driver(*alice_, *server_, stack);
   ReplayUpdate update = driver.Begin("update", false);
-  ASSERT_EQ(driver.Verbatim(update, ReplayDeployment(org_, "site", "prod", 1), 1).status, 200);
-  ASSERT_EQ(driver.Complete(update).status, 200);
+  ASSERT_EQ(driver.Verbatim(update, ReplayDeployment(org_, "site", "prod", 1), 1).status, 204);
+  ASSERT_EQ(driver.Complete(update).status, 204);
   ReplayUpdate preview = driver.Begin("preview", true);
-  ASSERT_EQ(driver.Complete(preview, "failed").status, 200);
+  ASSERT_EQ(driver.Complete(preview, "failed").status, 204);
 
   // Stack hook: update_succeeded and preview_failed; org hook: both as well.
   ASSERT_TRUE(receiver_.WaitForCount(4, seconds(20)))
