@@ -202,42 +202,44 @@ Result<std::shared_ptr<const Resource>> ParseResourceOwned(std::string raw) {
   return std::shared_ptr<const Resource>(std::move(resource));
 }
 
+// The raw `resource` object of an operation text (nullopt when absent/null).
+Result<std::optional<std::string_view>> OperationResourceRaw(const std::string& padded, std::string* type) {
+  std::optional<std::string_view> resource_raw;
+  od::document doc;
+  od::object object;
+  if (OnDemand().iterate(View(padded)).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return Fail(Error::InvalidArgument("operation must be a JSON object"));
+  }
+  for (auto field : object) {
+    std::string_view key;
+    od::value value;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(value) != simdjson::SUCCESS) {
+      return Fail(Error::InvalidArgument("operation is malformed"));
+    }
+    if (key == "type") {
+      if (type) SH_TRY(ReadString(value, *type, "operation 'type'"));
+    } else if (key == "resource") {
+      if (IsNull(value)) {
+        resource_raw.reset();
+        continue;
+      }
+      od::object inner;
+      std::string_view raw;
+      if (value.get_object().get(inner) != simdjson::SUCCESS || inner.raw_json().get(raw) != simdjson::SUCCESS) {
+        return Fail(Error::InvalidArgument("operation 'resource' must be an object"));
+      }
+      resource_raw = TrimRight(raw);
+    }
+  }
+  return resource_raw;
+}
+
 Result<std::shared_ptr<const Operation>> ParseOperationOwned(std::string raw) {
   auto operation = std::make_shared<Operation>();
   operation->raw = std::move(raw);
-  std::optional<std::string> resource_raw;
-  {
-    od::document doc;
-    od::object object;
-    if (OnDemand().iterate(View(operation->raw)).get(doc) != simdjson::SUCCESS ||
-        doc.get_object().get(object) != simdjson::SUCCESS) {
-      return Fail(Error::InvalidArgument("operation must be a JSON object"));
-    }
-    for (auto field : object) {
-      std::string_view key;
-      od::value value;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(value) != simdjson::SUCCESS) {
-        return Fail(Error::InvalidArgument("operation is malformed"));
-      }
-      if (key == "type") {
-        SH_TRY(ReadString(value, operation->type, "operation 'type'"));
-      } else if (key == "resource") {
-        if (IsNull(value)) {
-          resource_raw.reset();
-          continue;
-        }
-        od::object inner;
-        std::string_view raw;
-        if (value.get_object().get(inner) != simdjson::SUCCESS || inner.raw_json().get(raw) != simdjson::SUCCESS) {
-          return Fail(Error::InvalidArgument("operation 'resource' must be an object"));
-        }
-        resource_raw = PaddedCopy(TrimRight(raw));
-      }
-    }
-  }
-  if (resource_raw) {
-    SH_ASSIGN_OR_RETURN(operation->resource, ParseResourceOwned(std::move(*resource_raw)));
-  }
+  SH_ASSIGN_OR_RETURN(auto resource_raw, OperationResourceRaw(operation->raw, &operation->type));
+  operation->has_resource = resource_raw.has_value();
   return std::shared_ptr<const Operation>(std::move(operation));
 }
 
@@ -336,6 +338,18 @@ Result<std::shared_ptr<const Resource>> ParseResource(std::string_view json) {
 
 Result<std::shared_ptr<const Operation>> ParseOperation(std::string_view json) {
   return ParseOperationOwned(PaddedCopy(json));
+}
+
+Result<std::shared_ptr<const Resource>> OperationResource(const Operation& operation) {
+  std::string padded;
+  const std::string* text = &operation.raw;
+  if (operation.raw.capacity() - operation.raw.size() < simdjson::SIMDJSON_PADDING) {
+    padded = PaddedCopy(operation.raw);
+    text = &padded;
+  }
+  SH_ASSIGN_OR_RETURN(auto resource_raw, OperationResourceRaw(*text, nullptr));
+  if (!resource_raw) return std::shared_ptr<const Resource>();
+  return ParseResource(*resource_raw);
 }
 
 Result<std::shared_ptr<const Snapshot>> ParseSnapshot(std::string_view deployment_json) {

@@ -46,11 +46,12 @@ struct Resource {
 };
 
 // An OperationV2 {"resource": ResourceV3, "type": string} (any type string is
-// accepted, e.g. "importing"). `resource` is null when the key is absent.
+// accepted, e.g. "importing"). The resource stays opaque until needed (most
+// operations end before anything is materialised): see OperationResource.
 struct Operation {
   std::string raw;
   std::string type;
-  std::shared_ptr<const Resource> resource;
+  bool has_resource = false;
 };
 
 // A DeploymentV3 as replay needs it (the `deployment` member of an
@@ -73,6 +74,9 @@ struct Snapshot {
 // must be valid JSON (callers validate whole documents first).
 Result<std::shared_ptr<const Resource>> ParseResource(std::string_view json);
 Result<std::shared_ptr<const Operation>> ParseOperation(std::string_view json);
+// The operation's `resource` parsed (null when absent); kInvalidArgument when
+// a key replay reads has the wrong type.
+Result<std::shared_ptr<const Resource>> OperationResource(const Operation& operation);
 
 // Parse a DeploymentV3 object (fully validates the JSON). A JSON null gives
 // an empty snapshot.

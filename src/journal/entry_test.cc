@@ -51,7 +51,9 @@ TEST(JournalEntry, ParsesPayloadKinds) {
   ASSERT_TRUE(op.has_value()) << op.error().message;
   ASSERT_NE(op->operation, nullptr);
   EXPECT_EQ(op->operation->type, "importing");
-  EXPECT_EQ(op->operation->resource->urn, "u");
+  auto resource = OperationResource(*op->operation);
+  ASSERT_TRUE(resource.has_value());
+  EXPECT_EQ((*resource)->urn, "u");
 
   auto secrets = ParseEntry(
       R"({"version":1,"kind":6,"sequenceID":1,"operationID":0,"removeOld":null,"removeNew":null,"secretsProvider":{"type":"passphrase","state":{"salt":"v1:abc"}}})");

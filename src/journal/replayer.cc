@@ -305,7 +305,10 @@ Generated Generate(const FoldState& s) {
   }
   // 5: features over resources and pending operations.
   for (const auto& op : g.operations) {
-    if (op->resource) features.Collect(*op->resource);
+    // Operations are few; their resources are parsed only here.
+    if (!op->has_resource) continue;
+    auto resource = OperationResource(*op);
+    if (resource && *resource) features.Collect(**resource);
   }
   features.byte_string = (s.needs_byte_string && (!works.empty() || !g.operations.empty())) ||
                          (s.base->declares_byte_string && base_survivor);

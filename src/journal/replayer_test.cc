@@ -51,7 +51,9 @@ std::string Replay(std::string_view base, const std::vector<E>& es, bool check_i
   auto added = replayer.Add(entries);
   EXPECT_TRUE(added.has_value());
   std::string out = Export(replayer);
-  if (check_integrity) EXPECT_EQ(IntegrityProblem(out), "") << out;
+  if (check_integrity) {
+    EXPECT_EQ(IntegrityProblem(out), "") << out;
+  }
   return out;
 }
 
