@@ -124,9 +124,39 @@ bool NonEmptyObject(od::value& value) {
   return false;
 }
 
-Result<void> ReadPropertyDependencies(od::value& value,
-                                      std::vector<std::pair<std::string, std::vector<std::string>>>& out) {
-  out.clear();
+// String-valued key: validated without copying unless `out` is given.
+Result<std::string_view> ScanString(od::value& value, std::string_view what) {
+  if (IsNull(value)) return std::string_view();
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) {
+    return Fail(Error::InvalidArgument(fmt::format("{} must be a string", what)));
+  }
+  return s;
+}
+
+// Array of strings; returns its length.
+Result<size_t> ScanStringArray(od::value& value, std::vector<std::string>* out, std::string_view what) {
+  if (out) out->clear();
+  if (IsNull(value)) return size_t{0};
+  od::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) {
+    return Fail(Error::InvalidArgument(fmt::format("{} must be an array of strings", what)));
+  }
+  size_t n = 0;
+  for (auto item : array) {
+    std::string_view s;
+    if (item.get_string().get(s) != simdjson::SUCCESS) {
+      return Fail(Error::InvalidArgument(fmt::format("{} must be an array of strings", what)));
+    }
+    if (out) out->emplace_back(s);
+    ++n;
+  }
+  return n;
+}
+
+Result<void> ScanPropertyDependencies(od::value& value,
+                                      std::vector<std::pair<std::string, std::vector<std::string>>>* out) {
+  if (out) out->clear();
   if (IsNull(value)) return {};
   od::object object;
   if (value.get_object().get(object) != simdjson::SUCCESS) {
@@ -138,8 +168,105 @@ Result<void> ReadPropertyDependencies(od::value& value,
     if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(item) != simdjson::SUCCESS) {
       return Fail(Error::InvalidArgument("resource 'propertyDependencies' is malformed"));
     }
-    auto& entry = out.emplace_back(std::string(key), std::vector<std::string>{});
-    SH_TRY(ReadStringArray(item, entry.second, "resource 'propertyDependencies' values"));
+    std::vector<std::string>* list = nullptr;
+    if (out) list = &out->emplace_back(std::string(key), std::vector<std::string>{}).second;
+    SH_TRY(ScanStringArray(item, list, "resource 'propertyDependencies' values"));
+  }
+  return {};
+}
+
+// Reads the flags of the resource in `padded` into `r` and, if `links` is
+// given, its reference keys.
+Result<void> ScanResource(const std::string& padded, Resource& r, ResourceLinks* links) {
+  od::document doc;
+  od::object object;
+  if (OnDemand().iterate(View(padded)).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return Fail(Error::InvalidArgument("resource state must be a JSON object"));
+  }
+  auto keep = [&](std::string* target, std::string_view value) {
+    if (target) target->assign(value);
+  };
+  for (auto field : object) {
+    std::string_view key;
+    od::value value;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(value) != simdjson::SUCCESS) {
+      return Fail(Error::InvalidArgument("resource state is malformed"));
+    }
+    if (key.empty()) continue;
+    switch (key[0]) {
+      case 'u':
+        if (key == "urn") {
+          SH_ASSIGN_OR_RETURN(auto v, ScanString(value, "resource 'urn'"));
+          keep(links ? &links->urn : nullptr, v);
+        }
+        break;
+      case 'p':
+        if (key == "parent") {
+          SH_ASSIGN_OR_RETURN(auto v, ScanString(value, "resource 'parent'"));
+          keep(links ? &links->parent : nullptr, v);
+        } else if (key == "provider") {
+          SH_ASSIGN_OR_RETURN(auto v, ScanString(value, "resource 'provider'"));
+          keep(links ? &links->provider : nullptr, v);
+        } else if (key == "propertyDependencies") {
+          SH_TRY(ScanPropertyDependencies(value, links ? &links->property_dependencies : nullptr));
+        } else if (key == "pendingReplacement") {
+          SH_TRY(ReadBool(value, r.pending_replacement, "resource 'pendingReplacement'"));
+        }
+        break;
+      case 'd':
+        if (key == "dependencies") {
+          SH_TRY(ScanStringArray(value, links ? &links->dependencies : nullptr, "resource 'dependencies'"));
+        } else if (key == "deletedWith") {
+          SH_ASSIGN_OR_RETURN(auto v, ScanString(value, "resource 'deletedWith'"));
+          keep(links ? &links->deleted_with : nullptr, v);
+        } else if (key == "delete") {
+          SH_TRY(ReadBool(value, r.del, "resource 'delete'"));
+        }
+        break;
+      case 'v':
+        if (key == "viewOf") {
+          SH_ASSIGN_OR_RETURN(auto v, ScanString(value, "resource 'viewOf'"));
+          r.has_view_of = !v.empty();
+          keep(links ? &links->view_of : nullptr, v);
+        }
+        break;
+      case 'r':
+        if (key == "replaceWith") {
+          SH_ASSIGN_OR_RETURN(auto n, ScanStringArray(value, links ? &links->replace_with : nullptr,
+                                                      "resource 'replaceWith'"));
+          r.has_replace_with = n > 0;
+        } else if (key == "refreshBeforeUpdate") {
+          SH_TRY(ReadBool(value, r.refresh_before_update, "resource 'refreshBeforeUpdate'"));
+        } else if (key == "resourceHooks") {
+          r.has_hooks = NonEmptyObject(value);
+        }
+        break;
+      case 'a':
+        if (key == "aliases") {
+          r.has_aliases_key = true;
+          SH_ASSIGN_OR_RETURN(auto n, ScanStringArray(value, links ? &links->aliases : nullptr, "resource 'aliases'"));
+          r.has_aliases = n > 0;
+        }
+        break;
+      case 't':
+        if (key == "taint") SH_TRY(ReadBool(value, r.taint, "resource 'taint'"));
+        break;
+      case 'e':
+        if (key == "extensionRef") {
+          SH_ASSIGN_OR_RETURN(auto v, ScanString(value, "resource 'extensionRef'"));
+          r.has_extension_ref = !v.empty();
+        }
+        break;
+      case 's':
+        if (key == "snippetID") {
+          SH_ASSIGN_OR_RETURN(auto v, ScanString(value, "resource 'snippetID'"));
+          r.has_snippet_id = !v.empty();
+        }
+        break;
+      default:
+        break;
+    }
   }
   return {};
 }
@@ -147,58 +274,7 @@ Result<void> ReadPropertyDependencies(od::value& value,
 Result<std::shared_ptr<const Resource>> ParseResourceOwned(std::string raw) {
   auto resource = std::make_shared<Resource>();
   resource->raw = std::move(raw);
-  od::document doc;
-  od::object object;
-  if (OnDemand().iterate(View(resource->raw)).get(doc) != simdjson::SUCCESS ||
-      doc.get_object().get(object) != simdjson::SUCCESS) {
-    return Fail(Error::InvalidArgument("resource state must be a JSON object"));
-  }
-  Resource& r = *resource;
-  for (auto field : object) {
-    std::string_view key;
-    od::value value;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(value) != simdjson::SUCCESS) {
-      return Fail(Error::InvalidArgument("resource state is malformed"));
-    }
-    if (key == "urn") {
-      SH_TRY(ReadString(value, r.urn, "resource 'urn'"));
-    } else if (key == "parent") {
-      SH_TRY(ReadString(value, r.parent, "resource 'parent'"));
-    } else if (key == "provider") {
-      SH_TRY(ReadString(value, r.provider, "resource 'provider'"));
-    } else if (key == "deletedWith") {
-      SH_TRY(ReadString(value, r.deleted_with, "resource 'deletedWith'"));
-    } else if (key == "viewOf") {
-      SH_TRY(ReadString(value, r.view_of, "resource 'viewOf'"));
-    } else if (key == "dependencies") {
-      SH_TRY(ReadStringArray(value, r.dependencies, "resource 'dependencies'"));
-    } else if (key == "replaceWith") {
-      SH_TRY(ReadStringArray(value, r.replace_with, "resource 'replaceWith'"));
-    } else if (key == "aliases") {
-      r.has_aliases_key = true;
-      SH_TRY(ReadStringArray(value, r.aliases, "resource 'aliases'"));
-    } else if (key == "propertyDependencies") {
-      SH_TRY(ReadPropertyDependencies(value, r.property_dependencies));
-    } else if (key == "delete") {
-      SH_TRY(ReadBool(value, r.del, "resource 'delete'"));
-    } else if (key == "pendingReplacement") {
-      SH_TRY(ReadBool(value, r.pending_replacement, "resource 'pendingReplacement'"));
-    } else if (key == "refreshBeforeUpdate") {
-      SH_TRY(ReadBool(value, r.refresh_before_update, "resource 'refreshBeforeUpdate'"));
-    } else if (key == "taint") {
-      SH_TRY(ReadBool(value, r.taint, "resource 'taint'"));
-    } else if (key == "resourceHooks") {
-      r.has_hooks = NonEmptyObject(value);
-    } else if (key == "extensionRef") {
-      std::string s;
-      SH_TRY(ReadString(value, s, "resource 'extensionRef'"));
-      r.has_extension_ref = !s.empty();
-    } else if (key == "snippetID") {
-      std::string s;
-      SH_TRY(ReadString(value, s, "resource 'snippetID'"));
-      r.has_snippet_id = !s.empty();
-    }
-  }
+  SH_TRY(ScanResource(resource->raw, *resource, nullptr));
   return std::shared_ptr<const Resource>(std::move(resource));
 }
 
@@ -332,12 +408,33 @@ Result<std::shared_ptr<Snapshot>> ParseSnapshotPadded(const std::string& padded)
 
 }  // namespace
 
+ResourceLinks Links(const Resource& resource) {
+  ResourceLinks links;
+  Resource flags;
+  if (resource.raw.capacity() - resource.raw.size() < simdjson::SIMDJSON_PADDING) {
+    (void)ScanResource(PaddedCopy(resource.raw), flags, &links);
+  } else {
+    (void)ScanResource(resource.raw, flags, &links);
+  }
+  return links;
+}
+
 Result<std::shared_ptr<const Resource>> ParseResource(std::string_view json) {
   return ParseResourceOwned(PaddedCopy(json));
 }
 
+Result<std::shared_ptr<const Resource>> ParseResource(std::string&& json) {
+  if (json.capacity() - json.size() < simdjson::SIMDJSON_PADDING) return ParseResourceOwned(PaddedCopy(json));
+  return ParseResourceOwned(std::move(json));
+}
+
 Result<std::shared_ptr<const Operation>> ParseOperation(std::string_view json) {
   return ParseOperationOwned(PaddedCopy(json));
+}
+
+Result<std::shared_ptr<const Operation>> ParseOperation(std::string&& json) {
+  if (json.capacity() - json.size() < simdjson::SIMDJSON_PADDING) return ParseOperationOwned(PaddedCopy(json));
+  return ParseOperationOwned(std::move(json));
 }
 
 Result<std::shared_ptr<const Resource>> OperationResource(const Operation& operation) {
@@ -580,17 +677,11 @@ std::shared_ptr<const Resource> ApplyPatch(const Resource& src, const ResourcePa
   if (patch.set_delete) r.del = true;
   if (patch.set_pending_replacement) r.pending_replacement = true;
   if (patch.drop_aliases) {
-    r.aliases.clear();
+    r.has_aliases = false;
     r.has_aliases_key = false;
   }
-  if (patch.urn) r.urn = *patch.urn;
-  if (patch.parent) r.parent = *patch.parent;
-  if (patch.provider) r.provider = *patch.provider;
-  if (patch.deleted_with) r.deleted_with = *patch.deleted_with;
-  if (patch.view_of) r.view_of = *patch.view_of;
-  if (patch.dependencies) r.dependencies = *patch.dependencies;
-  if (patch.replace_with) r.replace_with = *patch.replace_with;
-  if (patch.property_dependencies) r.property_dependencies = *patch.property_dependencies;
+  if (patch.view_of) r.has_view_of = !patch.view_of->empty();
+  if (patch.replace_with) r.has_replace_with = !patch.replace_with->empty();
   return result;
 }
 

@@ -20,11 +20,28 @@
 
 namespace statehouse::journal {
 
-// A ResourceV3 object. `raw` holds the object's exact bytes (with spare
-// capacity for the parser's padding); the other members are the unescaped
-// values of the keys replay reads (empty / false when absent or null).
+// A ResourceV3 object: its exact bytes (`raw`, with spare capacity for the
+// parser's padding) and the flags replay needs on every materialisation.
+// The reference fields (urn, parent, dependencies, …) are only needed after a
+// refresh or when aliases exist; Links() reads them from `raw` on demand.
 struct Resource {
   std::string raw;
+  bool has_aliases = false;      // non-empty "aliases"
+  bool has_aliases_key = false;  // "aliases" present (even empty): dropped on normalisation
+  bool del = false;              // "delete": true
+  bool pending_replacement = false;
+  // Feature markers (§5.7).
+  bool refresh_before_update = false;
+  bool taint = false;
+  bool has_view_of = false;        // non-empty "viewOf"
+  bool has_replace_with = false;   // non-empty "replaceWith"
+  bool has_hooks = false;          // non-empty "resourceHooks"
+  bool has_extension_ref = false;  // non-empty "extensionRef"
+  bool has_snippet_id = false;     // non-empty "snippetID"
+};
+
+// The unescaped values of a resource's reference keys (empty when absent or null).
+struct ResourceLinks {
   std::string urn;
   std::string parent;
   std::string provider;  // "<URN>::<id>"
@@ -34,16 +51,11 @@ struct Resource {
   std::vector<std::string> replace_with;
   std::vector<std::string> aliases;
   std::vector<std::pair<std::string, std::vector<std::string>>> property_dependencies;
-  bool has_aliases_key = false;  // "aliases" present (even empty): dropped on normalisation
-  bool del = false;              // "delete": true
-  bool pending_replacement = false;
-  // Feature markers (§5.7).
-  bool refresh_before_update = false;
-  bool taint = false;
-  bool has_hooks = false;          // non-empty "resourceHooks"
-  bool has_extension_ref = false;  // non-empty "extensionRef"
-  bool has_snippet_id = false;     // non-empty "snippetID"
 };
+
+// Reads the reference keys of a parsed resource (its types were validated by
+// ParseResource, so this cannot fail).
+ResourceLinks Links(const Resource& resource);
 
 // An OperationV2 {"resource": ResourceV3, "type": string} (any type string is
 // accepted, e.g. "importing"). The resource stays opaque until needed (most
@@ -73,7 +85,11 @@ struct Snapshot {
 // object or a key replay reads has the wrong type (e.g. "urn": 5). The input
 // must be valid JSON (callers validate whole documents first).
 Result<std::shared_ptr<const Resource>> ParseResource(std::string_view json);
+// Same, taking ownership of the text (no copy when it has spare capacity for
+// simdjson's padding, as PaddedCopy gives).
+Result<std::shared_ptr<const Resource>> ParseResource(std::string&& json);
 Result<std::shared_ptr<const Operation>> ParseOperation(std::string_view json);
+Result<std::shared_ptr<const Operation>> ParseOperation(std::string&& json);
 // The operation's `resource` parsed (null when absent); kInvalidArgument when
 // a key replay reads has the wrong type.
 Result<std::shared_ptr<const Resource>> OperationResource(const Operation& operation);

@@ -142,12 +142,12 @@ Result<Entry> ParseValidated(std::string raw) {
     return e;
   };
   if (state_text) {
-    auto state = ParseResource(*state_text);
+    auto state = ParseResource(std::move(*state_text));
     if (!state) return Fail(annotate(std::move(state).error(), "'state'"));
     entry.state = std::move(*state);
   }
   if (operation_text) {
-    auto operation = ParseOperation(*operation_text);
+    auto operation = ParseOperation(std::move(*operation_text));
     if (!operation) return Fail(annotate(std::move(operation).error(), "'operation'"));
     entry.operation = std::move(*operation);
   }

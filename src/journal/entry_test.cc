@@ -30,19 +30,23 @@ TEST(JournalEntry, ParsesEveryField) {
   EXPECT_TRUE(entry->is_refresh);
   EXPECT_TRUE(entry->requires_byte_string);
   ASSERT_NE(entry->state, nullptr);
-  const Resource& r = *entry->state;
+  const Resource& state = *entry->state;
+  EXPECT_TRUE(state.del);
+  EXPECT_TRUE(state.taint);
+  EXPECT_TRUE(state.has_aliases);
+  EXPECT_TRUE(state.has_replace_with);
+  EXPECT_FALSE(state.has_view_of);
+  const ResourceLinks r = Links(state);
   EXPECT_EQ(r.urn, "urn:pulumi:dev::proj::a:b:C::x");
   EXPECT_EQ(r.parent, "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev");
   EXPECT_EQ(r.dependencies, (std::vector<std::string>{"u1", "u2"}));
   ASSERT_EQ(r.property_dependencies.size(), 2u);
   EXPECT_EQ(r.property_dependencies[0].first, "p");
   EXPECT_EQ(r.aliases, std::vector<std::string>{"old"});
-  EXPECT_TRUE(r.del);
-  EXPECT_TRUE(r.taint);
   EXPECT_EQ(r.replace_with, std::vector<std::string>{"u2"});
   // The state keeps its exact bytes.
-  EXPECT_EQ(r.raw.substr(0, 20), R"({"urn":"urn:pulumi:d)");
-  EXPECT_EQ(r.raw.back(), '}');
+  EXPECT_EQ(state.raw.substr(0, 20), R"({"urn":"urn:pulumi:d)");
+  EXPECT_EQ(state.raw.back(), '}');
 }
 
 TEST(JournalEntry, ParsesPayloadKinds) {
@@ -53,7 +57,7 @@ TEST(JournalEntry, ParsesPayloadKinds) {
   EXPECT_EQ(op->operation->type, "importing");
   auto resource = OperationResource(*op->operation);
   ASSERT_TRUE(resource.has_value());
-  EXPECT_EQ((*resource)->urn, "u");
+  EXPECT_EQ(Links(**resource).urn, "u");
 
   auto secrets = ParseEntry(
       R"({"version":1,"kind":6,"sequenceID":1,"operationID":0,"removeOld":null,"removeNew":null,"secretsProvider":{"type":"passphrase","state":{"salt":"v1:abc"}}})");
@@ -80,7 +84,7 @@ TEST(JournalEntry, ParsesPayloadKinds) {
   ASSERT_TRUE(write.has_value()) << write.error().message;
   ASSERT_NE(write->new_snapshot, nullptr);
   EXPECT_EQ(write->new_snapshot->resources.size(), 2u);
-  EXPECT_EQ(write->new_snapshot->resources[1]->urn, "b");
+  EXPECT_EQ(Links(*write->new_snapshot->resources[1]).urn, "b");
 
   auto future_kind = ParseEntry(R"({"version":1,"kind":42,"sequenceID":3,"operationID":0,"removeOld":null,"removeNew":null})");
   ASSERT_TRUE(future_kind.has_value());

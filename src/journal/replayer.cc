@@ -38,24 +38,26 @@ struct Generated {
   std::vector<std::string> features;
 };
 
-// A resource on its way into the result: the source plus the changes replay makes.
+// A resource on its way into the result: the source plus the changes replay
+// makes. `links` is loaded only when references are rewritten.
 struct Work {
   std::shared_ptr<const Resource> src;
   ResourcePatch patch;
+  ResourceLinks links;
 
-  const std::string& urn() const { return patch.urn ? *patch.urn : src->urn; }
-  const std::string& parent() const { return patch.parent ? *patch.parent : src->parent; }
-  const std::string& provider() const { return patch.provider ? *patch.provider : src->provider; }
-  const std::string& deleted_with() const { return patch.deleted_with ? *patch.deleted_with : src->deleted_with; }
-  const std::string& view_of() const { return patch.view_of ? *patch.view_of : src->view_of; }
+  const std::string& urn() const { return patch.urn ? *patch.urn : links.urn; }
+  const std::string& parent() const { return patch.parent ? *patch.parent : links.parent; }
+  const std::string& provider() const { return patch.provider ? *patch.provider : links.provider; }
+  const std::string& deleted_with() const { return patch.deleted_with ? *patch.deleted_with : links.deleted_with; }
+  const std::string& view_of() const { return patch.view_of ? *patch.view_of : links.view_of; }
   const std::vector<std::string>& dependencies() const {
-    return patch.dependencies ? *patch.dependencies : src->dependencies;
+    return patch.dependencies ? *patch.dependencies : links.dependencies;
   }
   const std::vector<std::string>& replace_with() const {
-    return patch.replace_with ? *patch.replace_with : src->replace_with;
+    return patch.replace_with ? *patch.replace_with : links.replace_with;
   }
   const std::vector<std::pair<std::string, std::vector<std::string>>>& property_dependencies() const {
-    return patch.property_dependencies ? *patch.property_dependencies : src->property_dependencies;
+    return patch.property_dependencies ? *patch.property_dependencies : links.property_dependencies;
   }
 };
 
@@ -65,10 +67,10 @@ struct FeatureSet {
 
   void Collect(const Resource& r) {
     refresh_before_update = refresh_before_update || r.refresh_before_update;
-    views = views || !r.view_of.empty();
+    views = views || r.has_view_of;
     hooks = hooks || r.has_hooks;
     taint = taint || r.taint;
-    replace_with = replace_with || !r.replace_with.empty();
+    replace_with = replace_with || r.has_replace_with;
     extension_parameterization = extension_parameterization || r.has_extension_ref;
     snippets = snippets || r.has_snippet_id;
   }
@@ -112,12 +114,12 @@ std::optional<UrnParts> SplitUrn(std::string_view urn) {
 // conflict, in which case nothing was changed.
 std::optional<std::string> NormalizeUrns(std::vector<Work>& works, std::string& snippets) {
   bool any_aliases = false;
-  for (const auto& w : works) any_aliases = any_aliases || !w.src->aliases.empty();
+  for (const auto& w : works) any_aliases = any_aliases || w.src->has_aliases;
   if (any_aliases) {
     std::unordered_map<std::string, std::string> alias;
     for (const auto& w : works) {
       const std::string& urn = w.urn();
-      for (const auto& a : w.src->aliases) {
+      for (const auto& a : w.links.aliases) {
         auto [it, inserted] = alias.try_emplace(a, urn);
         if (!inserted && it->second != urn) {
           return fmt::format("Two resources ('{}' and '{}') aliased to the same: '{}'", it->second, urn, a);
@@ -265,7 +267,7 @@ Generated Generate(const FoldState& s) {
   for (size_t i = 0; i < s.new_resources.size(); ++i) {
     if (dropped[i]) continue;
     const Slot& slot = s.new_resources[i];
-    Work w{slot.resource, {}};
+    Work w{slot.resource, {}, {}};
     w.patch.set_delete = slot.mark_delete && !slot.resource->del;
     w.patch.set_pending_replacement = slot.mark_pending_replacement && !slot.resource->pending_replacement;
     features.Collect(*slot.resource);
@@ -280,12 +282,12 @@ Generated Generate(const FoldState& s) {
     if (!s.replace_base.empty()) {
       if (auto it = s.replace_base.find(static_cast<int64_t>(i)); it != s.replace_base.end()) {
         features.Collect(*it->second);
-        works.push_back(Work{it->second, {}});
+        works.push_back(Work{it->second, {}, {}});
         continue;
       }
     }
     const auto& r = base_resources[i];
-    Work w{r, {}};
+    Work w{r, {}, {}};
     w.patch.set_delete = (marks & kMarkDelete) && !r->del;
     w.patch.set_pending_replacement = (marks & kMarkPendingReplacement) && !r->pending_replacement;
     features.Collect(*r);
@@ -312,6 +314,12 @@ Generated Generate(const FoldState& s) {
   }
   features.byte_string = (s.needs_byte_string && (!works.empty() || !g.operations.empty())) ||
                          (s.base->declares_byte_string && base_survivor);
+  // References are read only when something may rewrite them.
+  bool any_aliases = false;
+  for (const auto& w : works) any_aliases = any_aliases || w.src->has_aliases;
+  if (s.has_refresh || any_aliases) {
+    for (auto& w : works) w.links = Links(*w.src);
+  }
   // 6: dependency rebuild after refresh (§5.5).
   if (s.has_refresh) {
     std::unordered_set<std::string_view> seen;
