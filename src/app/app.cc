@@ -244,7 +244,11 @@ Result<void> App::Start() {
 
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   const int io_threads = c.io_threads > 0 ? c.io_threads : cores;
-  const int workers = c.worker_threads > 0 ? c.worker_threads : std::max(4, 2 * cores);
+  // PostgreSQL workers spend most of a request waiting on the network (and
+  // cached access reads wait for one shared round trip), so they get more.
+  const int default_workers =
+      c.database.empty() ? std::max(4, 2 * cores) : std::max(8, 4 * cores);
+  const int workers = c.worker_threads > 0 ? c.worker_threads : default_workers;
 
   if (c.database.empty()) {
     storage::SqliteOptions sqlite_options;
