@@ -1,5 +1,6 @@
 #include "json/json_util.h"
 
+#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -12,6 +13,28 @@ Error WrongType(std::string_view field, std::string_view expected) {
   return Error::InvalidArgument(fmt::format("Invalid field '{}': expected {}", field, expected));
 }
 
+// False when a number anywhere in `value` overflowed to ±infinity (Boost.JSON
+// parses 1e400 as inf and would serialize it as `Infinity`, which is not JSON).
+// Depth is bounded by the parser's max_depth.
+bool AllNumbersFinite(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::double_:
+      return std::isfinite(value.get_double());
+    case boost::json::kind::array:
+      for (const auto& item : value.get_array()) {
+        if (!AllNumbersFinite(item)) return false;
+      }
+      return true;
+    case boost::json::kind::object:
+      for (const auto& entry : value.get_object()) {
+        if (!AllNumbersFinite(entry.value())) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 Result<boost::json::object> ParseObject(std::string_view body) {
@@ -20,6 +43,9 @@ Result<boost::json::object> ParseObject(std::string_view body) {
   boost::json::value value = boost::json::parse(body, ec);
   if (ec) return Fail(Error::InvalidArgument(fmt::format("Malformed JSON request body: {}", ec.message())));
   if (!value.is_object()) return Fail(Error::InvalidArgument("Request body must be a JSON object"));
+  if (!AllNumbersFinite(value)) {
+    return Fail(Error::InvalidArgument("Malformed JSON request body: number out of range"));
+  }
   return std::move(value.as_object());
 }
 
@@ -47,7 +73,8 @@ Result<std::optional<int64_t>> OptionalInt(const boost::json::object& obj, std::
   }
   if (v.is_double()) {
     double d = v.get_double();
-    if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9e18 && d < 9e18) {
+    // Range first: converting a double outside int64's range is undefined.
+    if (d > -9e18 && d < 9e18 && d == static_cast<double>(static_cast<int64_t>(d))) {
       return std::optional<int64_t>(static_cast<int64_t>(d));
     }
   }

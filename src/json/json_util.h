@@ -16,8 +16,9 @@
 
 namespace statehouse::json {
 
-// Parses `body` as a JSON object. kInvalidArgument when it is not valid JSON
-// or not an object.
+// Parses `body` as a JSON object. kInvalidArgument when it is not valid JSON,
+// not an object, or holds a number beyond the range of a double (such as
+// 1e400, which could not be written back as JSON).
 Result<boost::json::object> ParseObject(std::string_view body);
 
 // Field readers. A missing field or JSON null yields nullopt; a value of the
