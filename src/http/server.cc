@@ -87,6 +87,14 @@ Response BusyResponse() {
   return response;
 }
 
+// What a request holds while its handler runs: the body and one working copy
+// of it (handlers parse a padded copy), at most the whole budget (a request
+// that big runs alone).
+size_t WithWorkingCopy(size_t body_bytes, size_t capacity) {
+  const size_t both = SaturatingAdd(body_bytes, body_bytes);
+  return capacity == 0 ? both : std::min(both, capacity);
+}
+
 // 413: the body cannot fit in the budget even alone.
 Error OverBudget(size_t capacity) {
   return Error::PayloadTooLarge(fmt::format(
@@ -274,9 +282,9 @@ Response RunHandler(const Handler& handler, Request& request) {
 
 // Runs on the worker pool: inflates a gzip body (capped at `max_body_bytes`
 // and options.max_gzip_ratio, its buffer reserved in `reservation` beside the
-// compressed bytes it already holds, waiting up to options.body_memory_wait
-// for room), calls the handler and prepares (possibly compresses) its
-// response. On return `reservation` covers the body as the handler left it.
+// compressed bytes it already holds, then the inflated body with a working
+// copy, waiting up to options.body_memory_wait for room each time), calls the
+// handler and prepares (possibly compresses) its response.
 asio::awaitable<Prepared> RunOnWorker(const Handler* handler, Request* request,
                                       const Exchange* exchange, bool gzip_body,
                                       size_t max_body_bytes, const ServerOptions* options,
@@ -311,6 +319,13 @@ asio::awaitable<Prepared> RunOnWorker(const Handler* handler, Request* request,
     }
     request->body = std::move(*inflated);
     reservation->Resize(request->body.capacity());
+    if (!reservation->ResizeWaiting(WithWorkingCopy(request->body.capacity(), capacity),
+                                    options->body_memory_wait)) {
+      request->body = std::string();
+      reservation->Release();
+      rejections->fetch_add(1, std::memory_order_relaxed);
+      co_return Prepare(BusyResponse(), *exchange, gzip_min_bytes);
+    }
   }
   co_return Prepare(RunHandler(*handler, *request), *exchange, gzip_min_bytes);
 }
@@ -698,6 +713,12 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
     request.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(parser.get().body());
+  if (has_body && encoding != BodyEncoding::kGzip &&
+      !co_await Reserve(reservation,
+                        std::max(reservation.bytes(),
+                                 WithWorkingCopy(request.body.size(), budget->capacity())))) {
+    co_return co_await RespondError(conn, exchange, BusyResponse(), After::kKeepAlive);
+  }
   request.path_params = std::move(match.params);
   request.route = std::string(match.route);
   request.request_id = exchange.request_id;

@@ -25,7 +25,9 @@ struct ServerOptions {
   size_t gzip_min_response_bytes = 1024;    // compress responses at least this large
   // Budget for the request bodies held in memory by all requests together:
   // bytes as received plus bytes inflated from gzip, reserved as they are read
-  // and inflated, released once the handler has returned. 0 = unlimited.
+  // and inflated; while the handler runs, the body plus one working copy (at
+  // most the whole budget); released once the handler has returned.
+  // 0 = unlimited.
   // A body that cannot fit even alone is 413; one that does not fit now waits
   // up to body_memory_wait for room, then gets 503 with Retry-After.
   size_t max_body_memory_bytes = size_t{1} << 30;

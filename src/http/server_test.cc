@@ -745,10 +745,11 @@ class BodyBudgetServerTest : public ServerTest {
       options.body_memory_wait = wait;
     });
   }
-  // Sends a 48000-byte body to /hold and waits until its handler holds it.
-  std::unique_ptr<Client> Hold48000Bytes() {
+  // Sends a 20000-byte body to /hold and waits until its handler holds it
+  // (40000 bytes of the budget: the body and a working copy).
+  std::unique_ptr<Client> Hold20000Bytes() {
     auto client = std::make_unique<Client>(port_);
-    client->Send(Post("/hold", std::string(48000, 'h')));
+    client->Send(Post("/hold", std::string(20000, 'h')));
     EXPECT_TRUE(gate_.WaitArrived(1));
     return client;
   }
@@ -757,7 +758,7 @@ class BodyBudgetServerTest : public ServerTest {
     auto held = holder.Read();
     ASSERT_TRUE(held.has_value());
     EXPECT_EQ(held->status, 200);
-    EXPECT_EQ(held->body, "48000");
+    EXPECT_EQ(held->body, "20000");
   }
   std::string Metric(std::string_view line_prefix) {
     std::string text = "\n" + metrics_.RenderPrometheus();
@@ -780,7 +781,7 @@ class BodyBudgetServerTest : public ServerTest {
 
 TEST_F(BodyBudgetServerTest, FullBudgetIs503WithRetryAfterThenRoomComesBack) {
   StartWithBudget();
-  auto holder = Hold48000Bytes();
+  auto holder = Hold20000Bytes();
   const auto start = std::chrono::steady_clock::now();
   ClientResponse busy = RoundTrip(Post("/sink", std::string(20000, 'b')));
   EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);  // waited briefly first
@@ -795,12 +796,13 @@ TEST_F(BodyBudgetServerTest, FullBudgetIs503WithRetryAfterThenRoomComesBack) {
   EXPECT_EQ(ok.body, "20000");
   EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"in_use\"} "), "0");
   EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"budget\"} "), "65536");
-  EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"peak\"} "), "48000");
+  // The holder's 40000 and the refused request's 20000 received bytes.
+  EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"peak\"} "), "60000");
 }
 
 TEST_F(BodyBudgetServerTest, WaitingRequestGetsInWhenRoomIsFreed) {
   StartWithBudget(5000ms);
-  auto holder = Hold48000Bytes();
+  auto holder = Hold20000Bytes();
   std::thread opener([&] {
     std::this_thread::sleep_for(200ms);
     gate_.Open();
@@ -829,7 +831,7 @@ TEST_F(BodyBudgetServerTest, ChunkedBodyIsCountedAsItArrives) {
   ExpectJsonError(over, 413);
   EXPECT_NE(over.body.find("memory budget"), std::string::npos) << over.body;
 
-  auto holder = Hold48000Bytes();
+  auto holder = Hold20000Bytes();
   ClientResponse busy = RoundTrip(Chunked("/sink", 2, 10000));
   ExpectJsonError(busy, 503);
   EXPECT_EQ(busy.Header("retry-after"), "1");
@@ -853,7 +855,7 @@ TEST_F(BodyBudgetServerTest, InflatedBytesCountAgainstTheBudget) {
   EXPECT_NE(over.body.find("memory budget"), std::string::npos) << over.body;
 
   // The compressed bytes fit beside the held body, the inflated ones do not.
-  auto holder = Hold48000Bytes();
+  auto holder = Hold20000Bytes();
   ClientResponse busy = RoundTrip(Post("/sink", small, "Content-Encoding: gzip\r\n"));
   ExpectJsonError(busy, 503);
   EXPECT_EQ(busy.Header("retry-after"), "1");
