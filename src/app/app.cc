@@ -233,6 +233,12 @@ Result<void> App::Start() {
   if (ec) {
     return Fail(Error::Internal(fmt::format("cannot create data dir {}: {}", c.data_dir, ec.message())));
   }
+  if (c.max_body_memory_bytes != 0 && c.max_body_memory_bytes < c.max_state_bytes) {
+    return Fail(Error::InvalidArgument(fmt::format(
+        "--max-body-memory-bytes ({}) must be 0 (unlimited) or at least --max-state-bytes ({}): "
+        "a state of the largest accepted size could never be held",
+        c.max_body_memory_bytes, c.max_state_bytes)));
+  }
   if (!c.database.empty() && !IsPostgresUrl(c.database)) {
     return Fail(Error::InvalidArgument(
         "--database must be a PostgreSQL URL (postgres://... or postgresql://...); omit it to use "
@@ -327,6 +333,7 @@ Result<void> App::Start() {
   options.io_threads = io_threads;
   options.worker_threads = workers;
   options.access_log = c.access_log;
+  options.max_body_memory_bytes = c.max_body_memory_bytes;
   s.server = std::make_unique<http::Server>(options, s.router, s.metrics);
   auto listening = s.server->Listen();
   if (!listening) {

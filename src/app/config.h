@@ -20,6 +20,9 @@ struct Config {
   int io_threads = 0;      // 0 = number of cores
   int worker_threads = 0;  // 0 = 2 × cores (at least 4)
   size_t max_state_bytes = 512ull * 1024 * 1024;
+  // Request bodies held in memory by all requests together (received and
+  // inflated); 0 = unlimited. Must be 0 or at least max_state_bytes.
+  size_t max_body_memory_bytes = 1024ull * 1024 * 1024;
   std::string log_level = "info";
   bool access_log = true;
 

@@ -37,6 +37,12 @@ int main(int argc, char** argv) {
                     "Largest accepted body on routes that carry a deployment (after gzip)")
       ->envname("STATEHOUSE_MAX_STATE_BYTES")
       ->capture_default_str();
+  serve->add_option("--max-body-memory-bytes", config.max_body_memory_bytes,
+                    "Request bodies held in memory by all requests together (received and "
+                    "inflated); a request that finds no room waits briefly, then gets 503 "
+                    "(0 = unlimited)")
+      ->envname("STATEHOUSE_MAX_BODY_MEMORY_BYTES")
+      ->capture_default_str();
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
       ->envname("STATEHOUSE_LOG_LEVEL")
       ->capture_default_str();

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace statehouse::http {
 namespace {
@@ -122,6 +125,112 @@ TEST(GzipTest, AcceptsZlibFormat) {
   auto result = GzipInflate(out, 1 << 20);
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(*result, data);
+}
+
+}  // namespace
+}  // namespace statehouse::http
+
+namespace statehouse::http {
+namespace {
+
+// A Pulumi-shaped deployment, `resources` resources with distinct ids: about
+// 30:1 under gzip, like the states bench/checkpoint_bench.py generates.
+std::string StateLike(int resources) {
+  std::string out = R"({"version":3,"deployment":{"manifest":{},"resources":[)";
+  for (int64_t i = 0; i < resources; ++i) {
+    if (i) out += ',';
+    out += R"({"urn":"urn:pulumi:dev::p::aws:s3/bucket:Bucket::b-)" + std::to_string(i) +
+           R"(","custom":true,"id":"b-)" + std::to_string(i * 7919) +
+           R"(","type":"aws:s3/bucket:Bucket","outputs":{"arn":"arn:aws:s3:::b-)" +
+           std::to_string(i * 104729) + R"(","region":"us-east-1"}})";
+  }
+  return out + "]}}";
+}
+
+TEST(GzipRatioTest, BombIsRefusedEarlyWithRatioMessage) {
+  const std::string bomb = GzipDeflate(std::string(64u << 20, '\0'), 9);  // ~1030:1
+  InflateLimits limits;
+  limits.max_output_bytes = 512u << 20;
+  limits.max_ratio = 200;
+  size_t most_reserved = 0;
+  limits.reserve = [&](size_t bytes) -> Result<void> {
+    most_reserved = std::max(most_reserved, bytes);
+    return {};
+  };
+  auto result = GzipInflate(bomb, limits);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kPayloadTooLarge);
+  EXPECT_EQ(result.error().message, "Request body compression ratio exceeds 200:1");
+  // Refused after about 1.25 MiB of output: the initial buffer (4 × input,
+  // ~1 MiB) grown at most once.
+  EXPECT_LE(most_reserved, 8u << 20) << most_reserved;
+}
+
+TEST(GzipRatioTest, StateLikeBodiesPassAtEveryLevel) {
+  const std::string state = StateLike(60000);  // ~8 MB
+  for (int level : {1, 6, 9}) {
+    const std::string compressed = GzipDeflate(state, level);
+    InflateLimits limits;
+    limits.max_output_bytes = 512u << 20;
+    limits.max_ratio = 200;
+    auto result = GzipInflate(compressed, limits);
+    ASSERT_TRUE(result.has_value()) << "level " << level << ": ratio "
+                                    << state.size() / compressed.size() << ": "
+                                    << result.error().message;
+    EXPECT_EQ(*result, state);
+  }
+}
+
+TEST(GzipRatioTest, SmallBodiesUseTheSlack) {
+  // 512 KiB of one byte is ~500:1, but within the 1 MiB slack.
+  const std::string data(512u << 10, ' ');
+  InflateLimits limits;
+  limits.max_ratio = 2;
+  auto result = GzipInflate(GzipDeflate(data), limits);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->size(), data.size());
+}
+
+TEST(GzipRatioTest, RatioJustAboveTheCapIsRefused) {
+  // Random bytes every 300 zeros: ~150:1 at level 9.
+  std::string data(8u << 20, '\0');
+  const std::string noise = Pseudorandom(data.size() / 300 + 1);
+  for (size_t i = 0, k = 0; i < data.size(); i += 300) data[i] = noise[k++];
+  const std::string compressed = GzipDeflate(data, 9);
+  const size_t ratio = data.size() / compressed.size();
+  ASSERT_GT(ratio, 50u);
+  InflateLimits limits;
+  limits.max_ratio = ratio + ratio / 4;
+  EXPECT_TRUE(GzipInflate(compressed, limits).has_value()) << ratio;
+  limits.max_ratio = ratio - ratio / 4;
+  auto refused = GzipInflate(compressed, limits);
+  ASSERT_FALSE(refused.has_value()) << ratio;
+  EXPECT_EQ(refused.error().code, ErrorCode::kPayloadTooLarge);
+}
+
+TEST(GzipRatioTest, ReserveSeesEveryGrowthAndItsErrorIsReturned) {
+  const std::string data = Pseudorandom(3u << 20);
+  const std::string compressed = GzipDeflate(data);
+  InflateLimits limits;
+  std::vector<size_t> asked;
+  limits.reserve = [&](size_t bytes) -> Result<void> {
+    asked.push_back(bytes);
+    return {};
+  };
+  auto result = GzipInflate(compressed, limits);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(asked.empty());
+  // The buffer never holds more than was reserved last before it grew.
+  EXPECT_GE(*std::max_element(asked.begin(), asked.end()), data.size());
+
+  limits.reserve = [&](size_t bytes) -> Result<void> {
+    if (bytes > (1u << 20)) return Fail(Error::Unavailable("no room"));
+    return {};
+  };
+  auto refused = GzipInflate(GzipDeflate(std::string(4u << 20, 'a')), limits);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(refused.error().message, "no room");
 }
 
 }  // namespace

@@ -48,6 +48,13 @@ class Router {
   // kBadPath: a segment has a malformed percent escape.
   Match Find(std::string_view method, std::string_view raw_path) const;
 
+  // Calls f(method, path_template, options) for every route, in the order
+  // they were added.
+  void ForEachRoute(const std::function<void(std::string_view method, std::string_view path_template,
+                                             const RouteOptions& options)>& f) const {
+    for (const Route& route : routes_) f(route.method, route.path_template, route.options);
+  }
+
  private:
   struct Route {
     std::string method;

@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -40,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/body_budget.h"
 #include "http/error_mapping.h"
 #include "http/gzip.h"
 
@@ -67,6 +69,38 @@ constexpr std::chrono::milliseconds kLingerTimeout{1000};
 constexpr size_t kLingerMaxBytes = 4 * 1024 * 1024;
 constexpr size_t kMaxResponseHeaderValue = 16 * 1024;
 constexpr std::string_view kUnmatchedRoute = "<unmatched>";
+// While waiting for room in the body budget on an io thread, look again after
+// this long (doubling up to kBudgetPollMax).
+constexpr std::chrono::milliseconds kBudgetPollMin{2};
+constexpr std::chrono::milliseconds kBudgetPollMax{50};
+constexpr std::string_view kBusyMessage =
+    "Server busy: too much request data in memory; retry later";
+
+size_t SaturatingAdd(size_t a, size_t b) {
+  return a > std::numeric_limits<size_t>::max() - b ? std::numeric_limits<size_t>::max() : a + b;
+}
+
+// 503 with Retry-After: the body budget has no room now.
+Response BusyResponse() {
+  Response response = ErrorResponse(ErrorCode::kUnavailable, std::string(kBusyMessage));
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+// What a request holds while its handler runs: the body and one working copy
+// of it (handlers parse a padded copy), at most the whole budget (a request
+// that big runs alone).
+size_t WithWorkingCopy(size_t body_bytes, size_t capacity) {
+  const size_t both = SaturatingAdd(body_bytes, body_bytes);
+  return capacity == 0 ? both : std::min(both, capacity);
+}
+
+// 413: the body cannot fit in the budget even alone.
+Error OverBudget(size_t capacity) {
+  return Error::PayloadTooLarge(fmt::format(
+      "Request body exceeds the server's memory budget of {} bytes for request bodies",
+      capacity));
+}
 
 // What happens to the connection once a response has been written.
 enum class After { kKeepAlive, kClose, kLingerClose };
@@ -246,15 +280,52 @@ Response RunHandler(const Handler& handler, Request& request) {
   }
 }
 
-// Runs on the worker pool: inflates a gzip body (capped at `max_body_bytes`),
-// calls the handler and prepares (possibly compresses) its response.
+// Runs on the worker pool: inflates a gzip body (capped at `max_body_bytes`
+// and options.max_gzip_ratio, its buffer reserved in `reservation` beside the
+// compressed bytes it already holds, then the inflated body with a working
+// copy, waiting up to options.body_memory_wait for room each time), calls the
+// handler and prepares (possibly compresses) its response.
 asio::awaitable<Prepared> RunOnWorker(const Handler* handler, Request* request,
                                       const Exchange* exchange, bool gzip_body,
-                                      size_t max_body_bytes, size_t gzip_min_bytes) {
+                                      size_t max_body_bytes, const ServerOptions* options,
+                                      BodyBudget::Reservation* reservation,
+                                      std::atomic<uint64_t>* rejections) {
+  const size_t gzip_min_bytes = options->gzip_min_response_bytes;
   if (gzip_body && !request->body.empty()) {
-    auto inflated = GzipInflate(request->body, max_body_bytes);
-    if (!inflated) co_return Prepare(ErrorResponse(inflated.error()), *exchange, gzip_min_bytes);
+    const size_t compressed_bytes = reservation->bytes();
+    const size_t capacity = options->max_body_memory_bytes;
+    InflateLimits limits;
+    limits.max_output_bytes = max_body_bytes;
+    limits.max_ratio = options->max_gzip_ratio;
+    limits.reserve = [&](size_t bytes) -> Result<void> {
+      const size_t total = SaturatingAdd(compressed_bytes, bytes);
+      if (capacity != 0 && total > capacity) {
+        return Fail(OverBudget(capacity));
+      }
+      if (!reservation->ResizeWaiting(total, options->body_memory_wait)) {
+        return Fail(Error::Unavailable(std::string(kBusyMessage)));
+      }
+      return {};
+    };
+    auto inflated = GzipInflate(request->body, limits);
+    if (!inflated) {
+      request->body = std::string();
+      reservation->Release();
+      if (inflated.error().code == ErrorCode::kUnavailable) {
+        rejections->fetch_add(1, std::memory_order_relaxed);
+        co_return Prepare(BusyResponse(), *exchange, gzip_min_bytes);
+      }
+      co_return Prepare(ErrorResponse(inflated.error()), *exchange, gzip_min_bytes);
+    }
     request->body = std::move(*inflated);
+    reservation->Resize(request->body.capacity());
+    if (!reservation->ResizeWaiting(WithWorkingCopy(request->body.capacity(), capacity),
+                                    options->body_memory_wait)) {
+      request->body = std::string();
+      reservation->Release();
+      rejections->fetch_add(1, std::memory_order_relaxed);
+      co_return Prepare(BusyResponse(), *exchange, gzip_min_bytes);
+    }
   }
   co_return Prepare(RunHandler(*handler, *request), *exchange, gzip_min_bytes);
 }
@@ -288,6 +359,7 @@ struct Server::Impl {
       : options(std::move(opts)),
         router(r),
         metrics(m),
+        budget(std::make_shared<BodyBudget>(options.max_body_memory_bytes)),
         pool(static_cast<size_t>(std::max(1, options.worker_threads))),
         ioc(std::max(1, options.io_threads)),
         acceptor(asio::make_strand(ioc)) {}
@@ -320,10 +392,17 @@ struct Server::Impl {
                    Prepare(std::move(response), exchange, options.gzip_min_response_bytes), after);
   }
   asio::awaitable<void> LingerClose(Connection& conn);
+  // Grows `reservation` to `bytes`, waiting up to options.body_memory_wait
+  // (polling on the io thread, never blocking it) for room in the budget.
+  asio::awaitable<bool> Reserve(BodyBudget::Reservation& reservation, size_t bytes);
 
   const ServerOptions options;
   const Router& router;
   Metrics& metrics;
+  // Shared with the metrics source, which may outlive the server.
+  std::shared_ptr<BodyBudget> budget;
+  std::shared_ptr<std::atomic<uint64_t>> budget_rejections =
+      std::make_shared<std::atomic<uint64_t>>(0);
 
   std::mutex mu;
   std::condition_variable cv;
@@ -440,6 +519,21 @@ asio::awaitable<void> Server::Impl::LingerClose(Connection& conn) {
   conn.stream.close();
 }
 
+asio::awaitable<bool> Server::Impl::Reserve(BodyBudget::Reservation& reservation, size_t bytes) {
+  if (reservation.Resize(bytes)) co_return true;
+  const auto deadline = Clock::now() + options.body_memory_wait;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto delay = kBudgetPollMin;
+  while (Clock::now() < deadline && !draining.load()) {
+    timer.expires_after(std::min<Clock::duration>(delay, deadline - Clock::now()));
+    co_await timer.async_wait(kUseTuple);
+    if (reservation.Resize(bytes)) co_return true;
+    delay = std::min(delay * 2, kBudgetPollMax);
+  }
+  budget_rejections->fetch_add(1, std::memory_order_relaxed);
+  co_return false;
+}
+
 asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
   beast::tcp_stream& stream = conn.stream;
   if (draining.load()) co_return After::kClose;
@@ -547,12 +641,25 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
   }
 
   const size_t limit = match.options->max_body_bytes;
+  // The bytes of this request's body in memory (received, then inflated),
+  // counted against the server-wide budget until the handler has returned.
+  BodyBudget::Reservation reservation(*budget);
   if (has_body) {
     const Response too_large =
         ErrorResponse(ErrorCode::kPayloadTooLarge,
                       fmt::format("Request body exceeds the limit of {} bytes", limit));
     if (content_length && *content_length > limit) {
       co_return co_await RespondError(conn, exchange, too_large, After::kLingerClose);
+    }
+    const size_t capacity = budget->capacity();
+    if (content_length && capacity != 0 && *content_length > capacity) {
+      co_return co_await RespondError(conn, exchange, ErrorResponse(OverBudget(capacity)),
+                                      After::kLingerClose);
+    }
+    // A known length is reserved whole before any of it is read (the parser
+    // allocates it at once); a chunked body as it grows.
+    if (content_length && !co_await Reserve(reservation, static_cast<size_t>(*content_length))) {
+      co_return co_await RespondError(conn, exchange, BusyResponse(), After::kLingerClose);
     }
     parser.body_limit(limit);
     if (expect_continue && exchange.version == 11) {
@@ -562,7 +669,26 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
       if (write_ec) co_return After::kClose;
     }
     stream.expires_after(options.body_timeout);
-    auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, conn.buffer, parser, kUseTuple);
+    parser.eager(true);
+    beast::error_code body_ec;
+    while (!parser.is_done()) {
+      auto [read_ec, n] =
+          co_await bhttp::async_read_some(stream, conn.buffer, parser, kUseTuple);
+      if (read_ec) {
+        body_ec = read_ec;
+        break;
+      }
+      const size_t held = parser.get().body().size();
+      if (held > reservation.bytes()) {
+        if (capacity != 0 && held > capacity) {
+          co_return co_await RespondError(conn, exchange, ErrorResponse(OverBudget(capacity)),
+                                          After::kLingerClose);
+        }
+        if (!co_await Reserve(reservation, held)) {
+          co_return co_await RespondError(conn, exchange, BusyResponse(), After::kLingerClose);
+        }
+      }
+    }
     if (body_ec == bhttp::error::body_limit) {
       co_return co_await RespondError(conn, exchange, too_large, After::kLingerClose);
     }
@@ -587,6 +713,12 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
     request.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(parser.get().body());
+  if (has_body && encoding != BodyEncoding::kGzip &&
+      !co_await Reserve(reservation,
+                        std::max(reservation.bytes(),
+                                 WithWorkingCopy(request.body.size(), budget->capacity())))) {
+    co_return co_await RespondError(conn, exchange, BusyResponse(), After::kKeepAlive);
+  }
   request.path_params = std::move(match.params);
   request.route = std::string(match.route);
   request.request_id = exchange.request_id;
@@ -601,9 +733,13 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
   Prepared prepared = co_await asio::co_spawn(
       pool.get_executor(),
       RunOnWorker(match.handler, &request, &exchange, encoding == BodyEncoding::kGzip, limit,
-                  options.gzip_min_response_bytes),
+                  &options, &reservation, budget_rejections.get()),
       asio::use_awaitable);
   in_flight.reset();
+  // The request is done with its body: give the memory back before a slow
+  // client reads the response.
+  request.body = std::string();
+  reservation.Release();
   co_return co_await Respond(conn, exchange, std::move(prepared), After::kKeepAlive);
 }
 
@@ -649,7 +785,23 @@ asio::awaitable<After> Server::Impl::Respond(Connection& conn, Exchange& exchang
 }
 
 Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {
+  metrics.AddExternalSource([budget = impl_->budget, rejections = impl_->budget_rejections] {
+    return fmt::format(
+        "# HELP statehouse_http_body_memory_bytes Request body bytes held in memory (in_use, "
+        "peak) and their budget (0 = unlimited).\n"
+        "# TYPE statehouse_http_body_memory_bytes gauge\n"
+        "statehouse_http_body_memory_bytes{{kind=\"in_use\"}} {}\n"
+        "statehouse_http_body_memory_bytes{{kind=\"peak\"}} {}\n"
+        "statehouse_http_body_memory_bytes{{kind=\"budget\"}} {}\n"
+        "# HELP statehouse_http_body_memory_rejections_total Requests answered 503 because the "
+        "body budget had no room.\n"
+        "# TYPE statehouse_http_body_memory_rejections_total counter\n"
+        "statehouse_http_body_memory_rejections_total {}\n",
+        budget->in_use(), budget->peak(), budget->capacity(),
+        rejections->load(std::memory_order_relaxed));
+  });
+}
 
 Server::~Server() = default;
 
@@ -689,6 +841,12 @@ Result<uint16_t> Server::Listen() {
   if (ec) return fail("bind");
   s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
+  if (spdlog::should_log(spdlog::level::debug)) {
+    s.router.ForEachRoute(
+        [](std::string_view method, std::string_view path, const RouteOptions& route) {
+          spdlog::debug("route {} {} max_body_bytes={}", method, path, route.max_body_bytes);
+        });
+  }
   tcp::endpoint bound = s.acceptor.local_endpoint(ec);
   if (ec) return fail("local_endpoint");
   return bound.port();

@@ -23,13 +23,29 @@ struct ServerOptions {
   std::chrono::seconds write_timeout{300};
   std::chrono::seconds drain_timeout{20};   // after SIGTERM, wait this long for in-flight work
   size_t gzip_min_response_bytes = 1024;    // compress responses at least this large
+  // Budget for the request bodies held in memory by all requests together:
+  // bytes as received plus bytes inflated from gzip, reserved as they are read
+  // and inflated; while the handler runs, the body plus one working copy (at
+  // most the whole budget); released once the handler has returned.
+  // 0 = unlimited.
+  // A body that cannot fit even alone is 413; one that does not fit now waits
+  // up to body_memory_wait for room, then gets 503 with Retry-After.
+  size_t max_body_memory_bytes = size_t{1} << 30;
+  std::chrono::milliseconds body_memory_wait{2000};
+  // gzip bodies may not inflate beyond this ratio (plus 1 MiB of slack): 413
+  // early instead of inflating a bomb to the route's limit. 0 = no cap.
+  size_t max_gzip_ratio = 200;
   bool access_log = true;
 };
 
 // The HTTP/1.1 server (Boost.Beast). Reads each request head first, picks the
-// route's body limit, reads and (if gzip) inflates the body with a cap, runs the
-// handler on the worker pool, writes the response (gzip when accepted), logs one
-// access line (request id, method, route template, status, bytes, microseconds).
+// route's body limit, reads and (if gzip) inflates the body with a size and a
+// ratio cap, runs the handler on the worker pool, writes the response (gzip
+// when accepted), logs one access line (request id, method, route template,
+// status, bytes, microseconds). Request bodies held in memory are bounded
+// together by ServerOptions::max_body_memory_bytes (see there); /metrics shows
+// statehouse_http_body_memory_bytes{kind="in_use"|"peak"|"budget"} and
+// statehouse_http_body_memory_rejections_total.
 //
 // Thread-safety: Listen() then Run() from one thread; Stop() from any thread.
 class Server {

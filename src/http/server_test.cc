@@ -13,7 +13,9 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -237,6 +239,19 @@ Router MakeRouter(Gate* gate) {
     bool opened = gate->WaitOpen();
     return Response::Json(opened ? 200 : 504, "{}");
   });
+  router.Add(
+      "POST", "/sink",
+      [](Request& r) { return Response::Json(200, std::to_string(r.body.size())); },
+      RouteOptions{.max_body_bytes = 1 << 20});
+  // Holds its body (and so its share of the body budget) until the gate opens.
+  router.Add(
+      "POST", "/hold",
+      [gate](Request& r) {
+        gate->Arrive();
+        bool opened = gate->WaitOpen();
+        return Response::Json(opened ? 200 : 504, std::to_string(r.body.size()));
+      },
+      RouteOptions{.max_body_bytes = 1 << 20});
   router.Add("GET", "/rendezvous", [gate](Request&) {
     gate->Arrive();
     bool both = gate->WaitArrived(2);
@@ -247,7 +262,8 @@ Router MakeRouter(Gate* gate) {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void Start(int io_threads = 2, int worker_threads = 2) {
+  void Start(int io_threads = 2, int worker_threads = 2,
+             const std::function<void(ServerOptions&)>& adjust = {}) {
     router_ = MakeRouter(&gate_);
     ServerOptions options;
     options.host = "127.0.0.1";
@@ -258,6 +274,7 @@ class ServerTest : public ::testing::Test {
     options.gzip_min_response_bytes = 1024;
     options.drain_timeout = 5s;
     options.access_log = false;
+    if (adjust) adjust(options);
     server_ = std::make_unique<Server>(options, router_, metrics_);
     auto port = server_->Listen();
     ASSERT_TRUE(port.has_value()) << port.error().message;
@@ -710,6 +727,140 @@ TEST(ServerStandaloneTest, StopBeforeRunReturns) {
   auto start = std::chrono::steady_clock::now();
   server.Run();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
+}  // namespace
+}  // namespace statehouse::http
+
+namespace statehouse::http {
+namespace {
+
+// Body budget of 64 KiB; waiting for room gives up after `wait`.
+class BodyBudgetServerTest : public ServerTest {
+ protected:
+  static constexpr size_t kBudget = 65536;
+  void StartWithBudget(std::chrono::milliseconds wait = 100ms) {
+    Start(2, 4, [&](ServerOptions& options) {
+      options.max_body_memory_bytes = kBudget;
+      options.body_memory_wait = wait;
+    });
+  }
+  // Sends a 20000-byte body to /hold and waits until its handler holds it
+  // (40000 bytes of the budget: the body and a working copy).
+  std::unique_ptr<Client> Hold20000Bytes() {
+    auto client = std::make_unique<Client>(port_);
+    client->Send(Post("/hold", std::string(20000, 'h')));
+    EXPECT_TRUE(gate_.WaitArrived(1));
+    return client;
+  }
+  void ReleaseHolder(Client& holder) {
+    gate_.Open();
+    auto held = holder.Read();
+    ASSERT_TRUE(held.has_value());
+    EXPECT_EQ(held->status, 200);
+    EXPECT_EQ(held->body, "20000");
+  }
+  std::string Metric(std::string_view line_prefix) {
+    std::string text = "\n" + metrics_.RenderPrometheus();
+    size_t at = text.find("\n" + std::string(line_prefix));
+    if (at == std::string::npos) return "<missing>";
+    at += 1 + line_prefix.size();
+    return text.substr(at, text.find('\n', at) - at);
+  }
+  static std::string Chunked(std::string_view path, size_t chunks, size_t chunk_bytes) {
+    std::string request = "POST " + std::string(path) +
+                          " HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+    char size_hex[32];
+    std::snprintf(size_hex, sizeof(size_hex), "%zx", chunk_bytes);
+    for (size_t i = 0; i < chunks; ++i) {
+      request += std::string(size_hex) + "\r\n" + std::string(chunk_bytes, 'c') + "\r\n";
+    }
+    return request + "0\r\n\r\n";
+  }
+};
+
+TEST_F(BodyBudgetServerTest, FullBudgetIs503WithRetryAfterThenRoomComesBack) {
+  StartWithBudget();
+  auto holder = Hold20000Bytes();
+  const auto start = std::chrono::steady_clock::now();
+  ClientResponse busy = RoundTrip(Post("/sink", std::string(20000, 'b')));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);  // waited briefly first
+  ExpectJsonError(busy, 503);
+  EXPECT_EQ(busy.Header("retry-after"), "1");
+  EXPECT_EQ(Metric("statehouse_http_body_memory_rejections_total "), "1");
+
+  ReleaseHolder(*holder);
+  // Released when the request ended: the same body now fits.
+  ClientResponse ok = RoundTrip(Post("/sink", std::string(20000, 'b')));
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "20000");
+  EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"in_use\"} "), "0");
+  EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"budget\"} "), "65536");
+  // The holder's 40000 and the refused request's 20000 received bytes.
+  EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"peak\"} "), "60000");
+}
+
+TEST_F(BodyBudgetServerTest, WaitingRequestGetsInWhenRoomIsFreed) {
+  StartWithBudget(5000ms);
+  auto holder = Hold20000Bytes();
+  std::thread opener([&] {
+    std::this_thread::sleep_for(200ms);
+    gate_.Open();
+  });
+  ClientResponse waited = RoundTrip(Post("/sink", std::string(20000, 'w')));
+  opener.join();
+  EXPECT_EQ(waited.status, 200);
+  EXPECT_EQ(waited.body, "20000");
+  auto held = holder->Read();
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->status, 200);
+}
+
+TEST_F(BodyBudgetServerTest, BodyLargerThanTheBudgetIs413WithoutWaiting) {
+  StartWithBudget(5000ms);
+  const auto start = std::chrono::steady_clock::now();
+  ClientResponse response = RoundTrip(Post("/sink", std::string(70000, 'x')));
+  ExpectJsonError(response, 413);
+  EXPECT_NE(response.body.find("memory budget"), std::string::npos) << response.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2000ms);
+}
+
+TEST_F(BodyBudgetServerTest, ChunkedBodyIsCountedAsItArrives) {
+  StartWithBudget();
+  ClientResponse over = RoundTrip(Chunked("/sink", 3, 25000));
+  ExpectJsonError(over, 413);
+  EXPECT_NE(over.body.find("memory budget"), std::string::npos) << over.body;
+
+  auto holder = Hold20000Bytes();
+  ClientResponse busy = RoundTrip(Chunked("/sink", 2, 10000));
+  ExpectJsonError(busy, 503);
+  EXPECT_EQ(busy.Header("retry-after"), "1");
+  ReleaseHolder(*holder);
+  ClientResponse ok = RoundTrip(Chunked("/sink", 2, 10000));
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "20000");
+}
+
+TEST_F(BodyBudgetServerTest, InflatedBytesCountAgainstTheBudget) {
+  StartWithBudget();
+  const std::string small = GzipDeflate(std::string(20000, 'i'));
+  ClientResponse alone = RoundTrip(Post("/sink", small, "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(alone.status, 200);
+  EXPECT_EQ(alone.body, "20000");
+
+  // Inflating needs more than the budget even alone.
+  ClientResponse over = RoundTrip(
+      Post("/sink", GzipDeflate(std::string(60000, 'i')), "Content-Encoding: gzip\r\n"));
+  ExpectJsonError(over, 413);
+  EXPECT_NE(over.body.find("memory budget"), std::string::npos) << over.body;
+
+  // The compressed bytes fit beside the held body, the inflated ones do not.
+  auto holder = Hold20000Bytes();
+  ClientResponse busy = RoundTrip(Post("/sink", small, "Content-Encoding: gzip\r\n"));
+  ExpectJsonError(busy, 503);
+  EXPECT_EQ(busy.Header("retry-after"), "1");
+  ReleaseHolder(*holder);
+  EXPECT_EQ(Metric("statehouse_http_body_memory_bytes{kind=\"in_use\"} "), "0");
 }
 
 }  // namespace
