@@ -30,8 +30,18 @@ constexpr size_t kMiB = size_t{1} << 20;
 constexpr size_t kBudget = 256 * kMiB;
 // What the server may hold beyond the budget (which covers each body and one
 // working copy): the stores' further copies of the 25 MB checkpoints, freed
-// memory the allocator keeps, connection buffers. Measured 200-440 MiB.
-constexpr size_t kMargin = 384 * kMiB;
+// memory the allocator keeps, connection buffers. Measured 200-500 MiB
+// (the most on PostgreSQL, whose client library holds a copy of each state
+// it sends).
+constexpr size_t kMargin = 512 * kMiB;
+// Under AddressSanitizer RSS also holds shadow memory and the quarantine of
+// freed blocks, so the bound is checked only in the plain build (the
+// statuses and saved checkpoints are checked in both).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsMeaningful = false;
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
 constexpr int kConcurrency = 50;
 
 // "VmHWM" or "VmRSS" of `pid` in bytes, 0 if unreadable.
@@ -208,7 +218,7 @@ TEST_F(MemoryTest, BombsOnEveryBodyRouteStayWithinTheBudgetWhileCheckpointsSucce
   for (int i = 0; i < kCheckpoints; ++i) {
     EXPECT_TRUE(saved[i] == 200 || saved[i] == 204) << "checkpoint " << i << ": " << saved[i];
   }
-  EXPECT_LT(peak, rss_start + kBudget + kMargin);
+  if (kRssIsMeaningful) EXPECT_LT(peak, rss_start + kBudget + kMargin);
 
   // The budget is all given back, and the saved states read back whole.
   HttpResponse metrics = admin.Get("/metrics");
