@@ -297,6 +297,7 @@ asio::awaitable<Prepared> RunOnWorker(const Handler* handler, Request* request,
     InflateLimits limits;
     limits.max_output_bytes = max_body_bytes;
     limits.max_ratio = options->max_gzip_ratio;
+    limits.ratio_slack_bytes = options->gzip_ratio_slack_bytes;
     limits.reserve = [&](size_t bytes) -> Result<void> {
       const size_t total = SaturatingAdd(compressed_bytes, bytes);
       if (capacity != 0 && total > capacity) {

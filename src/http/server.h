@@ -32,9 +32,12 @@ struct ServerOptions {
   // up to body_memory_wait for room, then gets 503 with Retry-After.
   size_t max_body_memory_bytes = size_t{1} << 30;
   std::chrono::milliseconds body_memory_wait{2000};
-  // gzip bodies may not inflate beyond this ratio (plus 1 MiB of slack): 413
-  // early instead of inflating a bomb to the route's limit. 0 = no cap.
+  // gzip bodies may not inflate beyond this ratio plus gzip_ratio_slack_bytes:
+  // 413 early instead of inflating a bomb to the route's limit. 0 = no cap.
+  // The slack lets small, very repetitive bodies (a few MB of one repeated
+  // value) through; the memory budget bounds what bombs hold meanwhile.
   size_t max_gzip_ratio = 200;
+  size_t gzip_ratio_slack_bytes = size_t{64} << 20;
   bool access_log = true;
 };
 
