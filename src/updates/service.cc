@@ -157,7 +157,7 @@ Result<UpdateRecord> UpdateService::Get(const auth::Access& access, const std::s
 
 Result<LeaseGrant> UpdateService::Start(
     const auth::Access& access, const std::string& update_id,
-    const std::optional<std::map<std::string, std::string>>& tags) {
+    const std::optional<std::map<std::string, std::string>>& tags, int64_t journal_version) {
   SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
   if (!MayStart(update.status)) {
     return Fail(StackConflict(access, "The update has already been started"));
@@ -191,6 +191,7 @@ Result<LeaseGrant> UpdateService::Start(
     return Fail(std::move(started).error());
   }
   grant.version = started->version;
+  grant.journal_version = journaling_ && journal_version >= 1 && !started->dry_run ? 1 : 0;
   return grant;
 }
 

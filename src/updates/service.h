@@ -32,6 +32,8 @@ struct LeaseGrant {
   int64_t version = 0;  // StartUpdate only
   std::string token;
   int64_t expires = 0;
+  // StartUpdate only: 1 when the update is journaled, else 0 (journaling.md §2).
+  int64_t journal_version = 0;
 };
 
 // A page of history plus the paging figures of the "service" output.
@@ -84,9 +86,12 @@ class UpdateService {
   // Starts the update with a fresh lease. kNotFound if it is not an update
   // of access.stack; kConflict (409) when it was already started or another
   // update of the stack is running. `tags`, when given, replace the stack's
-  // tags once started.
+  // tags once started. The grant's journal_version is 1 when journaling is
+  // on, the client asked for `journal_version` >= 1 and the update is not a
+  // dry run (journaling.md §2.5); 0 otherwise.
   Result<LeaseGrant> Start(const auth::Access& access, const std::string& update_id,
-                           const std::optional<std::map<std::string, std::string>>& tags);
+                           const std::optional<std::map<std::string, std::string>>& tags,
+                           int64_t journal_version = 0);
 
   // Update-token routes (access.update_id is the update). `duration` must be
   // within [0, 300] seconds (0 = 300). Returns a new token; the one used for

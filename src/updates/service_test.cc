@@ -458,6 +458,28 @@ TEST_F(UpdateServiceTest, AFailingEventSinkRollsTheChangeBack) {
 
 namespace jx = testing::journal_example;
 
+TEST_F(UpdateServiceTest, JournalingIsOfferedOnlyWhenAskedForAndNotToPreviews) {
+  auto start = [&](bool dry_run, int64_t asked) {
+    CreateUpdateInput input;
+    input.kind = "update";
+    input.dry_run = dry_run;
+    auto id = service_->Create(StackAccess(), input);
+    EXPECT_TRUE(id);
+    auto grant = service_->Start(StackAccess(), *id, std::nullopt, asked);
+    EXPECT_TRUE(grant) << grant.error().message;
+    auto lease = LeaseAccess(*id, grant->token);
+    EXPECT_TRUE(service_->Complete(*lease, "succeeded"));
+    return grant->journal_version;
+  };
+  EXPECT_FALSE(service_->journaling());  // off unless the app turns it on
+  EXPECT_EQ(start(false, 1), 0);
+  service_->SetJournaling(true);
+  EXPECT_EQ(start(false, 1), 1);
+  EXPECT_EQ(start(false, 2), 1);
+  EXPECT_EQ(start(false, 0), 0);
+  EXPECT_EQ(start(true, 1), 0);
+}
+
 TEST_F(UpdateServiceTest, JournaledUpdateExportsItsReplayAndEndsWithIt) {
   auto [id, grant] = Begin();
   auto lease = LeaseAccess(id, grant.token);
