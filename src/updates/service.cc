@@ -179,6 +179,7 @@ Result<LeaseGrant> UpdateService::Start(
   const int64_t now = clock_.NowSeconds();
   grant.expires = now + kLeaseSeconds;
   auto started = storage::InTransaction<UpdateRecord>(store_, [&]() -> Result<UpdateRecord> {
+    SH_TRY(FinalizeLapsedJournal(*access.stack, update.id, now));
     SH_ASSIGN_OR_RETURN(auto record, store_.StartUpdate(update.id, lease_hash, grant.expires, now));
     if (tags) SH_TRY(store_.ReplaceTags(access.stack->id, *tags));
     SH_TRY(events_.Publish(UpdateEvent(access, "stack-update-started", record)));
@@ -296,6 +297,24 @@ Result<void> UpdateService::PatchJournalEntries(const auth::Access& access,
   for (const journal::Entry& entry : entries) rows.push_back({entry.sequence_id, entry.raw});
   SH_TRY(store_.AppendJournalEntries(update.id, rows));
   return {};
+}
+
+Result<void> UpdateService::FinalizeLapsedJournal(const storage::StackRecord& stack,
+                                                  const std::string& starting, int64_t now) {
+  if (stack.active_update.empty() || stack.active_update == starting) return {};
+  auto lapsed = store_.GetUpdate(stack.active_update);
+  if (!lapsed) {
+    if (lapsed.error().code == ErrorCode::kNotFound) return {};
+    return Fail(std::move(lapsed).error());
+  }
+  if (lapsed->stack_id != stack.id || lapsed->status != UpdateStatus::kRunning ||
+      lapsed->lease_expires > now || lapsed->dry_run || lapsed->has_checkpoint) {
+    return {};
+  }
+  SH_ASSIGN_OR_RETURN(auto replayed, ReplayJournal(*lapsed));
+  if (!replayed) return {};
+  return store_.PutCheckpoint(lapsed->id, lapsed->last_sequence, lapsed->last_sequence, "",
+                              replayed->text, replayed->resource_count);
 }
 
 Result<std::optional<UpdateService::Replayed>> UpdateService::ReplayJournal(

@@ -199,6 +199,11 @@ class UpdateService {
     int64_t resource_count = 0;
   };
   Result<std::optional<Replayed>> ReplayJournal(const storage::UpdateRecord& update);
+  // Before `starting` starts on `stack`: when the stack's active update is a
+  // journaled one whose lease lapsed (the store is about to end it as
+  // failed), stores its replay as its final checkpoint (§6.3, lease expiry).
+  Result<void> FinalizeLapsedJournal(const storage::StackRecord& stack,
+                                     const std::string& starting, int64_t now);
   // Ends update `update_id` with `target` if the lifecycle allows it from
   // its current status (re-read when it changes meanwhile): the ended
   // record, or nullopt when it already had `target`. kConflict "The update

@@ -550,6 +550,26 @@ TEST_F(UpdateServiceTest, UpdateWithoutJournalEntriesKeepsItsBase) {
   EXPECT_EQ(*latest, kEmptyDeployment);
 }
 
+TEST_F(UpdateServiceTest, LapsedJournaledUpdateIsFinalisedWhenTheNextOneStarts) {
+  auto [id, grant] = Begin();
+  auto lease = LeaseAccess(id, grant.token);
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({1, 2, 3, 4, 5, 6})));
+  clock_.Advance(UpdateService::kLeaseSeconds);  // the CLI died
+  auto [next, next_grant] = Begin();
+  EXPECT_EQ(next_grant.version, 2);
+  auto status = service_->Get(StackAccess(), id);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, UpdateStatus::kFailed);
+  // The stack kept what the lapsed update had done, as its version 1.
+  auto latest = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(jx::Mismatch(*latest, jx::MidDeployment()), "");
+  auto v1 = service_->Export(StackAccess(), 1);
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(*v1, *latest);
+}
+
 TEST_F(UpdateServiceTest, JournalEntriesAreRejectedWhereTheyDoNotBelong) {
   auto [id, grant] = Begin();
   auto lease = LeaseAccess(id, grant.token);
