@@ -281,6 +281,7 @@ Result<void> App::Start() {
   s.services = std::make_unique<services::ServiceCatalog>(*s.store, s.clock, s.random,
                                                         *s.authorizer, s.events);
   s.updates = std::make_unique<updates::UpdateService>(*s.store, s.clock, s.random, s.events);
+  s.updates->SetJournaling(c.journaling);
   s.secrets = std::make_unique<secrets::SecretsService>(*s.store, s.clock, s.random, s.events,
                                                         s.master_key);
 

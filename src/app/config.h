@@ -25,6 +25,8 @@ struct Config {
   size_t max_body_memory_bytes = 1024ull * 1024 * 1024;
   std::string log_level = "info";
   bool access_log = true;
+  // Answer journalVersion 1 to CLIs asking for it (shared/spec/journaling.md §2.5).
+  bool journaling = true;
 
   // Webhooks (src/webhooks/, wired in webhook_wiring.cc).
   std::string public_url;  // "" = "http://" + listen; prefixes links in webhook payloads

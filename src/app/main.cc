@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
       ->group("");
   bool no_access_log = false;
   serve->add_flag("--no-access-log", no_access_log, "Do not log one line per request");
+  bool no_journaling = false;
+  serve->add_flag("--no-journaling", no_journaling,
+                  "Never offer journaling: updates use checkpoints (journalVersion 0)");
 
   CLI::App* migrate = cli.add_subcommand(
       "migrate", "Apply pending schema migrations to the database, then exit (no serving)");
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
     config.master_key_hex = std::string(key);
   }
   config.access_log = !no_access_log;
+  config.journaling = !no_journaling;
 
   auto logger = spdlog::stderr_color_mt("statehouse");
   spdlog::set_default_logger(logger);

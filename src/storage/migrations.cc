@@ -13,6 +13,7 @@ extern const char kEngineEventsSchemaSql[];
 extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
 extern const char kChangeAnnouncementsSql[];
+extern const char kJournalSchemaSql[];
 }  // namespace sqlite
 namespace pg {
 extern const char kInitialSchemaSql[];
@@ -24,6 +25,7 @@ extern const char kEngineEventsSchemaSql[];
 extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
 extern const char kChangeAnnouncementsSql[];
+extern const char kJournalSchemaSql[];
 }  // namespace pg
 namespace {
 
@@ -38,6 +40,7 @@ constexpr std::array kMigrations = {
     Migration{8, "webhooks", sqlite::kWebhooksSchemaSql, pg::kWebhooksSchemaSql},
     Migration{9, "change_announcements", sqlite::kChangeAnnouncementsSql,
               pg::kChangeAnnouncementsSql},
+    Migration{10, "journal", sqlite::kJournalSchemaSql, pg::kJournalSchemaSql},
 };
 
 }  // namespace

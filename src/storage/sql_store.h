@@ -207,6 +207,14 @@ class SqlStore final : public Store {
   Result<std::map<std::string, ResourceChangesRecord>> GetResourceChanges(
       const std::vector<std::string>& update_ids) override;
 
+  // JournalStore (journal_store.cc)
+  Result<int64_t> AppendJournalEntries(const std::string& update_id,
+                                       std::span<const NewJournalEntry> entries) override;
+  Result<std::vector<JournalEntryRecord>> ListJournalEntries(
+      const std::string& update_id) override;
+  Result<int64_t> CountJournalEntries(const std::string& update_id) override;
+  Result<int64_t> DeleteJournalEntries(const std::string& update_id) override;
+
   // AuditStore (audit_store.cc)
   Result<void> AppendAuditEvent(const AuditEventRecord& event) override;
   Result<std::vector<AuditEventRecord>> ListAuditEvents(const AuditQuery& query) override;

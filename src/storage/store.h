@@ -29,6 +29,7 @@
 #include "storage/audit_store.h"
 #include "storage/engine/engine.h"
 #include "storage/engine_event_store.h"
+#include "storage/journal_store.h"
 #include "storage/secret_store.h"
 #include "storage/service_store.h"
 #include "storage/team_store.h"
@@ -165,6 +166,7 @@ class Store : public UserStore,
               public UpdateStore,
               public SecretStore,
               public EngineEventStore,
+              public JournalStore,
               public AuditStore,
               public WebhookStore {
  public:

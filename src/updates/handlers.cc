@@ -209,10 +209,14 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_ASSIGN_OR_RETURN(auto body, BodyObject(request));
         SH_ASSIGN_OR_RETURN(auto tags, json::OptionalStringMap(body, "tags"));
-        SH_ASSIGN_OR_RETURN(auto grant,
-                            service.Start(access, std::string(request.Param("updateID")), tags));
-        return api::JsonOk(json::Serialize(bj::object{
-            {"version", grant.version}, {"token", grant.token}, {"tokenExpiration", grant.expires}}));
+        SH_ASSIGN_OR_RETURN(auto journal_version, json::OptionalInt(body, "journalVersion"));
+        SH_ASSIGN_OR_RETURN(auto grant, service.Start(access, std::string(request.Param("updateID")),
+                                                      tags, journal_version.value_or(0)));
+        bj::object out{
+            {"version", grant.version}, {"token", grant.token}, {"tokenExpiration", grant.expires}};
+        // Omitted unless journaling (the CLI then uses checkpoints).
+        if (grant.journal_version > 0) out["journalVersion"] = grant.journal_version;
+        return api::JsonOk(json::Serialize(out));
       });
 
   api::AddRoute(router, authorizer, "GET",
@@ -298,6 +302,20 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       Need::kUpdateToken,
       [&service](const Request& request, const Access& access) -> Result<Response> {
         SH_TRY(service.PatchDelta(access, request.body));
+        return Response::NoContent();
+      },
+      state_options);
+
+  // Journal entries (shared/spec/journaling.md §3): 204 like the checkpoint
+  // calls (any 2xx will do for the CLI). The path segment is always
+  // `update`, whatever the kind of the update.
+  api::AddRoute(
+      router, authorizer, "PATCH",
+      api::Path(api::kUpdatePath,
+                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/journalentries"),
+      Need::kUpdateToken,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_TRY(service.PatchJournalEntries(access, request.body));
         return Response::NoContent();
       },
       state_options);

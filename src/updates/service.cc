@@ -12,6 +12,8 @@
 #include "json/json_util.h"
 #include "updates/checkpoint_request.h"
 #include "deployment/delta.h"
+#include "journal/entry.h"
+#include "journal/replayer.h"
 
 namespace statehouse::updates {
 
@@ -155,7 +157,7 @@ Result<UpdateRecord> UpdateService::Get(const auth::Access& access, const std::s
 
 Result<LeaseGrant> UpdateService::Start(
     const auth::Access& access, const std::string& update_id,
-    const std::optional<std::map<std::string, std::string>>& tags) {
+    const std::optional<std::map<std::string, std::string>>& tags, int64_t journal_version) {
   SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
   if (!MayStart(update.status)) {
     return Fail(StackConflict(access, "The update has already been started"));
@@ -177,6 +179,7 @@ Result<LeaseGrant> UpdateService::Start(
   const int64_t now = clock_.NowSeconds();
   grant.expires = now + kLeaseSeconds;
   auto started = storage::InTransaction<UpdateRecord>(store_, [&]() -> Result<UpdateRecord> {
+    SH_TRY(FinalizeLapsedJournal(*access.stack, update.id, now));
     SH_ASSIGN_OR_RETURN(auto record, store_.StartUpdate(update.id, lease_hash, grant.expires, now));
     if (tags) SH_TRY(store_.ReplaceTags(access.stack->id, *tags));
     SH_TRY(events_.Publish(UpdateEvent(access, "stack-update-started", record)));
@@ -189,6 +192,7 @@ Result<LeaseGrant> UpdateService::Start(
     return Fail(std::move(started).error());
   }
   grant.version = started->version;
+  grant.journal_version = journaling_ && journal_version >= 1 && !started->dry_run ? 1 : 0;
   return grant;
 }
 
@@ -247,6 +251,14 @@ Result<std::optional<UpdateRecord>> UpdateService::End(const std::string& update
       case Ending::kAllowed:
         break;
     }
+    if (before.status == UpdateStatus::kRunning && !before.dry_run) {
+      // A journaled update's replay becomes its final checkpoint (§6.3).
+      SH_ASSIGN_OR_RETURN(auto replayed, ReplayJournal(before));
+      if (replayed) {
+        SH_TRY(store_.PutCheckpoint(update_id, before.last_sequence, before.last_sequence, "",
+                                    replayed->text, replayed->resource_count));
+      }
+    }
     auto after = store_.FinishUpdate(update_id, before.status, target, clock_.NowSeconds());
     if (!after && after.error().code == ErrorCode::kConflict && attempt < kEndAttempts) continue;
     if (!after) return Fail(std::move(after).error());
@@ -258,7 +270,86 @@ Result<UpdateRecord> UpdateService::LoadForCheckpoint(const auth::Access& access
   SH_ASSIGN_OR_RETURN(auto update, store_.GetUpdate(access.update_id));
   if (update.dry_run) return Fail(Error::InvalidArgument("A preview does not take checkpoints"));
   if (update.status != UpdateStatus::kRunning) return Fail(NotInProgress());
+  SH_ASSIGN_OR_RETURN(const int64_t journaled, store_.CountJournalEntries(update.id));
+  if (journaled > 0) {
+    return Fail(Error::Conflict("The update is journaled: it takes no checkpoints"));
+  }
   return update;
+}
+
+Result<void> UpdateService::PatchJournalEntries(const auth::Access& access,
+                                                std::string_view body) {
+  SH_ASSIGN_OR_RETURN(auto update, store_.GetUpdate(access.update_id));
+  if (update.dry_run) return Fail(Error::Conflict("A preview does not take journal entries"));
+  if (update.status != UpdateStatus::kRunning) return Fail(NotInProgress());
+  if (update.has_checkpoint) {
+    return Fail(Error::Conflict("The update takes checkpoints, not journal entries"));
+  }
+  SH_ASSIGN_OR_RETURN(auto entries, journal::ParseBatch(body));
+  if (entries.size() > kMaxJournalBatchEntries) {
+    return Fail(Error{ErrorCode::kPayloadTooLarge,
+                      fmt::format("Too many journal entries in one request ({}, at most {})",
+                                  entries.size(), kMaxJournalBatchEntries),
+                      {}});
+  }
+  std::vector<storage::NewJournalEntry> rows;
+  rows.reserve(entries.size());
+  for (const journal::Entry& entry : entries) rows.push_back({entry.sequence_id, entry.raw});
+  SH_TRY(store_.AppendJournalEntries(update.id, rows));
+  return {};
+}
+
+Result<void> UpdateService::FinalizeLapsedJournal(const storage::StackRecord& stack,
+                                                  const std::string& starting, int64_t now) {
+  if (stack.active_update.empty() || stack.active_update == starting) return {};
+  auto lapsed = store_.GetUpdate(stack.active_update);
+  if (!lapsed) {
+    if (lapsed.error().code == ErrorCode::kNotFound) return {};
+    return Fail(std::move(lapsed).error());
+  }
+  if (lapsed->stack_id != stack.id || lapsed->status != UpdateStatus::kRunning ||
+      lapsed->lease_expires > now || lapsed->dry_run || lapsed->has_checkpoint) {
+    return {};
+  }
+  SH_ASSIGN_OR_RETURN(auto replayed, ReplayJournal(*lapsed));
+  if (!replayed) return {};
+  return store_.PutCheckpoint(lapsed->id, lapsed->last_sequence, lapsed->last_sequence, "",
+                              replayed->text, replayed->resource_count);
+}
+
+Result<std::optional<UpdateService::Replayed>> UpdateService::ReplayJournal(
+    const UpdateRecord& update) {
+  using Out = std::optional<Replayed>;
+  SH_ASSIGN_OR_RETURN(auto stored, store_.ListJournalEntries(update.id));
+  if (stored.empty()) return Out();
+  SH_ASSIGN_OR_RETURN(auto base_text, store_.GetCurrentState(update.stack_id));
+  auto base = journal::ParseUntypedDeployment(base_text ? std::string_view(*base_text)
+                                                        : kEmptyDeployment);
+  if (!base) {
+    return Fail(Error::Internal("cannot read the journal's base deployment: " +
+                                base.error().message));
+  }
+  std::vector<journal::Entry> entries;
+  entries.reserve(stored.size());
+  for (const auto& row : stored) {
+    auto entry = journal::ParseEntry(row.raw);
+    if (!entry) {
+      return Fail(Error::Internal("cannot read a stored journal entry: " + entry.error().message));
+    }
+    entries.push_back(std::move(*entry));
+  }
+  journal::Replayer replayer = journal::Replayer::Rebuild(*base, entries);
+  journal::ManifestInfo manifest{json::Rfc3339(clock_.NowSeconds()), "v3.0.0-statehouse"};
+  boost::system::error_code ec;
+  boost::json::value environment = boost::json::parse(update.environment_json, ec);
+  if (!ec && environment.is_object()) {
+    if (const auto* v = environment.as_object().if_contains("pulumi.version");
+        v != nullptr && v->is_string() && !v->as_string().empty()) {
+      manifest.version = std::string(v->as_string());
+    }
+  }
+  SH_ASSIGN_OR_RETURN(auto materialized, replayer.Materialize(manifest));
+  return Out(Replayed{std::move(materialized.untyped), materialized.resource_count});
 }
 
 Result<void> UpdateService::PatchCheckpoint(const auth::Access& access, std::string_view body) {
@@ -434,7 +525,22 @@ Result<std::string> UpdateService::Export(const auth::Access& access,
   const storage::StackRecord& stack = *access.stack;
   std::optional<std::string> state;
   if (!version) {
-    SH_ASSIGN_OR_RETURN(state, store_.GetCurrentState(stack.id));
+    // A running journaled update: the replay of what it stored so far (§6.2).
+    if (!stack.active_update.empty()) {
+      auto running = store_.GetUpdate(stack.active_update);
+      if (!running && running.error().code != ErrorCode::kNotFound) {
+        return Fail(std::move(running).error());
+      }
+      if (running && running->stack_id == stack.id &&
+          running->status == UpdateStatus::kRunning && !running->dry_run &&
+          !running->has_checkpoint) {
+        SH_ASSIGN_OR_RETURN(auto replayed, ReplayJournal(*running));
+        if (replayed) state = std::move(replayed->text);
+      }
+    }
+    if (!state) {
+      SH_ASSIGN_OR_RETURN(state, store_.GetCurrentState(stack.id));
+    }
   } else {
     if (*version < 1 || *version > stack.version) {
       return Fail(Error::NotFound(fmt::format("Version {} of stack '{}/{}/{}' not found", *version,

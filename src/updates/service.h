@@ -32,6 +32,8 @@ struct LeaseGrant {
   int64_t version = 0;  // StartUpdate only
   std::string token;
   int64_t expires = 0;
+  // StartUpdate only: 1 when the update is journaled, else 0 (journaling.md §2).
+  int64_t journal_version = 0;
 };
 
 // A page of history plus the paging figures of the "service" output.
@@ -84,9 +86,12 @@ class UpdateService {
   // Starts the update with a fresh lease. kNotFound if it is not an update
   // of access.stack; kConflict (409) when it was already started or another
   // update of the stack is running. `tags`, when given, replace the stack's
-  // tags once started.
+  // tags once started. The grant's journal_version is 1 when journaling is
+  // on, the client asked for `journal_version` >= 1 and the update is not a
+  // dry run (journaling.md §2.5); 0 otherwise.
   Result<LeaseGrant> Start(const auth::Access& access, const std::string& update_id,
-                           const std::optional<std::map<std::string, std::string>>& tags);
+                           const std::optional<std::map<std::string, std::string>>& tags,
+                           int64_t journal_version = 0);
 
   // Update-token routes (access.update_id is the update). `duration` must be
   // within [0, 300] seconds (0 = 300). Returns a new token; the one used for
@@ -111,6 +116,27 @@ class UpdateService {
   Result<void> PatchCheckpoint(const auth::Access& access, std::string_view body);
   Result<void> PatchVerbatim(const auth::Access& access, std::string_view body);
   Result<void> PatchDelta(const auth::Access& access, std::string_view body);
+
+  // Journaling (shared/spec/journaling.md). An update is journaled once it
+  // has stored journal entries: its deployment is then the replay of its
+  // entries on top of the stack's deployment as it was when the update
+  // started (which stays the stack's stored current deployment while the
+  // update runs, since a journaled update takes no checkpoints).
+  //
+  // Most entries accepted in one journalentries request (413 above, so that
+  // the CLI halves the batch, §3.5).
+  static constexpr size_t kMaxJournalBatchEntries = 10'000;
+  // PATCH …/journalentries: `body` is the decompressed {"entries":[…]}.
+  // Validates every entry (kInvalidArgument, 400), then stores the batch
+  // atomically, first write per sequenceID winning (a re-sent batch
+  // succeeds). kConflict (409) unless the update is a running non-dry-run
+  // update without checkpoints; kPayloadTooLarge (413) for more than
+  // kMaxJournalBatchEntries entries.
+  Result<void> PatchJournalEntries(const auth::Access& access, std::string_view body);
+  // Whether Start answers journalVersion 1 to a client asking for it
+  // (§2.5); off by default.
+  void SetJournaling(bool enabled) { journaling_ = enabled; }
+  bool journaling() const { return journaling_; }
 
   // `pulumi stack import`: stores `body` (the decompressed UntypedDeployment)
   // byte for byte as the stack's new current deployment and next version,
@@ -165,6 +191,19 @@ class UpdateService {
   void ForgetText(const std::string& update_id);
 
   Result<storage::UpdateRecord> LoadForCheckpoint(const auth::Access& access);
+  // The deployment replayed from the stored journal entries of `update` (a
+  // running non-dry-run update) on top of the stack's current deployment,
+  // with its resource count; nullopt when the update has no entries.
+  struct Replayed {
+    std::string text;
+    int64_t resource_count = 0;
+  };
+  Result<std::optional<Replayed>> ReplayJournal(const storage::UpdateRecord& update);
+  // Before `starting` starts on `stack`: when the stack's active update is a
+  // journaled one whose lease lapsed (the store is about to end it as
+  // failed), stores its replay as its final checkpoint (§6.3, lease expiry).
+  Result<void> FinalizeLapsedJournal(const storage::StackRecord& stack,
+                                     const std::string& starting, int64_t now);
   // Ends update `update_id` with `target` if the lifecycle allows it from
   // its current status (re-read when it changes meanwhile): the ended
   // record, or nullopt when it already had `target`. kConflict "The update
@@ -185,6 +224,7 @@ class UpdateService {
   Random& random_;
   events::EventSink& events_;
   CompactionPolicy policy_;
+  bool journaling_ = false;
 
   std::mutex cache_mu_;
   std::map<std::string, CachedText> cache_;  // by update id; at most kCachedTexts entries

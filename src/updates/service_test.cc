@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 #include "test/fakes/failing_sink.h"
 #include "test/fakes/fake_clock.h"
+#include "test/fakes/journal_example.h"
 #include "test/fakes/temp_dir.h"
 #include "test/fakes/test_store.h"
 
@@ -450,6 +451,168 @@ TEST_F(UpdateServiceTest, AFailingEventSinkRollsTheChangeBack) {
   EXPECT_FALSE(service_->Import(StackAccess(), Text(5)));
   EXPECT_EQ(StackAccess().stack->version, 1);
   EXPECT_EQ(service_->History(StackAccess(), 0, 0)->updates.size(), 1u);
+}
+
+// ---------------------------------------------------------------------------
+// Journaling (shared/spec/journaling.md §9.1 entries).
+
+namespace jx = testing::journal_example;
+
+TEST_F(UpdateServiceTest, JournalingIsOfferedOnlyWhenAskedForAndNotToPreviews) {
+  auto start = [&](bool dry_run, int64_t asked) {
+    CreateUpdateInput input;
+    input.kind = "update";
+    input.dry_run = dry_run;
+    auto id = service_->Create(StackAccess(), input);
+    EXPECT_TRUE(id);
+    auto grant = service_->Start(StackAccess(), *id, std::nullopt, asked);
+    EXPECT_TRUE(grant) << grant.error().message;
+    auto lease = LeaseAccess(*id, grant->token);
+    EXPECT_TRUE(service_->Complete(*lease, "succeeded"));
+    return grant->journal_version;
+  };
+  EXPECT_FALSE(service_->journaling());  // off unless the app turns it on
+  EXPECT_EQ(start(false, 1), 0);
+  service_->SetJournaling(true);
+  EXPECT_EQ(start(false, 1), 1);
+  EXPECT_EQ(start(false, 2), 1);
+  EXPECT_EQ(start(false, 0), 0);
+  EXPECT_EQ(start(true, 1), 0);
+}
+
+TEST_F(UpdateServiceTest, JournaledUpdateExportsItsReplayAndEndsWithIt) {
+  auto [id, grant] = Begin();
+  auto lease = LeaseAccess(id, grant.token);
+  ASSERT_TRUE(lease);
+  for (auto batch : {jx::Batch({1, 2}), jx::Batch({3, 4}), jx::Batch({5}), jx::Batch({6})}) {
+    auto patched = service_->PatchJournalEntries(*lease, batch);
+    ASSERT_TRUE(patched) << patched.error().message;
+  }
+  auto mid = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(mid) << mid.error().message;
+  EXPECT_EQ(jx::Mismatch(*mid, jx::MidDeployment()), "");
+  // The two last entries out of order, then the same batch again (a retry).
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({8, 7})));
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({8, 7})));
+  ASSERT_TRUE(service_->Complete(*lease, "succeeded"));
+
+  auto latest = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(jx::Mismatch(*latest, jx::FinalDeployment()), "");
+  auto v1 = service_->Export(StackAccess(), 1);
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(*v1, *latest);
+  auto entry = service_->HistoryEntry(StackAccess(), 1);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->status, UpdateStatus::kSucceeded);
+  EXPECT_TRUE(entry->has_checkpoint);
+  EXPECT_EQ(entry->resource_count, 3);
+  // Finished: no more entries.
+  auto late = service_->PatchJournalEntries(*lease, jx::Batch({8}));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kConflict);
+
+  // The next update starts from the final deployment.
+  auto [next, next_grant] = Begin();
+  auto next_lease = LeaseAccess(next, next_grant.token);
+  ASSERT_TRUE(next_lease);
+  ASSERT_TRUE(service_->PatchJournalEntries(
+      *next_lease, R"({"entries":[{"version":1,"kind":1,"sequenceID":1,"operationID":1,)"
+                   R"("removeOld":2,"removeNew":null}]})"));
+  auto after_delete = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(after_delete);
+  EXPECT_EQ(jx::Mismatch(*after_delete, R"({"secrets_providers":)" + jx::kSecrets +
+                                            R"(,"resources":[)" + jx::kStackOut + "," +
+                                            jx::kProvider + R"(],"metadata":{}})"),
+            "");
+}
+
+TEST_F(UpdateServiceTest, CancelledJournaledUpdateKeepsItsPendingOperations) {
+  auto [id, grant] = Begin();
+  auto lease = LeaseAccess(id, grant.token);
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({1, 2, 3, 4, 5, 6})));
+  ASSERT_TRUE(service_->Cancel(StackAccess(), id));
+  auto latest = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(jx::Mismatch(*latest, jx::MidDeployment()), "");
+}
+
+TEST_F(UpdateServiceTest, UpdateWithoutJournalEntriesKeepsItsBase) {
+  auto [id, grant] = Begin();
+  auto lease = LeaseAccess(id, grant.token);
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, R"({"entries":[]})"));
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, R"({})"));
+  ASSERT_TRUE(service_->Complete(*lease, "succeeded"));
+  auto latest = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(*latest, kEmptyDeployment);
+}
+
+TEST_F(UpdateServiceTest, LapsedJournaledUpdateIsFinalisedWhenTheNextOneStarts) {
+  auto [id, grant] = Begin();
+  auto lease = LeaseAccess(id, grant.token);
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({1, 2, 3, 4, 5, 6})));
+  clock_.Advance(UpdateService::kLeaseSeconds);  // the CLI died
+  auto [next, next_grant] = Begin();
+  EXPECT_EQ(next_grant.version, 2);
+  auto status = service_->Get(StackAccess(), id);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, UpdateStatus::kFailed);
+  // The stack kept what the lapsed update had done, as its version 1.
+  auto latest = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(jx::Mismatch(*latest, jx::MidDeployment()), "");
+  auto v1 = service_->Export(StackAccess(), 1);
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(*v1, *latest);
+}
+
+TEST_F(UpdateServiceTest, JournalEntriesAreRejectedWhereTheyDoNotBelong) {
+  auto [id, grant] = Begin();
+  auto lease = LeaseAccess(id, grant.token);
+  ASSERT_TRUE(lease);
+  for (std::string_view bad :
+       {std::string_view("not json"), std::string_view(R"({"entries":{}})"),
+        std::string_view(R"({"entries":[{"version":2,"kind":0,"sequenceID":1,"operationID":1}]})"),
+        std::string_view(R"({"entries":[{"version":1,"kind":0,"sequenceID":0,"operationID":1}]})"),
+        std::string_view(R"({"entries":[{"version":1,"kind":0,"operationID":1}]})")}) {
+    auto rejected = service_->PatchJournalEntries(*lease, bad);
+    ASSERT_FALSE(rejected) << bad;
+    EXPECT_EQ(rejected.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+  // Too many entries in one request: 413, so that the CLI halves the batch.
+  std::string many = R"({"entries":[)";
+  for (size_t i = 1; i <= UpdateService::kMaxJournalBatchEntries + 1; ++i) {
+    if (i > 1) many += ",";
+    many += jx::Entry(0, static_cast<int>(i), static_cast<int>(i), "null", "");
+  }
+  many += "]}";
+  auto too_many = service_->PatchJournalEntries(*lease, many);
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().code, ErrorCode::kPayloadTooLarge);
+  // Nothing of the rejected requests was stored.
+  auto count = store_->CountJournalEntries(id);
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 0);
+
+  // A journaled update takes no checkpoints.
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({1})));
+  auto checkpoint = service_->PatchVerbatim(*lease, VerbatimBody(Text(1), 1));
+  ASSERT_FALSE(checkpoint);
+  EXPECT_EQ(checkpoint.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(service_->Complete(*lease, "succeeded"));
+
+  // A checkpointed update takes no journal entries.
+  auto [other, other_grant] = Begin();
+  auto other_lease = LeaseAccess(other, other_grant.token);
+  ASSERT_TRUE(other_lease);
+  ASSERT_TRUE(service_->PatchVerbatim(*other_lease, VerbatimBody(Text(1), 1)));
+  auto journal = service_->PatchJournalEntries(*other_lease, jx::Batch({1}));
+  ASSERT_FALSE(journal);
+  EXPECT_EQ(journal.error().code, ErrorCode::kConflict);
 }
 
 }  // namespace
