@@ -148,7 +148,9 @@ Result<Access> Authorizer::Check(std::optional<std::string_view> header, Need ne
   storage::AccessQuery query = QueryFor(need, org, project, stack);
   query.allow_cached = read_only;
   storage::AccessContext context;
-  if (query.org_name.empty() && !read_only) {
+  // Without an org the token is all there is to read: one point query,
+  // cheaper than the cache's round trip on PostgreSQL.
+  if (query.org_name.empty()) {
     SH_ASSIGN_OR_RETURN(context.token, store_.FindTokenByHash(hash));
   } else {
     query.token_hash = hash;

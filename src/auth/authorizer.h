@@ -106,8 +106,8 @@ class Authorizer {
   // Authenticate and Authorize in one store read (token, user, org, role,
   // stack and team grants): what the API guard calls for every route that
   // needs a user. Same outcomes and events as the two calls in sequence.
-  // With `read_only` (the route only reads) the store may answer from its
-  // access cache (storage::AccessQuery::allow_cached).
+  // With `read_only` (the route only reads) the store may answer an org or
+  // stack route from its access cache (storage::AccessQuery::allow_cached).
   Result<Access> Check(std::optional<std::string_view> authorization_header, Need need,
                        std::string_view org, std::string_view project, std::string_view stack,
                        std::string_view source_ip, bool read_only = false);
