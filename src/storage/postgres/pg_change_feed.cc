@@ -1,5 +1,7 @@
 #include "storage/postgres/pg_change_feed.h"
 
+#include "storage/postgres/pg_connection.h"
+
 #include <libpq-fe.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -13,23 +15,14 @@
 namespace statehouse::storage::pg {
 namespace {
 
-constexpr char kListenSql[] = "LISTEN statehouse_changes";
+// Names the connection (so it can be told apart in pg_stat_activity) and
+// listens.
+constexpr char kListenSql[] =
+    "SET application_name = 'statehouse-changes'; LISTEN statehouse_changes";
 constexpr char kRoundTripSql[] = "SELECT 1";
 // How long the connection may sit idle before a round trip checks that it
 // is still alive (a connection lost without a word is noticed then).
 constexpr int kIdleCheckMs = 5000;
-
-struct ConnCloser {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-using ConnPtr = std::unique_ptr<PGconn, ConnCloser>;
-
-bool Succeeded(PGconn* conn, const char* sql) {
-  PGresult* res = PQexec(conn, sql);
-  const ExecStatusType status = PQresultStatus(res);
-  PQclear(res);
-  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
-}
 
 // Counts and frees the notifications libpq has parsed.
 int DrainNotifications(PGconn* conn) {
@@ -82,14 +75,16 @@ std::optional<uint64_t> ChangeFeed::Await() {
 }
 
 void ChangeFeed::Loop() {
-  const std::string connect_timeout = std::to_string(std::max(2, timeout_ms_ / 1000));
   bool warned = false;
   while (!stopping_.load()) {
-    const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-    const char* values[] = {connect_timeout.c_str(), "statehouse-changes", conninfo_.c_str(),
-                            nullptr};
-    ConnPtr conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
-    if (!conn || PQstatus(conn.get()) != CONNECTION_OK || !Succeeded(conn.get(), kListenSql)) {
+    auto opened = Connection::Open(conninfo_, timeout_ms_);
+    Result<void> listening;
+    if (!opened) {
+      listening = Fail(opened.error());
+    } else {
+      listening = (*opened)->ExecScript(kListenSql);
+    }
+    if (!listening) {
       {
         std::lock_guard lock(mu_);
         attempted_ = true;
@@ -97,13 +92,15 @@ void ChangeFeed::Loop() {
       }
       if (!warned) {
         spdlog::warn("postgres change feed: cannot listen ({}); reading through until it can",
-                     conn ? PQerrorMessage(conn.get()) : "out of memory");
+                     listening.error().detail.empty() ? listening.error().message
+                                                      : listening.error().detail);
         warned = true;
       }
       pollfd wake = {wake_fd_, POLLIN, 0};
       (void)poll(&wake, 1, retry_ms_);
       continue;
     }
+    PGconn* conn = (*opened)->native();
     warned = false;
     // Whatever was cached before listening began may have missed changes.
     generation_.fetch_add(1, std::memory_order_acq_rel);
@@ -113,7 +110,7 @@ void ChangeFeed::Loop() {
       attempted_ = true;
       synced_.notify_all();
     }
-    const int fd = PQsocket(conn.get());
+    const int fd = PQsocket(conn);
     bool alive = true;
     bool in_flight = false;
     uint64_t current = 0;  // the round trip in flight
@@ -131,7 +128,7 @@ void ChangeFeed::Loop() {
           }
         }
         if (start) {
-          if (PQsendQuery(conn.get(), kRoundTripSql) == 0) break;
+          if (PQsendQuery(conn, kRoundTripSql) == 0) break;
           in_flight = true;
         }
       }
@@ -144,10 +141,10 @@ void ChangeFeed::Loop() {
       }
       if (ready == 0 && in_flight) break;  // no answer in time: reconnect
       if (!(fds[1].revents & (POLLIN | POLLERR | POLLHUP))) continue;
-      if (PQconsumeInput(conn.get()) == 0) break;
+      if (PQconsumeInput(conn) == 0) break;
       bool answered = false;
-      while (in_flight && PQisBusy(conn.get()) == 0) {
-        PGresult* res = PQgetResult(conn.get());
+      while (in_flight && PQisBusy(conn) == 0) {
+        PGresult* res = PQgetResult(conn);
         if (res == nullptr) {
           answered = true;
           in_flight = false;
@@ -158,7 +155,7 @@ void ChangeFeed::Loop() {
         if (!ok) alive = false;
       }
       // Everything the server sent before its answer is parsed by now.
-      if (DrainNotifications(conn.get()) > 0) {
+      if (DrainNotifications(conn) > 0) {
         generation_.fetch_add(1, std::memory_order_acq_rel);
       }
       if (answered && alive) {

@@ -190,6 +190,9 @@ class Connection {
   bool retryable() const { return retryable_; }
   void clear_retryable() { retryable_ = false; }
   bool in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  // The libpq handle, for asynchronous use (the change feed's LISTEN
+  // connection); statements go through the methods above.
+  PGconn* native() const { return conn_; }
 
  private:
   Connection(PGconn* conn, int lock_timeout_ms) : conn_(conn), lock_timeout_ms_(lock_timeout_ms) {}
