@@ -337,6 +337,20 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       },
       state_options);
 
+  // Statehouse's own: {"version": N} makes version N's state current again.
+  api::AddRoute(
+      router, authorizer, "POST",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/rollback"),
+      Need::kStackAdmin,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
+        SH_ASSIGN_OR_RETURN(auto version, json::OptionalInt(body, "version"));
+        if (!version) return Fail(Error::InvalidArgument("'version' is required"));
+        SH_ASSIGN_OR_RETURN(auto update, service.Rollback(access, *version));
+        return api::JsonOk(
+            json::Serialize(bj::object{{"updateId", update.id}, {"version", update.version}}));
+      });
+
   api::AddRoute(router, authorizer, "GET",
                 api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/export"),
                 Need::kStackRead,
