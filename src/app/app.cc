@@ -351,6 +351,8 @@ Result<void> App::Start() {
   options.worker_threads = workers;
   options.access_log = c.access_log;
   options.max_body_memory_bytes = c.max_body_memory_bytes;
+  options.rate_limit_per_token = {c.rate_limit_per_token, c.rate_limit_burst};
+  options.rate_limit_per_address = {c.rate_limit_per_address, c.rate_limit_burst};
   s.server = std::make_unique<http::Server>(options, s.router, s.metrics);
   auto listening = s.server->Listen();
   if (!listening) {
