@@ -142,6 +142,34 @@ Result<std::string> Migrate(const Config& config) {
                      options.path);
 }
 
+Result<std::string> ImportDiy(const Config& config, const diy::ImportOptions& options) {
+  std::unique_ptr<storage::Store> store;
+  if (!config.database.empty()) {
+    if (!IsPostgresUrl(config.database)) {
+      return Fail(Error::InvalidArgument("--database must be a PostgreSQL URL (postgres://...)"));
+    }
+    storage::PostgresOptions pg_options;
+    pg_options.url = config.database;
+    pg_options.pool_size = 1;
+    SH_ASSIGN_OR_RETURN(store, storage::OpenPostgresStore(pg_options));
+  } else {
+    storage::SqliteOptions sqlite_options;
+    sqlite_options.path = config.data_dir + "/statehouse.db";
+    sqlite_options.pool_size = 1;
+    if (!std::filesystem::exists(sqlite_options.path)) {
+      return Fail(Error::NotFound(fmt::format(
+          "no Statehouse database at {} (start the server once, or pass --data-dir)",
+          sqlite_options.path)));
+    }
+    SH_ASSIGN_OR_RETURN(store, storage::OpenSqliteStore(sqlite_options));
+  }
+  SystemClock clock;
+  crypto::OpenSslRandom random;
+  diy::Importer importer(*store, clock, random);
+  SH_ASSIGN_OR_RETURN(auto summary, importer.Import(options));
+  return summary.Render(options.org, options.dry_run);
+}
+
 Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,
                                           const std::string& path) {
   auto decode = [](std::string text, std::string_view source) -> Result<std::string> {

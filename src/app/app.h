@@ -7,6 +7,7 @@
 
 #include "app/config.h"
 #include "common/error.h"
+#include "diy/importer.h"
 
 namespace statehouse::app {
 
@@ -37,6 +38,11 @@ Result<std::string> LoadOrCreateMasterKey(const std::optional<std::string>& hex,
 // returns a one-line summary with the schema version. Fails, changing
 // nothing, on a schema newer than this binary knows.
 Result<std::string> Migrate(const Config& config);
+
+// `statehouse import-diy`: opens the configured store (migrating it first)
+// and imports a Pulumi DIY backend's stacks as diy::Importer says. Returns the
+// summary text (one line per stack, then totals).
+Result<std::string> ImportDiy(const Config& config, const diy::ImportOptions& options);
 
 // True for the URLs --database accepts: postgres://... or postgresql://...
 bool IsPostgresUrl(std::string_view url);

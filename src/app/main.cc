@@ -95,6 +95,28 @@ int main(int argc, char** argv) {
   migrate->add_option("--database", config.database, "postgres://... selects PostgreSQL")
       ->envname("STATEHOUSE_DATABASE");
 
+  statehouse::diy::ImportOptions diy_options;
+  std::string diy_from;
+  CLI::App* import_diy = cli.add_subcommand(
+      "import-diy",
+      "Import every stack of a Pulumi DIY backend directory, with its whole history, into an "
+      "organization");
+  import_diy->add_option("--from", diy_from, "The DIY backend's directory (holding .pulumi/)")
+      ->required();
+  import_diy->add_option("--org", diy_options.org, "Organization the stacks go to")->required();
+  import_diy->add_option("--user", diy_options.user,
+                         "Login recorded as the stacks' creator and the updates' requester")
+      ->capture_default_str();
+  import_diy->add_option("--project", diy_options.default_project,
+                         "Legacy layout: project of stacks whose state names none");
+  import_diy->add_flag("--dry-run", diy_options.dry_run, "Report what would be imported");
+  import_diy->add_option("--data-dir", config.data_dir, "Directory of the SQLite file")
+      ->envname("STATEHOUSE_DATA_DIR")
+      ->capture_default_str();
+  import_diy->add_option("--database", config.database, "postgres://... selects PostgreSQL")
+      ->envname("STATEHOUSE_DATABASE");
+  diy_options.user = "admin";
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!bootstrap_token.empty()) config.bootstrap_token = bootstrap_token;
@@ -118,6 +140,17 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::fprintf(stderr, "%s\n", migrated->c_str());
+    return 0;
+  }
+  if (import_diy->parsed()) {
+    diy_options.from = diy_from;
+    auto imported = statehouse::app::ImportDiy(config, diy_options);
+    if (!imported) {
+      std::fprintf(stderr, "statehouse import-diy: %s%s%s\n", imported.error().message.c_str(),
+                   imported.error().detail.empty() ? "" : ": ", imported.error().detail.c_str());
+      return 1;
+    }
+    std::fputs(imported->c_str(), stdout);
     return 0;
   }
   if (serve->parsed()) {
