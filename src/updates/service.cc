@@ -441,7 +441,9 @@ Result<void> UpdateService::PatchDelta(const auth::Access& access, std::string_v
   auto shared = std::make_shared<const std::string>(std::move(text));
   RememberText(update.id, sequence, hash, shared);
   if (ShouldCompact(policy_, update, request.deployment_delta->size())) {
-    compactor_.Schedule(update.id, sequence, std::move(shared));
+    compactor_.Schedule(update.id, sequence, std::move(shared),
+                        ShouldCompact(policy_, update, request.deployment_delta->size(),
+                                      policy_.urgent_factor));
   }
   return {};
 }

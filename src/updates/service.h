@@ -87,7 +87,7 @@ class UpdateService {
         random_(random),
         events_(events),
         policy_(policy),
-        compactor_(store) {}
+        compactor_(store, policy.quiet, policy.max_deltas) {}
 
   // Creates a not-started update on access.stack; returns its id.
   Result<std::string> Create(const auth::Access& access, const CreateUpdateInput& input);
