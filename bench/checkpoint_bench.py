@@ -210,6 +210,8 @@ def bench_delta_25mb():
           f"(log compacted after 8 deltas): p50 {ms(pct(lat, .5))}  p90 {ms(pct(lat, .9))}  "
           f"p99 {ms(pct(lat, .99))}  max {ms(max(lat))}  min {ms(min(lat))}  "
           f"p99/p50 {pct(lat, .99) / pct(lat, .5):.2f}")
+    slow = sorted(range(len(lat)), key=lambda k: -lat[k])[:8]
+    print("  slowest saves (index: ms): " + ", ".join(f"{k}: {lat[k] * 1000:.0f}" for k in sorted(slow)))
     print(f"  sha256 of the same {size / 1e6:.1f} MB in-process (python hashlib/OpenSSL): {ms(inproc_hash)}")
     return pct(lat, .5)
 

@@ -284,7 +284,7 @@ Result<void> App::Start() {
   // waits until the update's checkpoints pause, so it holds up none of them
   // (PostgreSQL folds at once, beside the appends).
   updates::CompactionPolicy compaction;
-  if (c.database.empty()) compaction.quiet = std::chrono::milliseconds(150);
+  if (c.database.empty()) compaction.quiet = std::chrono::milliseconds(1000);
   s.updates = std::make_unique<updates::UpdateService>(*s.store, s.clock, s.random, s.events,
                                                        compaction);
   s.updates->SetJournaling(c.journaling);
