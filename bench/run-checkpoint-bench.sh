@@ -5,7 +5,7 @@
 # SHA-256 time of the same 25 MB for comparison. Starts a fresh server on a
 # temp data dir.
 # Usage: bench/run-checkpoint-bench.sh [build-dir]
-#   BENCH_ROUNDS=30 saves per figure; BENCH_PARTS=full,delta,up selects the parts.
+#   BENCH_ROUNDS=30 saves per figure; BENCH_PARTS=full,delta,export,up selects the parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"

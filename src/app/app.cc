@@ -323,7 +323,13 @@ Result<void> App::Start() {
       std::make_unique<stacks::StackService>(*s.store, s.clock, s.random, *s.authorizer, s.events);
   s.services = std::make_unique<services::ServiceCatalog>(*s.store, s.clock, s.random,
                                                         *s.authorizer, s.events);
-  s.updates = std::make_unique<updates::UpdateService>(*s.store, s.clock, s.random, s.events);
+  // SQLite has one writer: folding a large delta log into its base there
+  // waits until the update's checkpoints pause, so it holds up none of them
+  // (PostgreSQL folds at once, beside the appends).
+  updates::CompactionPolicy compaction;
+  if (c.database.empty()) compaction.quiet = std::chrono::milliseconds(1000);
+  s.updates = std::make_unique<updates::UpdateService>(*s.store, s.clock, s.random, s.events,
+                                                       compaction);
   s.updates->SetJournaling(c.journaling);
   s.secrets = std::make_unique<secrets::SecretsService>(*s.store, s.clock, s.random, s.events,
                                                         s.master_key);

@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -7,6 +9,26 @@
 
 #include "app/app.h"
 #include "app/config.h"
+
+namespace {
+
+// Each connection holds a socket (and a PostgreSQL connection a few more), so
+// the usual soft limit of 1,024 descriptors would refuse connections long
+// before memory or CPU run out: raise the soft limit to the hard one.
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t before = limit.rlim_cur;
+  // An unlimited hard limit cannot be the soft one (the kernel caps it).
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::info("open file limit raised from {} to {}", before, limit.rlim_cur);
+  } else {
+    spdlog::warn("open file limit stays at {} (raising to {} failed)", before, limit.rlim_max);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   statehouse::app::Config config;
@@ -154,6 +176,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (serve->parsed()) {
+    RaiseDescriptorLimit();
     statehouse::app::App app(std::move(config));
     auto started = app.Start();
     if (!started) {

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <limits>
+#include <thread>
+#include <vector>
 
 namespace statehouse::http {
 
@@ -156,18 +159,25 @@ Result<std::string> GzipInflate(std::string_view compressed, const InflateLimits
   return out;
 }
 
-std::string GzipDeflate(std::string_view data, int level) {
-  if (level < 0 || level > 9) level = Z_DEFAULT_COMPRESSION;
+namespace {
+
+// Bodies from this size are compressed in slices on several threads.
+constexpr size_t kParallelDeflateBytes = size_t{4} << 20;
+constexpr size_t kMinDeflateSlice = size_t{2} << 20;
+
+// Deflates `data` at `level` into `out` after what it holds: a gzip member
+// (window_bits 15 + 16), or raw deflate (-15) that ends with a final block
+// when `finish`, else with a sync flush (byte-aligned, not final, so another
+// raw slice may follow). false on a zlib error.
+bool Deflate(std::string_view data, int level, int window_bits, bool finish, std::string& out) {
   ZStream<deflateEnd> stream;
-  if (stream.Initialized(deflateInit2(stream.get(), level, Z_DEFLATED, 15 + 16, 8,
+  if (stream.Initialized(deflateInit2(stream.get(), level, Z_DEFLATED, window_bits, 8,
                                       Z_DEFAULT_STRATEGY)) != Z_OK) {
-    return {};
+    return false;
   }
   z_stream* zs = stream.get();
-
-  std::string out;
-  out.resize(deflateBound(zs, static_cast<uLong>(data.size())));
-  size_t produced = 0;
+  size_t produced = out.size();
+  out.resize(produced + deflateBound(zs, static_cast<uLong>(data.size())) + 16);
   size_t consumed = 0;
   while (true) {
     if (zs->avail_in == 0 && consumed < data.size()) {
@@ -180,13 +190,70 @@ std::string GzipDeflate(std::string_view data, int level) {
     size_t room = std::min(out.size() - produced, kMaxZlibChunk);
     zs->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
     zs->avail_out = static_cast<uInt>(room);
-    const int flush = consumed == data.size() ? Z_FINISH : Z_NO_FLUSH;
+    const bool last_input = consumed == data.size() && zs->avail_in == 0;
+    const int flush = !last_input ? Z_NO_FLUSH : finish ? Z_FINISH : Z_SYNC_FLUSH;
     int rc = deflate(zs, flush);
     produced += room - zs->avail_out;
     if (rc == Z_STREAM_END) break;
-    if (rc != Z_OK && rc != Z_BUF_ERROR) return {};
+    if (flush == Z_SYNC_FLUSH && rc == Z_OK && zs->avail_out != 0) break;
+    if (rc != Z_OK && rc != Z_BUF_ERROR) return false;
   }
   out.resize(produced);
+  return true;
+}
+
+void PutLittleEndian32(std::string& out, uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+std::string GzipDeflate(std::string_view data, int level) {
+  if (level < 0 || level > 9) level = Z_DEFAULT_COMPRESSION;
+  const size_t threads =
+      std::min<size_t>({4, std::max(1u, std::thread::hardware_concurrency()),
+                        data.size() / kMinDeflateSlice});
+  std::string out;
+  if (data.size() < kParallelDeflateBytes || threads < 2) {
+    if (!Deflate(data, level, 15 + 16, true, out)) return {};
+    return out;
+  }
+  // One gzip member as pigz writes it: slices deflated independently as raw
+  // streams (all but the last ending in a sync flush) behind one header, the
+  // trailer's CRC-32 combined from the slices' and the length mod 2^32.
+  const size_t slice = (data.size() + threads - 1) / threads;
+  std::vector<std::string> parts(threads);
+  std::vector<uLong> crcs(threads, 0);
+  std::vector<char> ok(threads, 0);
+  auto run = [&](size_t i) {
+    std::string_view part = data.substr(i * slice, slice);
+    crcs[i] = 0;
+    for (size_t at = 0; at < part.size(); at += kMaxZlibChunk) {
+      const std::string_view piece = part.substr(at, kMaxZlibChunk);
+      crcs[i] = crc32(crcs[i], reinterpret_cast<const Bytef*>(piece.data()),
+                      static_cast<uInt>(piece.size()));
+    }
+    ok[i] = Deflate(part, level, -15, i + 1 == threads, parts[i]) ? 1 : 0;
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < threads; ++i) helpers.emplace_back(run, i);
+  run(0);
+  for (auto& helper : helpers) helper.join();
+  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return {};
+  size_t total = 18;
+  for (const auto& part : parts) total += part.size();
+  out.reserve(total);
+  out.append("\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\x03", 10);
+  uLong crc = crcs[0];
+  for (size_t i = 0; i < threads; ++i) {
+    out.append(parts[i]);
+    if (i > 0) {
+      crc = crc32_combine(crc, crcs[i], static_cast<z_off_t>(data.substr(i * slice, slice).size()));
+    }
+    std::string().swap(parts[i]);
+  }
+  PutLittleEndian32(out, static_cast<uint32_t>(crc));
+  PutLittleEndian32(out, static_cast<uint32_t>(data.size() & 0xffffffffu));
   return out;
 }
 

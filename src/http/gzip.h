@@ -38,6 +38,8 @@ Result<std::string> GzipInflate(std::string_view compressed, const InflateLimits
 Result<std::string> GzipInflate(std::string_view compressed, size_t max_output_bytes);
 
 // Compresses `data` as a single gzip member at the given zlib level (1..9).
+// From 4 MiB on, slices of it are deflated concurrently on up to 4 threads
+// (as pigz does; still one member, any gzip reader inflates it).
 std::string GzipDeflate(std::string_view data, int level = 1);
 
 }  // namespace statehouse::http

@@ -35,6 +35,28 @@ TEST(GzipTest, RoundTripsVariousSizes) {
   }
 }
 
+// Large bodies are deflated in slices on several threads, yet form one gzip
+// member: a single inflate call that does not go past its end reads all of
+// it, CRC and length included.
+TEST(GzipTest, LargeBodiesAreOneMemberDeflatedInSlices) {
+  for (size_t size : {(size_t{4} << 20) + 1, (size_t{9} << 20) + 7, size_t{25} << 20}) {
+    std::string data = Pseudorandom(size / 3) + std::string(size / 3, '{') + Pseudorandom(size - 2 * (size / 3));
+    std::string compressed = GzipDeflate(data, 1);
+    std::string out(data.size() + 1, '\0');
+    z_stream zs{};
+    ASSERT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+    zs.next_in = reinterpret_cast<Bytef*>(compressed.data());
+    zs.avail_in = static_cast<uInt>(compressed.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END) << size;
+    EXPECT_EQ(zs.avail_in, 0u) << size;
+    out.resize(zs.total_out);
+    inflateEnd(&zs);
+    EXPECT_TRUE(out == data) << size;
+  }
+}
+
 TEST(GzipTest, HigherLevelCompressesAtLeastAsWell) {
   std::string data;
   for (int i = 0; i < 5000; ++i)

@@ -184,6 +184,8 @@ class SqlStore final : public Store {
                                      int64_t sequence, const std::string& hash,
                                      const std::string& delta_json,
                                      int64_t resource_count) override;
+  Result<bool> CompactCheckpoint(const std::string& update_id, int64_t through_sequence,
+                                 const std::string& text) override;
   Result<UpdateHistoryPage> ListHistory(const std::string& stack_id, int64_t offset,
                                         int64_t limit) override;
   Result<UpdateHistoryPage> ListPreviews(const std::string& stack_id, int64_t version,

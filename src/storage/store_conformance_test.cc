@@ -1429,8 +1429,26 @@ TEST_P(StoreConformanceTest, CheckpointsAreBasePlusDeltasAndBecomeCurrentState) 
   EXPECT_EQ(record->base_size, 100);
   EXPECT_EQ(record->delta_count, 1);
   EXPECT_EQ(record->delta_bytes, static_cast<int64_t>(delta.size()));
-  // Compaction: the full text becomes the base and the log is emptied.
-  SH_ASSERT_OK(store_->PutCheckpoint("up-1", 2, 3, "h3", "compacted", 5));
+  // Compaction folds the log up to a delta into the base; later deltas stay
+  // and the text, sequence and hash do not change.
+  const std::string delta3 =
+      R"([{"Span":{"start":{"offset":0},"end":{"offset":1}},"NewText":"C"}])";
+  SH_ASSERT_OK(store_->AppendCheckpointDelta("up-1", 2, 3, "h3", delta3, 4));
+  const std::string after3 = "C" + expected.substr(1);
+  EXPECT_FALSE(store_->CompactCheckpoint("up-1", 1, "not logged").value());  // the base's
+  EXPECT_TRUE(store_->CompactCheckpoint("up-1", 2, expected).value());
+  EXPECT_EQ(*store_->GetCheckpoint("up-1").value(), after3);
+  EXPECT_EQ(*store_->GetCurrentState("s-1").value(), after3);
+  auto folded = store_->GetUpdate("up-1");
+  EXPECT_EQ(folded->base_size, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(folded->delta_count, 1);
+  EXPECT_EQ(folded->delta_bytes, static_cast<int64_t>(delta3.size()));
+  EXPECT_EQ(folded->last_sequence, 3);
+  EXPECT_EQ(folded->last_hash, "h3");
+  EXPECT_FALSE(store_->CompactCheckpoint("up-1", 2, "again").value());  // already folded
+  EXPECT_EQ(*store_->GetCheckpoint("up-1").value(), after3);
+  // A full save replaces the base and empties the log.
+  SH_ASSERT_OK(store_->PutCheckpoint("up-1", 3, 3, "h3", "compacted", 5));
   auto compacted = store_->GetUpdate("up-1");
   EXPECT_EQ(compacted->base_size, 9);
   EXPECT_EQ(compacted->delta_count, 0);

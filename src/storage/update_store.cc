@@ -98,7 +98,7 @@ SH_ENGINE_QUERY(kFinishUpdate, SH_FINISH_UPDATE "; " SH_RAISE_STACK_VERSION " AN
 #undef SH_RAISE_STACK_VERSION
 
 SH_QUERY(kSelectCheckpointState,
-         "SELECT status, last_sequence, has_checkpoint, delta_count, stack_id FROM updates"
+         "SELECT status, last_sequence, has_checkpoint, stack_id FROM updates"
          " WHERE id = $1 FOR NO KEY UPDATE");
 // Replaces the base ($1, $2), empties the log, records the checkpoint
 // ($3..$6) and makes it the current state of stack $7.
@@ -122,22 +122,48 @@ SH_ENGINE_QUERY(kWriteCheckpointBase,
 #undef SH_UPSERT_CHECKPOINT_BASE
 #undef SH_EMPTY_CHECKPOINT_LOG
 #undef SH_RECORD_CHECKPOINT_BASE
-// Appends a delta ($1..$3), records the checkpoint ($4..$7) and makes it the
-// current state of stack $8.
+// The log figures of update $1 recomputed from its base and log (as the
+// statement's snapshot sees them, plus `extra_count` deltas of `extra_bytes`
+// bytes): compaction changes the log without touching the update's row.
+#define SH_LOG_FIGURES(extra_count, extra_bytes)                                               \
+  "base_size = COALESCE((SELECT length(base) FROM update_checkpoints"                          \
+  " WHERE update_id = $1::text), 0), delta_count = " extra_count " + (SELECT COUNT(*)"         \
+  " FROM update_checkpoint_deltas WHERE update_id = $1::text), delta_bytes = " extra_bytes     \
+  " + COALESCE((SELECT SUM(length(delta)) FROM update_checkpoint_deltas"                       \
+  " WHERE update_id = $1::text), 0)"
+// Appends a delta ($1..$3; its ordinal is its sequence number), records the
+// checkpoint ($4..$7) and makes it the current state of stack $8. The figures
+// count the new delta on top of what the log held before it (the PostgreSQL
+// CTEs share one snapshot; the SQLite script records before inserting).
 #define SH_INSERT_CHECKPOINT_DELTA \
   "INSERT INTO update_checkpoint_deltas (update_id, ordinal, delta) VALUES ($1::text, $2, $3)"
-#define SH_RECORD_CHECKPOINT_DELTA                                                  \
-  "UPDATE updates SET last_sequence = $4, last_hash = $5,"                          \
-  " resource_count = $6::bigint, delta_count = delta_count + 1,"                    \
-  " delta_bytes = delta_bytes + $7::bigint WHERE id = $1::text"
+#define SH_RECORD_CHECKPOINT_DELTA                                  \
+  "UPDATE updates SET last_sequence = $4, last_hash = $5,"          \
+  " resource_count = $6::bigint, " SH_LOG_FIGURES("1", "$7::bigint") " WHERE id = $1::text"
 SH_ENGINE_QUERY(kAppendCheckpointDelta,
-                SH_INSERT_CHECKPOINT_DELTA "; " SH_RECORD_CHECKPOINT_DELTA
+                SH_RECORD_CHECKPOINT_DELTA "; " SH_INSERT_CHECKPOINT_DELTA
                 "; " SH_MAKE_CHECKPOINT_CURRENT("$6", "$8"),
                 "WITH added AS (" SH_INSERT_CHECKPOINT_DELTA "),"
                 " recorded AS (" SH_RECORD_CHECKPOINT_DELTA ") "
                 SH_MAKE_CHECKPOINT_CURRENT("$6", "$8"));
 #undef SH_INSERT_CHECKPOINT_DELTA
 #undef SH_RECORD_CHECKPOINT_DELTA
+// Compaction: locks the base row (before any delta row, as a full save does),
+// checks that delta $2 is still logged, then makes $3 the base and drops the
+// deltas up to $2; the figures are refreshed in a transaction of their own.
+SH_QUERY(kLockCheckpointBase,
+         "SELECT 1 FROM update_checkpoints WHERE update_id = $1 FOR NO KEY UPDATE");
+SH_QUERY(kDeltaLogged,
+         "SELECT 1 FROM update_checkpoint_deltas WHERE update_id = $1 AND ordinal = $2");
+#define SH_REPLACE_BASE "UPDATE update_checkpoints SET base = $3 WHERE update_id = $1::text"
+#define SH_DROP_FOLDED \
+  "DELETE FROM update_checkpoint_deltas WHERE update_id = $1::text AND ordinal <= $2::bigint"
+SH_ENGINE_QUERY(kFoldCheckpointLog, SH_REPLACE_BASE "; " SH_DROP_FOLDED,
+                "WITH based AS (" SH_REPLACE_BASE ") " SH_DROP_FOLDED);
+#undef SH_REPLACE_BASE
+#undef SH_DROP_FOLDED
+SH_QUERY(kRefreshLogFigures, "UPDATE updates SET " SH_LOG_FIGURES("0", "0") " WHERE id = $1::text");
+#undef SH_LOG_FIGURES
 #undef SH_MAKE_CHECKPOINT_CURRENT
 
 // Document statements return (kind, ordinal, bytes) rows; see DocumentParts.
@@ -299,7 +325,6 @@ struct CheckpointState {
   UpdateStatus status = UpdateStatus::kNotStarted;
   int64_t last_sequence = 0;
   bool has_checkpoint = false;
-  int64_t delta_count = 0;
   std::string stack_id;
 };
 
@@ -311,8 +336,7 @@ Result<CheckpointState> LockCheckpointState(Session& s, const std::string& updat
   SH_TRY(LockStackOf(s, update_id));
   SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectCheckpointState, Params().Text(update_id)));
   if (!rows.Next()) return Fail(UpdateNotFound());
-  CheckpointState state{ToStatus(rows.Int(0)), rows.Int(1), rows.Bool(2), rows.Int(3),
-                        rows.Text(4)};
+  CheckpointState state{ToStatus(rows.Int(0)), rows.Int(1), rows.Bool(2), rows.Text(3)};
   if (state.status != UpdateStatus::kRunning) {
     return Fail(Error::Conflict("The update is not in progress"));
   }
@@ -502,7 +526,7 @@ Result<void> SqlStore::AppendCheckpointDelta(const std::string& update_id,
     }
     return s.Run(kAppendCheckpointDelta, Params()
                                              .Text(update_id)
-                                             .Int(state.delta_count)
+                                             .Int(sequence)
                                              .Bytes(delta_json)
                                              .Int(sequence)
                                              .Text(hash)
@@ -510,6 +534,24 @@ Result<void> SqlStore::AppendCheckpointDelta(const std::string& update_id,
                                              .Int(static_cast<int64_t>(delta_json.size()))
                                              .Text(state.stack_id));
   });
+}
+
+Result<bool> SqlStore::CompactCheckpoint(const std::string& update_id, int64_t through_sequence,
+                                         const std::string& text) {
+  SH_ASSIGN_OR_RETURN(const bool folded, engine_->Write([&](Session& s) -> Result<bool> {
+    SH_ASSIGN_OR_RETURN(auto base, s.Query(kLockCheckpointBase, Params().Text(update_id)));
+    if (!base.Next()) return false;
+    SH_ASSIGN_OR_RETURN(auto logged,
+                        s.Query(kDeltaLogged, Params().Text(update_id).Int(through_sequence)));
+    if (!logged.Next()) return false;
+    SH_TRY(s.Run(kFoldCheckpointLog, Params().Text(update_id).Int(through_sequence).Bytes(text)));
+    return true;
+  }));
+  if (folded) {
+    SH_TRY(engine_->Write(
+        [&](Session& s) { return s.Run(kRefreshLogFigures, Params().Text(update_id)); }));
+  }
+  return folded;
 }
 
 Result<UpdateHistoryPage> SqlStore::ListHistory(const std::string& stack_id, int64_t offset,

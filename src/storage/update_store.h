@@ -21,7 +21,8 @@
 // makes that text current again. The final checkpoint of a finished update is
 // the deployment of its version in history. When a delta is folded into a
 // new base (compaction) is the service's rule too: it reads the log figures
-// on the UpdateRecord and calls PutCheckpoint or AppendCheckpointDelta.
+// on the UpdateRecord and, after AppendCheckpointDelta has made a delta
+// durable, calls CompactCheckpoint off the acknowledging path.
 
 #include <cstdint>
 #include <optional>
@@ -121,15 +122,25 @@ class UpdateStore {
                                      int64_t sequence, const std::string& hash,
                                      const std::string& text, int64_t resource_count) = 0;
   // Records a delta checkpoint: appends `delta_json` (a deploymentDelta
-  // array, applied on top of the current checkpoint text) to the log, never
-  // rewriting the base (to compact, the caller stores the full text with
-  // PutCheckpoint instead). Otherwise as PutCheckpoint; kConflict also when
-  // the update has no checkpoint yet.
+  // array, applied on top of the current checkpoint text) to the log as the
+  // entry of `sequence`, never rewriting the base. Otherwise as
+  // PutCheckpoint; kConflict also when the update has no checkpoint yet.
   virtual Result<void> AppendCheckpointDelta(const std::string& update_id,
                                              int64_t expected_sequence, int64_t sequence,
                                              const std::string& hash,
                                              const std::string& delta_json,
                                              int64_t resource_count) = 0;
+
+  // Folds the log up to the delta of `through_sequence` into the base:
+  // `text` (the checkpoint text as of that delta) becomes the base and those
+  // deltas leave the log; later deltas stay, and the checkpoint's text,
+  // sequence and hash do not change, so it needs no lease and may run after
+  // the update ended. It locks neither the stack nor the update, so appends
+  // proceed meanwhile (on PostgreSQL). false, changing nothing, when that
+  // delta is no longer logged (a full save or another compaction came first).
+  // The log figures are recomputed afterwards.
+  virtual Result<bool> CompactCheckpoint(const std::string& update_id, int64_t through_sequence,
+                                         const std::string& text) = 0;
 
   // History of the stack: non-dry-run updates that were started, ordered by
   // version descending; `limit` < 0 means all.

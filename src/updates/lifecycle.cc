@@ -15,11 +15,11 @@ Ending EndingOf(UpdateStatus from, UpdateStatus to) {
 }
 
 bool ShouldCompact(const CompactionPolicy& policy, const storage::UpdateRecord& update,
-                   size_t delta_bytes) {
+                   size_t delta_bytes, int factor) {
   const int64_t log_bytes = update.delta_bytes + static_cast<int64_t>(delta_bytes);
-  return update.delta_count + 1 > policy.max_deltas ||
+  return update.delta_count + 1 > int64_t{policy.max_deltas} * factor ||
          static_cast<double>(log_bytes) >
-             policy.max_log_fraction * static_cast<double>(update.base_size);
+             policy.max_log_fraction * factor * static_cast<double>(update.base_size);
 }
 
 }  // namespace statehouse::updates

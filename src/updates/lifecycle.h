@@ -5,6 +5,7 @@
 // the decision with a compare-and-set on the state the service read
 // (storage/update_store.h).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,16 +25,23 @@ enum class Ending {
 };
 Ending EndingOf(storage::UpdateStatus from, storage::UpdateStatus to);
 
-// When a delta checkpoint is folded into a new base instead of appended to
-// the log: once the log would hold more than `max_deltas` entries or more
-// than `max_log_fraction` of the base's size in bytes.
+// When a checkpoint's delta log is folded into a new base (after the delta
+// is appended and acknowledged, in the background): once the log holds more
+// than `max_deltas` entries or more than `max_log_fraction` of the base's
+// size in bytes. With a `quiet` period the fold waits until the update sent
+// no checkpoint for that long (on a single-writer engine the rewrite of the
+// whole text would hold up the next checkpoint), unless the log is
+// `urgent_factor` times over those bounds.
 struct CompactionPolicy {
   int max_deltas = 8;
   double max_log_fraction = 0.25;
+  std::chrono::milliseconds quiet{0};
+  int urgent_factor = 4;
 };
-// Whether a delta of `delta_bytes` on top of `update`'s checkpoint (its
-// base_size, delta_count and delta_bytes) should be stored as the full text.
+// Whether the log of `update`'s checkpoint (its base_size, delta_count and
+// delta_bytes) with one more delta of `delta_bytes` calls for compaction;
+// with `factor`, whether it is that many times over the bounds.
 bool ShouldCompact(const CompactionPolicy& policy, const storage::UpdateRecord& update,
-                   size_t delta_bytes);
+                   size_t delta_bytes, int factor = 1);
 
 }  // namespace statehouse::updates

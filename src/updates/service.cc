@@ -391,7 +391,8 @@ Result<void> UpdateService::PatchVerbatim(const auth::Access& access, std::strin
   SH_ASSIGN_OR_RETURN(auto checked, HashAndInspect(text));
   SH_TRY(store_.PutCheckpoint(update.id, update.last_sequence, sequence, checked.hash, text,
                               checked.summary.resource_count));
-  RememberText(update.id, sequence, checked.hash, std::move(text));
+  RememberText(update.id, sequence, checked.hash,
+               std::make_shared<const std::string>(std::move(text)));
   return {};
 }
 
@@ -433,17 +434,18 @@ Result<void> UpdateService::PatchDelta(const auth::Access& access, std::string_v
     return Fail(Error::InvalidArgument(
         "checkpointHash does not match the deployment produced by the delta"));
   }
-  // The log figures read with `update` are current: the store's
-  // compare-and-set on last_sequence rejects the write otherwise.
+  SH_TRY(store_.AppendCheckpointDelta(update.id, update.last_sequence, sequence, hash,
+                                      std::string(*request.deployment_delta),
+                                      checked.summary.resource_count));
+  // Acknowledged (durable); folding the log into a new base is left to the
+  // compactor, so this request never waits for a rewrite of the whole text.
+  auto shared = std::make_shared<const std::string>(std::move(text));
+  RememberText(update.id, sequence, hash, shared);
   if (ShouldCompact(policy_, update, request.deployment_delta->size())) {
-    SH_TRY(store_.PutCheckpoint(update.id, update.last_sequence, sequence, hash, text,
-                                checked.summary.resource_count));
-  } else {
-    SH_TRY(store_.AppendCheckpointDelta(update.id, update.last_sequence, sequence, hash,
-                                        std::string(*request.deployment_delta),
-                                        checked.summary.resource_count));
+    compactor_.Schedule(update.id, sequence, std::move(shared),
+                        ShouldCompact(policy_, update, request.deployment_delta->size(),
+                                      policy_.urgent_factor));
   }
-  RememberText(update.id, sequence, hash, std::move(text));
   return {};
 }
 
@@ -461,8 +463,8 @@ std::shared_ptr<const std::string> UpdateService::CachedBaseline(
 }
 
 void UpdateService::RememberText(const std::string& update_id, int64_t sequence,
-                                 const std::string& hash, std::string text) {
-  auto shared = std::make_shared<const std::string>(std::move(text));
+                                 const std::string& hash, std::shared_ptr<const std::string> text) {
+  std::shared_ptr<const std::string> shared = std::move(text);
   std::lock_guard lock(cache_mu_);
   if (cache_.size() >= kCachedTexts && !cache_.contains(update_id)) {
     auto oldest = cache_.begin();

@@ -17,6 +17,7 @@
 #include "common/random.h"
 #include "events/domain_event.h"
 #include "storage/store.h"
+#include "updates/compactor.h"
 #include "updates/lifecycle.h"
 
 namespace statehouse::updates {
@@ -73,6 +74,9 @@ inline constexpr std::string_view kEmptyDeployment =
 // The lifecycle and checkpoint-log rules are decided here (lifecycle.h):
 // which status transitions are allowed and when a delta log is compacted;
 // the store applies each decision as a compare-and-set on what was read.
+// A delta checkpoint is always appended to the log (and acknowledged once
+// that row is durable); when the policy calls for compaction, the new text
+// is folded into the base afterwards by a background CheckpointCompactor.
 class UpdateService {
  public:
   // Lease lifetime granted at start and the longest renewal.
@@ -80,7 +84,12 @@ class UpdateService {
 
   UpdateService(storage::Store& store, const Clock& clock, Random& random,
                 events::EventSink& events, CompactionPolicy policy = {})
-      : store_(store), clock_(clock), random_(random), events_(events), policy_(policy) {}
+      : store_(store),
+        clock_(clock),
+        random_(random),
+        events_(events),
+        policy_(policy),
+        compactor_(store, policy.quiet, policy.max_deltas) {}
 
   // Creates a not-started update on access.stack; returns its id.
   Result<std::string> Create(const auth::Access& access, const CreateUpdateInput& input);
@@ -186,6 +195,9 @@ class UpdateService {
 
   int64_t Now() const { return clock_.NowSeconds(); }
 
+  // Waits until the background compactions scheduled so far are done.
+  void FlushCompactions() { compactor_.Flush(); }
+
  private:
   // The latest acknowledged text of a running update, identified by the
   // update's (last sequence, last hash). Because the hash is the SHA-256 of
@@ -199,7 +211,7 @@ class UpdateService {
   };
   std::shared_ptr<const std::string> CachedBaseline(const storage::UpdateRecord& update);
   void RememberText(const std::string& update_id, int64_t sequence, const std::string& hash,
-                    std::string text);
+                    std::shared_ptr<const std::string> text);
   void ForgetText(const std::string& update_id);
 
   Result<storage::UpdateRecord> LoadForCheckpoint(const auth::Access& access);
@@ -248,6 +260,8 @@ class UpdateService {
   std::mutex cache_mu_;
   std::map<std::string, CachedText> cache_;  // by update id; at most kCachedTexts entries
   uint64_t cache_stamp_ = 0;
+  // Last member: destroyed (its thread joined) before the rest.
+  CheckpointCompactor compactor_;
 };
 
 }  // namespace statehouse::updates

@@ -191,8 +191,8 @@ TEST_F(UpdateServiceTest, CompactionKeepsTheExactBytes) {
   EXPECT_EQ(StackAccess().stack->resource_count, 19);
 }
 
-// The service folds the log into a new base once it would hold more deltas
-// than the policy allows (here 2); the store only appends or replaces.
+// The service folds the log into a new base once it holds more deltas than
+// the policy allows (here 2), in the background after acknowledging.
 TEST_F(UpdateServiceTest, DeltasAreAppendedUntilThePolicyCompactsTheLog) {
   auto [id, grant] = Begin();
   auto access = *LeaseAccess(id, grant.token);
@@ -205,8 +205,11 @@ TEST_F(UpdateServiceTest, DeltasAreAppendedUntilThePolicyCompactsTheLog) {
   EXPECT_EQ(logged->delta_bytes, static_cast<int64_t>(WholeDelta(Text(0), Text(1)).size() +
                                                       WholeDelta(Text(1), Text(2)).size()));
   EXPECT_EQ(logged->base_size, static_cast<int64_t>(Text(0).size()));
-  // A third delta would exceed the log: the full text becomes the base.
+  // A third delta exceeds the log: it is appended and acknowledged, then
+  // the full text becomes the base.
   ASSERT_TRUE(service_->PatchDelta(access, DeltaBody(Text(2), Text(3), 4)));
+  EXPECT_EQ(*store_->GetCheckpoint(id).value(), Text(3));
+  service_->FlushCompactions();
   auto compacted = store_->GetUpdate(id);
   EXPECT_EQ(compacted->delta_count, 0);
   EXPECT_EQ(compacted->delta_bytes, 0);

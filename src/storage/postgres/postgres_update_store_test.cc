@@ -229,8 +229,8 @@ TEST_F(PostgresUpdateStoreTest, ConcurrentPutCheckpointWithTheSameSequenceAccept
   }
 }
 
-// The same for deltas: one is appended, the log stays gap-free, and the text
-// is the base with the winner's edit.
+// The same for deltas: one is appended (its ordinal is its sequence number),
+// the log stays gap-free, and the text is the base with the winner's edit.
 TEST_F(PostgresUpdateStoreTest, ConcurrentDeltasWithTheSameSequenceAppendOne) {
   AddStack("s-1");
   Running("up-1", "s-1");
@@ -254,13 +254,51 @@ TEST_F(PostgresUpdateStoreTest, ConcurrentDeltasWithTheSameSequenceAppendOne) {
   }
   EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) || ' ' || MIN(ordinal) || ' ' || MAX(ordinal)"
                       " FROM update_checkpoint_deltas"),
-            "20 0 19");
+            "20 2 21");
   auto checkpoint = setup_->GetCheckpoint("up-1");
   SH_ASSERT_OK(checkpoint);
   ASSERT_TRUE(checkpoint->has_value());
   EXPECT_TRUE(**checkpoint == expected);
   EXPECT_TRUE(*setup_->GetCurrentState("s-1").value() == expected);
   EXPECT_EQ(setup_->GetUpdate("up-1")->last_sequence, 21);
+}
+
+// Compaction on one replica while the other appends deltas (and finally a
+// full save): neither waits for nor breaks the other; every text read is the
+// latest acknowledged one and the folded deltas leave the log.
+TEST_F(PostgresUpdateStoreTest, CompactionRacesAppendsAndFullSaves) {
+  AddStack("s-1");
+  Running("up-1", "s-1");
+  std::string text = MakeDeployment(100'000, 3);
+  SH_ASSERT_OK(setup_->PutCheckpoint("up-1", 0, 1, "h1", text, 1));
+  std::vector<std::string> texts{text, text};  // texts[seq] = text after seq
+  for (int64_t seq = 2; seq <= 21; ++seq) {
+    const std::string delta = Delta(static_cast<size_t>(seq), static_cast<size_t>(seq) + 1, "C");
+    text.replace(static_cast<size_t>(seq), 1, "C");
+    texts.push_back(text);
+    Result<void> appended = Fail(Error::Internal("not run"));
+    Result<bool> folded = Fail(Error::Internal("not run"));
+    const int64_t through = seq - 1;
+    Race([&] { appended = a_->AppendCheckpointDelta("up-1", seq - 1, seq, "h", delta, 1); },
+         [&] { folded = b_->CompactCheckpoint("up-1", through, texts[through]); });
+    SH_ASSERT_OK(appended);
+    SH_ASSERT_OK(folded);
+    EXPECT_EQ(*folded, through >= 2) << seq;  // sequence 1 is the base, not a delta
+    EXPECT_TRUE(*setup_->GetCheckpoint("up-1").value() == text) << seq;
+  }
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM update_checkpoint_deltas"), "1");
+  auto figures = setup_->GetUpdate("up-1");
+  EXPECT_EQ(figures->delta_count, 1);
+  EXPECT_EQ(figures->base_size, static_cast<int64_t>(texts[20].size()));
+  // A full save wins over a compaction of a delta it replaced.
+  Result<void> put = Fail(Error::Internal("not run"));
+  Result<bool> folded = Fail(Error::Internal("not run"));
+  Race([&] { put = a_->PutCheckpoint("up-1", 21, 22, "hp", "full", 1); },
+       [&] { folded = b_->CompactCheckpoint("up-1", 21, texts[21]); });
+  SH_ASSERT_OK(put);
+  SH_ASSERT_OK(folded);
+  EXPECT_EQ(*setup_->GetCheckpoint("up-1").value(), "full");
+  EXPECT_EQ(testing::RunSql(url_, "SELECT COUNT(*) FROM update_checkpoint_deltas"), "0");
 }
 
 // Cancelling an update while its checkpoints are being saved (stack lock
