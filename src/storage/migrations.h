@@ -19,7 +19,11 @@
 // BOOLEAN; documents are BYTEA, lz4-compressed when the server supports it
 // (sh_try_lz4), never jsonb. Both: times are integer Unix seconds.
 
+#include <cstdint>
 #include <span>
+#include <string>
+
+#include "common/error.h"
 
 namespace statehouse::storage {
 
@@ -35,5 +39,13 @@ std::span<const Migration> AllMigrations();
 
 // The version of the newest migration.
 int LatestSchemaVersion();
+
+// The version recorded in `schema_migrations` (same text on both engines).
+inline constexpr char kSelectSchemaVersionSql[] =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+
+// kInternal: the schema `version` of `database` is newer than this binary
+// supports, or (not `newer`) older than it needs.
+Error SchemaVersionError(int64_t version, bool newer, std::string database);
 
 }  // namespace statehouse::storage

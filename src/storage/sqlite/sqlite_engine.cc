@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -22,8 +21,6 @@ constexpr char kCreateSchemaMigrationsSql[] =
     " name TEXT NOT NULL,"
     " applied_at INTEGER NOT NULL"
     ") STRICT";
-constexpr char kSelectSchemaVersionSql[] =
-    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 constexpr char kInsertSchemaMigrationSql[] =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, unixepoch())";
 
@@ -93,74 +90,37 @@ class MaterializedRows final : public RowSource {
   std::vector<Cell> cells_;
 };
 
-// Binds `params` by position; those past the statement's highest
-// placeholder are left out (a statement of a multi-statement query uses some
-// of the query's parameters).
-void Bind(Statement& stmt, const Params& params) {
-  const int count = sqlite3_bind_parameter_count(stmt.raw());
-  int index = 0;
-  for (const Params::Value& value : params.values()) {
-    if (++index > count) break;
-    switch (value.type) {
-      case Params::Type::kNull:
-        stmt.BindNull(index);
-        break;
-      case Params::Type::kText:
-        stmt.BindText(index, value.bytes);
-        break;
-      case Params::Type::kBytes:
-        stmt.BindBlob(index, value.bytes);
-        break;
-      case Params::Type::kInt:
-      case Params::Type::kBool:
-        stmt.BindInt(index, value.number);
-        break;
-    }
-  }
-}
-
-// The SQLite statements of each named query, translated once. A query's
-// SQLite text may hold several statements separated by ';' (where PostgreSQL
-// does the same in one statement with data-modifying CTEs); they run in
-// order with the query's parameters.
+// The SQLite statements of each named query (all are registered before
+// main), translated once. A query's SQLite text may hold several statements
+// separated by ';' (where PostgreSQL does the same in one statement with
+// data-modifying CTEs); they run in order with the query's parameters.
+// Read-only after construction; statements cached by connections point into
+// these strings.
 class QueryTexts {
  public:
   using Statements = std::vector<std::string>;
 
   QueryTexts() {
-    for (const NamedQuery* query : AllNamedQueries()) texts_.emplace(query, Split(*query));
+    for (const NamedQuery* query : AllNamedQueries()) {
+      texts_.emplace(query, SplitStatements(TranslateForSqlite(query->sqlite)));
+    }
   }
-  const Statements& Get(const NamedQuery& query) {
-    auto it = texts_.find(&query);
-    if (it != texts_.end()) return it->second;
-    std::lock_guard lock(mu_);
-    auto late = late_.find(&query);
-    if (late == late_.end()) late = late_.emplace(&query, Split(query)).first;
-    return late->second;
-  }
+  const Statements& Get(const NamedQuery& query) const { return texts_.at(&query); }
 
  private:
-  static Statements Split(const NamedQuery& query) {
-    return SplitStatements(TranslateForSqlite(query.sqlite));
-  }
-
-  // Read-only after construction; statements cached by connections point
-  // into these strings.
   std::unordered_map<const NamedQuery*, Statements> texts_;
-  std::mutex mu_;
-  std::unordered_map<const NamedQuery*, Statements> late_;  // queries registered later
 };
 
 class SqliteSession final : public Session {
  public:
-  SqliteSession(Connection& conn, QueryTexts& texts) : conn_(conn), texts_(texts) {}
+  SqliteSession(Connection& conn, const QueryTexts& texts) : conn_(conn), texts_(texts) {}
 
   // Runs every statement of `query`; returns the rows of the first.
   Result<Rows> Query(const NamedQuery& query, const Params& params) override {
     std::unique_ptr<RowSource> first;
     for (const std::string& sql : texts_.Get(query)) {
       SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql.c_str()));
-      Bind(stmt, params);
+      stmt.Bind(params);
       if (first == nullptr) {
         SH_ASSIGN_OR_RETURN(first, MaterializedRows::Read(stmt));
       } else {
@@ -174,7 +134,7 @@ class SqliteSession final : public Session {
     std::optional<int64_t> changed;
     for (const std::string& sql : texts_.Get(query)) {
       SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql.c_str()));
-      Bind(stmt, params);
+      stmt.Bind(params);
       SH_TRY(stmt.Run());
       if (!changed) changed = conn_.Changes();
     }
@@ -182,7 +142,7 @@ class SqliteSession final : public Session {
   }
   Result<Rows> QueryDynamic(const std::string& sql, const Params& params) override {
     SH_ASSIGN_OR_RETURN(auto stmt, conn_.PrepareUncached(TranslateForSqlite(sql)));
-    Bind(stmt, params);
+    stmt.Bind(params);
     SH_ASSIGN_OR_RETURN(auto source, MaterializedRows::Read(stmt));
     return Rows(std::move(source));
   }
@@ -190,7 +150,7 @@ class SqliteSession final : public Session {
 
  private:
   Connection& conn_;
-  QueryTexts& texts_;
+  const QueryTexts& texts_;
 };
 
 using Pool = storage::ConnectionPool<Connection>;
@@ -260,10 +220,7 @@ Result<int64_t> SchemaVersion(Connection& conn) {
 }
 
 Error NewerSchemaError(int64_t version, const std::string& path) {
-  return Error{ErrorCode::kInternal,
-               fmt::format("database schema version {} is newer than this binary supports ({})",
-                           version, LatestSchemaVersion()),
-               fmt::format("sqlite database '{}'", path)};
+  return SchemaVersionError(version, true, fmt::format("sqlite database '{}'", path));
 }
 
 // Applies every pending migration, each in its own write transaction that
@@ -286,8 +243,8 @@ Result<void> Migrate(Connection& conn, const std::string& path) {
     }
     {
       SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertSchemaMigrationSql));
-      stmt.BindInt(1, migration.version).BindText(2, migration.name);
-      SH_TRY(stmt.Run());
+      // One expression: the bound name lives until the statement has run.
+      SH_TRY(stmt.Bind(Params().Int(migration.version).Text(migration.name)).Run());
     }
     SH_TRY(tx.Commit());
   }
