@@ -2,7 +2,7 @@
 
 // The schema migrations, numbered together for both engines: migration N
 // creates the same tables on SQLite and on PostgreSQL, each in its own DDL
-// (sqlite/migrations_NNNN_*.cc, postgres/migrations_NNNN_*.cc).
+// (sqlite/migrations.cc, postgres/migrations.cc).
 //
 // A migration is applied at most once per database, in ascending version
 // order, each inside its own transaction together with its row in
