@@ -1,16 +1,10 @@
 // Webhooks, their delivery queue and delivery records (schema:
 // migration 8, webhooks).
 //
-// Choices where WebhookStore leaves room:
-//   * a stack webhook belongs to its stack wherever the stack moves: stack
-//     scope lookups, name uniqueness and ListWebhooksForEvent match on
-//     stack_id alone (the row's org_id stays the org it was created in);
-//   * ClaimWebhookJobs orders by (next_attempt_at, created, id); a claim is
-//     live while claimed_until > now;
-//   * FinishWebhookAttempt and AddWebhookDelivery record nothing when the
-//     webhook is gone; AddWebhookDelivery then fails with kNotFound;
-//   * kRetry stores attempts = job.attempts + 1 and the job's
-//     next_attempt_at as given.
+// Choices where WebhookStore leaves room: a stack webhook row keeps the
+// org_id it was created in (lookups use stack_id alone); ClaimWebhookJobs
+// orders by (next_attempt_at, created, id), and a claim is live while
+// claimed_until > now.
 //
 // Concurrency across replicas (PostgreSQL; SQLite's writers are serialized):
 //   * name uniqueness: an org's webhooks by the unique (org_id, stack_id,

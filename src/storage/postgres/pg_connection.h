@@ -145,17 +145,8 @@ class Transaction {
     return Transaction(&conn);
   }
 
-  Transaction(Transaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction() {
-    if (conn_ == nullptr || conn_->broken() || !conn_->in_transaction()) return;
-    (void)conn_->Exec(kRollbackSql);
-  }
-
   Result<void> Commit() {
-    Connection* conn = std::exchange(conn_, nullptr);
+    Connection* conn = conn_.release();
     SH_ASSIGN_OR_RETURN(const Rows done, conn->Exec(kCommitSql));
     // COMMIT of a transaction an earlier statement aborted rolls back.
     if (done.Command() != "COMMIT") {
@@ -165,8 +156,13 @@ class Transaction {
   }
 
  private:
+  struct RollBack {
+    void operator()(Connection* conn) const {
+      if (!conn->broken() && conn->in_transaction()) (void)conn->Exec(kRollbackSql);
+    }
+  };
   explicit Transaction(Connection* conn) : conn_(conn) {}
-  Connection* conn_;
+  std::unique_ptr<Connection, RollBack> conn_;
 };
 
 // Short randomized pause before retrying a transaction (attempt >= 1).

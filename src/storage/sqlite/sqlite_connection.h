@@ -223,25 +223,23 @@ class Transaction {
     return Transaction(&conn);
   }
 
-  Transaction(Transaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction() {
-    if (conn_ == nullptr || sqlite3_get_autocommit(conn_->db())) return;
-    sqlite3_exec(conn_->db(), kRollbackSql, nullptr, nullptr, nullptr);
-  }
-
   Result<void> Commit() {
     SH_ASSIGN_OR_RETURN(auto stmt, conn_->Prepare(kCommitSql));
     SH_TRY(stmt.Run());
-    conn_ = nullptr;
+    (void)conn_.release();
     return {};
   }
 
  private:
+  struct RollBack {
+    void operator()(Connection* conn) const {
+      if (!sqlite3_get_autocommit(conn->db())) {
+        sqlite3_exec(conn->db(), kRollbackSql, nullptr, nullptr, nullptr);
+      }
+    }
+  };
   explicit Transaction(Connection* conn) : conn_(conn) {}
-  Connection* conn_;
+  std::unique_ptr<Connection, RollBack> conn_;
 };
 
 }  // namespace sqlite
