@@ -67,8 +67,6 @@ UpdateRecord ReadUpdate(const Rows& rows, int first);
 class SqlStore final : public Store {
  public:
   explicit SqlStore(std::unique_ptr<storage::Engine> engine) : engine_(std::move(engine)) {}
-  SqlStore(const SqlStore&) = delete;
-  SqlStore& operator=(const SqlStore&) = delete;
 
   // AccessStore (access_store.cc)
   Result<AccessContext> LoadAccess(const AccessQuery& query) override;

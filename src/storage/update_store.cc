@@ -204,20 +204,18 @@ Error UpdateNotFound() { return Error::NotFound(std::string(kUpdateNotFound)); }
 
 Error StatusChanged() { return Error::Conflict("The update's status changed concurrently"); }
 
-Result<UpdateRecord> LoadUpdate(Session& s, const std::string& update_id) {
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectUpdate, Params::Of(update_id)));
-  if (!rows.Next()) return Fail(UpdateNotFound());
-  return ReadUpdate(rows, 0);
-}
-
 UpdateRecord ReadFirstUpdate(const Rows& rows) { return ReadUpdate(rows, 0); }
+
+Result<UpdateRecord> LoadUpdate(Session& s, const std::string& update_id) {
+  return s.One(kSelectUpdate, Params::Of(update_id), ReadFirstUpdate, kUpdateNotFound);
+}
 
 // Row-locks the update's stack until the transaction ends and returns the
 // stack's version. kNotFound when the update is absent.
 Result<int64_t> LockStackOf(Session& s, const std::string& update_id) {
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLockStackOfUpdate, Params::Of(update_id)));
-  if (!rows.Next()) return Fail(UpdateNotFound());
-  return rows.Int(0);
+  return s.One(
+      kLockStackOfUpdate, Params::Of(update_id), [](const Rows& rows) { return rows.Int(0); },
+      kUpdateNotFound);
 }
 
 // LIMIT parameter: no limit when negative.

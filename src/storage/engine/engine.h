@@ -205,6 +205,15 @@ class Session {
     if (!rows.Next()) return Fail(Error::NotFound(std::string(not_found)));
     return {};
   }
+  // Query; its first row read with `read(const Rows&)`, kNotFound with
+  // `not_found` when there is none.
+  template <class Read>
+  auto One(const NamedQuery& query, const Params& params, const Read& read,
+           std::string_view not_found) -> Result<std::invoke_result_t<const Read&, const Rows&>> {
+    SH_ASSIGN_OR_RETURN(auto rows, Query(query, params));
+    if (!rows.Next()) return Fail(Error::NotFound(std::string(not_found)));
+    return read(rows);
+  }
   // The first column of the first row as an integer; 0 when there is none.
   Result<int64_t> QueryInt(const NamedQuery& query, const Params& params = Params()) {
     SH_ASSIGN_OR_RETURN(auto rows, Query(query, params));
@@ -291,17 +300,11 @@ class Engine {
       return rows.All(read);
     });
   }
-  // Single: the first row of `query` read with `read`; kNotFound with
-  // `not_found` when there is none.
+  // Single: Session::One.
   template <class Read>
   auto One(const NamedQuery& query, const Params& params, const Read& read,
            std::string_view not_found) {
-    using T = std::invoke_result_t<const Read&, const Rows&>;
-    return Single([&](Session& s) -> Result<T> {
-      SH_ASSIGN_OR_RETURN(auto rows, s.Query(query, params));
-      if (!rows.Next()) return Fail(Error::NotFound(std::string(not_found)));
-      return read(rows);
-    });
+    return Single([&](Session& s) { return s.One(query, params, read, not_found); });
   }
   // Single: Session::QueryInt.
   Result<int64_t> QueryInt(const NamedQuery& query, const Params& params = Params()) {

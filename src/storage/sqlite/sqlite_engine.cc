@@ -24,6 +24,10 @@ constexpr char kCreateSchemaMigrationsSql[] =
 constexpr char kInsertSchemaMigrationSql[] =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, unixepoch())";
 
+Error Unexpected(const std::exception& e) {
+  return Error::Internal(fmt::format("sqlite store: exception: {}", e.what()));
+}
+
 // Every row of a statement, read at once (the statement is reset when its
 // handle dies, so rows must not outlive it).
 class MaterializedRows final : public RowSource {
@@ -205,9 +209,6 @@ class SqliteEngine final : public Engine {
     SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
     return stmt.Run();
   }
-  static Error Unexpected(const std::exception& e) {
-    return Error::Internal(fmt::format("sqlite store: exception: {}", e.what()));
-  }
 
   QueryTexts texts_;  // before pool_: statements cached by connections point into it
   std::unique_ptr<Pool> pool_;
@@ -263,20 +264,16 @@ Result<std::unique_ptr<Engine>> OpenSqliteEngine(const SqliteOptions& options) {
   try {
     std::vector<std::unique_ptr<sqlite::Connection>> connections;
     connections.reserve(static_cast<size_t>(options.pool_size));
-    {
-      SH_ASSIGN_OR_RETURN(auto first, sqlite::Connection::Open(options));
-      SH_TRY(sqlite::Migrate(*first, options.path));
-      connections.push_back(std::move(first));
-    }
     while (connections.size() < static_cast<size_t>(options.pool_size)) {
       SH_ASSIGN_OR_RETURN(auto conn, sqlite::Connection::Open(options));
+      if (connections.empty()) SH_TRY(sqlite::Migrate(*conn, options.path));  // the first
       connections.push_back(std::move(conn));
     }
     auto pool = std::make_unique<sqlite::Pool>(std::move(connections), options.busy_timeout_ms,
                                                /*single_writer=*/true, "sqlite");
     return std::unique_ptr<Engine>(std::make_unique<sqlite::SqliteEngine>(std::move(pool)));
   } catch (const std::exception& e) {
-    return Fail(Error::Internal(fmt::format("sqlite store: exception: {}", e.what())));
+    return Fail(sqlite::Unexpected(e));
   }
 }
 
