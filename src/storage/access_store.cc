@@ -74,31 +74,23 @@ Result<AccessContext> SqlStore::LoadAccess(const AccessQuery& query) {
 Result<AccessContext> SqlStore::ReadAccess(const AccessQuery& query) {
   return engine_->Single([&](Session& s) -> Result<AccessContext> {
     const bool by_token = !query.token_hash.empty();
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(by_token ? kLoadAccessByToken : kLoadAccessByUser,
-                                           Params()
-                                               .Text(by_token ? query.token_hash : query.user_id)
-                                               .Text(query.org_name)
-                                               .Text(query.project)
-                                               .Text(query.stack_name)));
+    SH_ASSIGN_OR_RETURN(
+        auto rows, s.Query(by_token ? kLoadAccessByToken : kLoadAccessByUser,
+                           Params::Of(by_token ? query.token_hash : query.user_id, query.org_name,
+                                      query.project, query.stack_name)));
     AccessContext context;
     if (!rows.Next()) return context;
     if (!rows.IsNull(kUser)) context.user = ReadUser(rows, kUser);
     if (!rows.IsNull(0) && context.user) {
-      context.token = TokenLookup{TokenRecord{rows.Text(0), rows.Text(1), rows.Text(2),
-                                              rows.Text(3), rows.Int(4), rows.Int(5), rows.Int(6)},
-                                  *context.user};
+      context.token = TokenLookup{ReadToken(rows, 0), *context.user};
     }
     if (!rows.IsNull(kOrg)) {
-      context.org = OrgRecord{rows.Text(kOrg), rows.Text(kOrg + 1), rows.Int(kOrg + 2),
-                              static_cast<int>(rows.Int(kOrg + 3))};
+      context.org = ReadOrg(rows, kOrg);
       context.role = rows.IsNull(kRole) ? OrgRole::kNone : ToRole(rows.Int(kRole));
     }
     if (!rows.IsNull(kStack)) {
-      StackRecord& stack = context.stack.emplace(ReadStack(rows, kStack));
       context.team_permission = static_cast<int>(rows.Int(kTeam));
-      do {
-        if (!rows.IsNull(kTag)) stack.tags.emplace(rows.Text(kTag), rows.Text(kTag + 1));
-      } while (rows.Next());
+      ReadTags(rows, kTag, context.stack.emplace(ReadStack(rows, kStack)));
     }
     return context;
   });
@@ -111,19 +103,13 @@ Result<UpdateAccessContext> SqlStore::LoadUpdateAccess(const std::string& org_na
   constexpr int kStackAt = 4, kUpdateAt = kStackAt + kStackColumns,
                 kTagAt = kUpdateAt + kUpdateColumns;
   return engine_->Single([&](Session& s) -> Result<UpdateAccessContext> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLoadUpdateAccess, Params()
-                                                                  .Text(org_name)
-                                                                  .Text(project)
-                                                                  .Text(stack_name)
-                                                                  .Text(update_id)));
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLoadUpdateAccess,
+                                           Params::Of(org_name, project, stack_name, update_id)));
     UpdateAccessContext context;
     if (!rows.Next()) return context;
-    context.org = OrgRecord{rows.Text(0), rows.Text(1), rows.Int(2), static_cast<int>(rows.Int(3))};
-    StackRecord& stack = context.stack.emplace(ReadStack(rows, kStackAt));
+    context.org = ReadOrg(rows, 0);
     if (!rows.IsNull(kUpdateAt)) context.update = ReadUpdate(rows, kUpdateAt);
-    do {
-      if (!rows.IsNull(kTagAt)) stack.tags.emplace(rows.Text(kTagAt), rows.Text(kTagAt + 1));
-    } while (rows.Next());
+    ReadTags(rows, kTagAt, context.stack.emplace(ReadStack(rows, kStackAt)));
     return context;
   });
 }

@@ -1,4 +1,4 @@
-// AuditStore: the append-only audit trail (schema: migrations_0007_audit.cc).
+// AuditStore: the append-only audit trail (schema: migration 7, audit).
 //
 // Appends are single INSERTs, so concurrent replicas need no locks; the
 // primary key refuses a reused id. Listing seeks the (org_id, time DESC,
@@ -52,24 +52,13 @@ AuditEventRecord ReadAuditEvent(const Rows& rows) {
 
 Result<void> SqlStore::AppendAuditEvent(const AuditEventRecord& event) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    auto inserted = s.Execute(kInsertAuditEvent, Params()
-                                                     .Text(event.id)
-                                                     .Text(event.org_id)
-                                                     .Int(event.time)
-                                                     .Text(event.event)
-                                                     .Text(event.description)
-                                                     .Text(event.source_ip)
-                                                     .Text(event.user_id)
-                                                     .Text(event.user_login)
-                                                     .Text(event.user_name)
-                                                     .Text(event.token_id)
-                                                     .Text(event.token_name)
-                                                     .Bool(event.req_org_admin)
-                                                     .Bool(event.req_stack_admin)
-                                                     .Bool(event.auth_failure));
-    SH_TRY(AlreadyExistsAs(std::move(inserted),
-                           fmt::format("Audit event '{}' already exists", event.id)));
-    return {};
+    return AlreadyExistsAs(
+        s.Run(kInsertAuditEvent,
+              Params::Of(event.id, event.org_id, event.time, event.event, event.description,
+                         event.source_ip, event.user_id, event.user_login, event.user_name,
+                         event.token_id, event.token_name, event.req_org_admin,
+                         event.req_stack_admin, event.auth_failure)),
+        fmt::format("Audit event '{}' already exists", event.id));
   });
 }
 
@@ -96,29 +85,21 @@ Result<std::vector<AuditEventRecord>> SqlStore::ListAuditEvents(const AuditQuery
   const int64_t lower_time = query.not_before.value_or(kMin);
 
   std::string sql = kListAuditEventsSql;
-  Params params;
-  params.Text(query.org_id).Int(upper_time).Text(upper_id).Int(lower_time).Int(query.limit);
+  Params params = Params::Of(query.org_id, upper_time, upper_id, lower_time, query.limit);
   int next = 6;
   if (query.user_id) {
     sql += fmt::format(" AND user_id = ${}", next++);
     params.Text(*query.user_id);
   }
   if (!query.events.empty()) {
-    sql += " AND event IN (";
-    for (size_t i = 0; i < query.events.size(); ++i) {
-      sql += fmt::format("{}${}", i > 0 ? ", " : "", next++);
-      params.Text(query.events[i]);
-    }
-    sql += ')';
+    sql += " AND event IN (" + Placeholders(next, query.events.size()) + ")";
+    for (const std::string& event : query.events) params.Text(event);
   }
   sql += " ORDER BY time DESC, id DESC LIMIT $5";
 
   return engine_->Single([&](Session& s) -> Result<std::vector<AuditEventRecord>> {
     SH_ASSIGN_OR_RETURN(auto rows, s.QueryDynamic(sql, params));
-    std::vector<AuditEventRecord> out;
-    out.reserve(static_cast<size_t>(rows.Count()));
-    while (rows.Next()) out.push_back(ReadAuditEvent(rows));
-    return out;
+    return rows.All(ReadAuditEvent);
   });
 }
 

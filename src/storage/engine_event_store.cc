@@ -1,5 +1,5 @@
 // EngineEventStore: engine events stored once per (update, sequence)
-// (schema: migrations_0006_engine_events.cc).
+// (schema: migration 6, engine_events).
 //
 // A batch is stored with one multi-row INSERT ... SELECT FROM (VALUES ...)
 // ON CONFLICT DO NOTHING per chunk of up to kMaxChunkRows events (one
@@ -121,10 +121,6 @@ constexpr char kResourceChangesSql[] =
     " AND e.sequence = (SELECT MAX(l.sequence) FROM engine_events AS l"
     " WHERE l.update_id = e.update_id AND l.type = 'summaryEvent')";
 
-Error UpdateNotFound(const std::string& update_id) {
-  return Error::NotFound(fmt::format("Update '{}' not found", update_id));
-}
-
 }  // namespace
 
 Result<int64_t> SqlStore::AppendEngineEvents(const std::string& update_id,
@@ -144,8 +140,7 @@ Result<int64_t> SqlStore::AppendEngineEvents(const std::string& update_id,
     for (size_t start = 0; start < batch.size(); start += kMaxChunkRows) {
       const size_t rows = std::min(kMaxChunkRows, batch.size() - start);
       const auto [query, capacity] = InsertEventsQuery(rows);
-      Params params;
-      params.Text(update_id);
+      Params params = Params::Of(update_id);
       for (size_t i = start; i < start + rows; ++i) {
         const NewEngineEvent& event = *batch[i];
         params.Int(event.sequence)
@@ -156,16 +151,12 @@ Result<int64_t> SqlStore::AppendEngineEvents(const std::string& update_id,
       }
       for (size_t i = rows * kEventColumns; i < capacity * kEventColumns; ++i) params.Null();
       SH_ASSIGN_OR_RETURN(const int64_t inserted, s.Execute(*query, params));
-      if (inserted == 0 && start == 0) {
-        // Either every event is stored already or the update is absent.
-        SH_ASSIGN_OR_RETURN(auto exists, s.Query(kEngineEventUpdateExists, Params().Text(update_id)));
-        if (!exists.Next()) return Fail(UpdateNotFound(update_id));
-      }
       stored += inserted;
     }
-    if (batch.empty()) {
-      SH_ASSIGN_OR_RETURN(auto exists, s.Query(kEngineEventUpdateExists, Params().Text(update_id)));
-      if (!exists.Next()) return Fail(UpdateNotFound(update_id));
+    if (stored == 0) {
+      // Either every event is stored already or the update is absent.
+      SH_TRY(s.RequireRow(kEngineEventUpdateExists, Params::Of(update_id),
+                          fmt::format("Update '{}' not found", update_id)));
     }
     return stored;
   });
@@ -175,29 +166,18 @@ Result<std::vector<EngineEventRecord>> SqlStore::ListEngineEvents(const std::str
                                                                   int64_t from_sequence,
                                                                   int64_t limit) {
   if (limit < 0) limit = std::numeric_limits<int64_t>::max();  // no limit
-  return engine_->Single([&](Session& s) -> Result<std::vector<EngineEventRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kListEngineEvents,
-                                           Params().Text(update_id).Int(from_sequence).Int(limit)));
-    std::vector<EngineEventRecord> out;
-    out.reserve(static_cast<size_t>(rows.Count()));
-    while (rows.Next()) {
-      out.push_back(EngineEventRecord{rows.Int(0), rows.Int(1), rows.Text(2), rows.Text(3)});
-    }
-    return out;
-  });
+  return engine_->All(
+      kListEngineEvents, Params::Of(update_id, from_sequence, limit), [](const Rows& rows) {
+        return EngineEventRecord{rows.Int(0), rows.Int(1), rows.Text(2), rows.Text(3)};
+      });
 }
 
 Result<std::map<std::string, ResourceChangesRecord>> SqlStore::GetResourceChanges(
     const std::vector<std::string>& update_ids) {
   if (update_ids.empty()) return std::map<std::string, ResourceChangesRecord>{};
-  std::string placeholders;
   Params params;
-  for (size_t i = 0; i < update_ids.size(); ++i) {
-    if (i > 0) placeholders += ", ";
-    placeholders += fmt::format("${}", i + 1);
-    params.Text(update_ids[i]);
-  }
-  const std::string sql = fmt::format(kResourceChangesSql, placeholders);
+  for (const std::string& id : update_ids) params.Text(id);
+  const std::string sql = fmt::format(kResourceChangesSql, Placeholders(1, update_ids.size()));
   return engine_->Single([&](Session& s) -> Result<std::map<std::string, ResourceChangesRecord>> {
     SH_ASSIGN_OR_RETURN(auto rows, s.QueryDynamic(sql, params));
     std::map<std::string, ResourceChangesRecord> out;

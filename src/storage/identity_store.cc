@@ -48,52 +48,31 @@ SH_QUERY(kSelectTokensAfter,
 SH_QUERY(kDeleteToken,
          "UPDATE tokens SET deleted = TRUE WHERE id = $1 AND user_id = $2 AND NOT deleted");
 
-TokenRecord ReadToken(const Rows& rows) {
-  return TokenRecord{rows.Text(0), rows.Text(1), rows.Text(2), rows.Text(3),
-                     rows.Int(4),  rows.Int(5),  rows.Int(6)};
-}
-
 Result<void> InsertUser(Session& s, const UserRecord& user) {
-  return AlreadyExistsAs(s.Run(kInsertUser, Params()
-                                                    .Text(user.id)
-                                                    .Text(user.login)
-                                                    .Text(user.name)
-                                                    .Text(user.email)
-                                                    .Bool(user.site_admin)
-                                                    .Int(user.created)),
+  return AlreadyExistsAs(s.Run(kInsertUser, Params::Of(user.id, user.login, user.name, user.email,
+                                                       user.site_admin, user.created)),
                          fmt::format("user '{}' already exists", user.login));
 }
 
 Result<void> InsertOrg(Session& s, const OrgRecord& org) {
   return AlreadyExistsAs(
-      s.Run(kInsertOrg, Params()
-                                .Text(org.id)
-                                .Text(org.name)
-                                .Int(org.created)
-                                .Int(org.default_stack_permission)),
+      s.Run(kInsertOrg, Params::Of(org.id, org.name, org.created, org.default_stack_permission)),
       fmt::format("organization '{}' already exists", org.name));
 }
 
 Result<void> InsertMembership(Session& s, const std::string& org_id, const std::string& user_id,
                               OrgRole role, int64_t created, std::string taken_message) {
   return AlreadyExistsAs(
-      s.Run(kInsertMembership,
-                Params().Text(org_id).Text(user_id).Int(static_cast<int64_t>(role)).Int(created)),
+      s.Run(kInsertMembership, Params::Of(org_id, user_id, static_cast<int64_t>(role), created)),
       std::move(taken_message));
 }
 
 Result<void> InsertToken(Session& s, const TokenRecord& token, const std::string& user_id,
                          const std::string& token_hash) {
-  return AlreadyExistsAs(s.Run(kInsertToken, Params()
-                                                     .Text(token.id)
-                                                     .Text(user_id)
-                                                     .Text(token_hash)
-                                                     .Text(token.name)
-                                                     .Text(token.description)
-                                                     .Int(token.created)
-                                                     .Int(token.last_used)
-                                                     .Int(token.expires)),
-                         "token already exists");
+  return AlreadyExistsAs(
+      s.Run(kInsertToken, Params::Of(token.id, user_id, token_hash, token.name, token.description,
+                                     token.created, token.last_used, token.expires)),
+      "token already exists");
 }
 
 }  // namespace
@@ -103,14 +82,20 @@ UserRecord ReadUser(const Rows& rows, int first) {
                     rows.Text(first + 3),     rows.Bool(first + 4), rows.Int(first + 5)};
 }
 
-// ---------------------------------------------------------------------------
-// UserStore
+OrgRecord ReadOrg(const Rows& rows, int first) {
+  return OrgRecord{rows.Text(first), rows.Text(first + 1), rows.Int(first + 2),
+                   static_cast<int>(rows.Int(first + 3))};
+}
+
+TokenRecord ReadToken(const Rows& rows, int first) {
+  return TokenRecord{rows.Text(first),     rows.Text(first + 1), rows.Text(first + 2),
+                     rows.Text(first + 3), rows.Int(first + 4),  rows.Int(first + 5),
+                     rows.Int(first + 6)};
+}
 
 Result<bool> SqlStore::HasNoUsers() {
-  return engine_->Single([](Session& s) -> Result<bool> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kHasNoUsers));
-    return rows.Next() && rows.Bool(0);
-  });
+  SH_ASSIGN_OR_RETURN(const int64_t none, engine_->QueryInt(kHasNoUsers));
+  return none != 0;
 }
 
 Result<void> SqlStore::CreateUserWithPersonalOrg(const UserRecord& user, const OrgRecord& org,
@@ -127,15 +112,10 @@ Result<void> SqlStore::CreateUserWithPersonalOrg(const UserRecord& user, const O
 }
 
 Result<UserRecord> SqlStore::GetUserByLogin(const std::string& login) {
-  return engine_->Single([&](Session& s) -> Result<UserRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectUserByLogin, Params().Text(login)));
-    if (!rows.Next()) return Fail(Error::NotFound(fmt::format("user '{}' not found", login)));
-    return ReadUser(rows, 0);
-  });
+  return engine_->One(
+      kSelectUserByLogin, Params::Of(login), [](const Rows& rows) { return ReadUser(rows, 0); },
+      fmt::format("user '{}' not found", login));
 }
-
-// ---------------------------------------------------------------------------
-// OrgStore
 
 Result<void> SqlStore::CreateOrg(const OrgRecord& org, const std::string& admin_user_id) {
   return engine_->Write([&](Session& s) -> Result<void> {
@@ -146,31 +126,21 @@ Result<void> SqlStore::CreateOrg(const OrgRecord& org, const std::string& admin_
 }
 
 Result<OrgRecord> SqlStore::GetOrgByName(const std::string& name) {
-  return engine_->Single([&](Session& s) -> Result<OrgRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectOrgByName, Params().Text(name)));
-    if (!rows.Next()) {
-      return Fail(Error::NotFound(fmt::format("organization '{}' not found", name)));
-    }
-    return OrgRecord{rows.Text(0), rows.Text(1), rows.Int(2), static_cast<int>(rows.Int(3))};
-  });
+  return engine_->One(
+      kSelectOrgByName, Params::Of(name), [](const Rows& rows) { return ReadOrg(rows, 0); },
+      fmt::format("organization '{}' not found", name));
 }
 
 Result<OrgRole> SqlStore::GetRole(const std::string& org_id, const std::string& user_id) {
-  return engine_->Single([&](Session& s) -> Result<OrgRole> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectRole, Params().Text(org_id).Text(user_id)));
-    return rows.Next() ? ToRole(rows.Int(0)) : OrgRole::kNone;
-  });
+  SH_ASSIGN_OR_RETURN(const int64_t role,
+                      engine_->QueryInt(kSelectRole, Params::Of(org_id, user_id)));
+  return ToRole(role);
 }
 
 Result<std::vector<MembershipRecord>> SqlStore::ListMemberships(const std::string& user_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<MembershipRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectMemberships, Params().Text(user_id)));
-    std::vector<MembershipRecord> memberships;
-    while (rows.Next()) {
-      memberships.push_back(MembershipRecord{rows.Text(0), rows.Text(1), rows.Text(2),
-                                             ToRole(rows.Int(3)), rows.Int(4)});
-    }
-    return memberships;
+  return engine_->All(kSelectMemberships, Params::Of(user_id), [](const Rows& rows) {
+    return MembershipRecord{rows.Text(0), rows.Text(1), rows.Text(2), ToRole(rows.Int(3)),
+                            rows.Int(4)};
   });
 }
 
@@ -182,9 +152,6 @@ Result<void> SqlStore::AddMember(const std::string& org_id, const std::string& u
   });
 }
 
-// ---------------------------------------------------------------------------
-// TokenStore
-
 Result<void> SqlStore::CreateToken(const TokenRecord& token, const std::string& token_hash) {
   return engine_->Write(
       [&](Session& s) -> Result<void> { return InsertToken(s, token, token.user_id, token_hash); });
@@ -192,15 +159,15 @@ Result<void> SqlStore::CreateToken(const TokenRecord& token, const std::string& 
 
 Result<std::optional<TokenLookup>> SqlStore::FindTokenByHash(const std::string& token_hash) {
   return engine_->Single([&](Session& s) -> Result<std::optional<TokenLookup>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTokenByHash, Params().Text(token_hash)));
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTokenByHash, Params::Of(token_hash)));
     if (!rows.Next()) return std::nullopt;
-    return TokenLookup{ReadToken(rows), ReadUser(rows, 7)};
+    return TokenLookup{ReadToken(rows, 0), ReadUser(rows, 7)};
   });
 }
 
 Result<void> SqlStore::SetTokenLastUsed(const std::string& token_id, int64_t when) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    return s.Run(kUpdateTokenLastUsed, Params().Text(token_id).Int(when));
+    return s.Run(kUpdateTokenLastUsed, Params::Of(token_id, when));
   });
 }
 
@@ -208,23 +175,14 @@ Result<std::vector<TokenRecord>> SqlStore::ListTokens(const std::string& user_id
                                                       const std::optional<std::string>& after_id,
                                                       int limit) {
   if (limit <= 0) return std::vector<TokenRecord>{};
-  return engine_->Single([&](Session& s) -> Result<std::vector<TokenRecord>> {
-    Params params;
-    params.Text(user_id).Int(limit);
-    if (after_id) params.Text(*after_id);
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(after_id ? kSelectTokensAfter : kSelectTokens, params));
-    std::vector<TokenRecord> tokens;
-    while (rows.Next()) tokens.push_back(ReadToken(rows));
-    return tokens;
-  });
+  Params params = Params::Of(user_id, limit);
+  if (after_id) params.Text(*after_id);
+  return engine_->All(after_id ? kSelectTokensAfter : kSelectTokens, params,
+                      [](const Rows& rows) { return ReadToken(rows, 0); });
 }
 
 Result<void> SqlStore::DeleteToken(const std::string& user_id, const std::string& token_id) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteToken, Params().Text(token_id).Text(user_id)));
-    if (n == 0) return Fail(Error::NotFound("token not found"));
-    return {};
-  });
+  return engine_->ChangeOne(kDeleteToken, Params::Of(token_id, user_id), "token not found");
 }
 
 }  // namespace statehouse::storage

@@ -1,5 +1,5 @@
 // JournalStore: journal entries stored once per (update, sequence_id)
-// (schema: migrations_0010_journal.cc).
+// (schema: migration 10, journal).
 //
 // A batch is one transaction of single-row INSERT ... SELECT FROM updates ...
 // ON CONFLICT DO NOTHING statements, in ascending sequence order (so two

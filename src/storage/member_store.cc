@@ -8,12 +8,9 @@
 // from the org is not added to one of its teams meanwhile (AddTeamMember
 // share-locks the org row).
 
-#include <fmt/format.h>
-
 #include "storage/sql_store.h"
 
 namespace statehouse::storage {
-
 namespace {
 
 SH_QUERY(kSelectMembers,
@@ -31,67 +28,40 @@ SH_QUERY(kUpdateMembershipRole,
 SH_QUERY(kUpdateDefaultStackPermission,
          "UPDATE orgs SET default_stack_permission = $2 WHERE id = $1");
 
-// Locks the org row until the transaction ends; kNotFound (with `not_found`)
-// when the org is absent.
-Result<void> LockOrg(Session& s, const std::string& org_id, std::string_view not_found) {
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLockOrgForMembers, Params().Text(org_id)));
-  if (!rows.Next()) return Fail(Error::NotFound(std::string(not_found)));
-  return {};
-}
-
 constexpr std::string_view kNotAMember = "user is not a member of the organization";
 
 }  // namespace
 
 Result<std::vector<MemberRecord>> SqlStore::ListMembers(const std::string& org_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<MemberRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectMembers, Params().Text(org_id)));
-    std::vector<MemberRecord> members;
-    while (rows.Next()) {
-      members.push_back(MemberRecord{ReadUser(rows, 0), ToRole(rows.Int(6)), rows.Int(7)});
-    }
-    return members;
+  return engine_->All(kSelectMembers, Params::Of(org_id), [](const Rows& rows) {
+    return MemberRecord{ReadUser(rows, 0), ToRole(rows.Int(6)), rows.Int(7)};
   });
 }
 
 Result<void> SqlStore::RemoveMember(const std::string& org_id, const std::string& user_id) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_TRY(LockOrg(s, org_id, kNotAMember));
-    SH_ASSIGN_OR_RETURN(const int64_t n,
-                        s.Execute(kDeleteMembership, Params().Text(org_id).Text(user_id)));
-    if (n == 0) return Fail(Error::NotFound(std::string(kNotAMember)));
-    SH_TRY(s.Execute(kDeleteOrgTeamMemberships, Params().Text(org_id).Text(user_id)));
-    return {};
+    SH_TRY(s.RequireRow(kLockOrgForMembers, Params::Of(org_id), kNotAMember));
+    SH_TRY(s.ChangeOne(kDeleteMembership, Params::Of(org_id, user_id), kNotAMember));
+    return s.Run(kDeleteOrgTeamMemberships, Params::Of(org_id, user_id));
   });
 }
 
 Result<void> SqlStore::SetMemberRole(const std::string& org_id, const std::string& user_id,
                                      OrgRole role) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n,
-                        s.Execute(kUpdateMembershipRole, Params().Text(org_id).Text(user_id).Int(
-                                                             static_cast<int64_t>(role))));
-    if (n == 0) return Fail(Error::NotFound(std::string(kNotAMember)));
-    return {};
-  });
+  return engine_->ChangeOne(kUpdateMembershipRole,
+                            Params::Of(org_id, user_id, static_cast<int64_t>(role)), kNotAMember);
 }
 
 Result<int64_t> SqlStore::CountAdmins(const std::string& org_id) {
   return engine_->Write([&](Session& s) -> Result<int64_t> {
-    SH_TRY(LockOrg(s, org_id, "organization not found"));
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kCountOrgAdmins, Params().Text(org_id).Int(
-                                                                static_cast<int64_t>(OrgRole::kAdmin))));
-    return rows.Next() ? rows.Int(0) : 0;
+    SH_TRY(s.RequireRow(kLockOrgForMembers, Params::Of(org_id), "organization not found"));
+    return s.QueryInt(kCountOrgAdmins, Params::Of(org_id, static_cast<int64_t>(OrgRole::kAdmin)));
   });
 }
 
 Result<void> SqlStore::SetDefaultStackPermission(const std::string& org_id, int permission) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kUpdateDefaultStackPermission,
-                                                   Params().Text(org_id).Int(permission)));
-    if (n == 0) return Fail(Error::NotFound("organization not found"));
-    return {};
-  });
+  return engine_->ChangeOne(kUpdateDefaultStackPermission, Params::Of(org_id, permission),
+                            "organization not found");
 }
 
 }  // namespace statehouse::storage

@@ -1,5 +1,7 @@
 #include "storage/migrations.h"
 
+#include <fmt/format.h>
+
 #include <array>
 
 namespace statehouse::storage {
@@ -48,5 +50,16 @@ constexpr std::array kMigrations = {
 std::span<const Migration> AllMigrations() { return kMigrations; }
 
 int LatestSchemaVersion() { return kMigrations.back().version; }
+
+Error SchemaVersionError(int64_t version, bool newer, std::string database) {
+  return Error{ErrorCode::kInternal,
+               newer ? fmt::format("database schema version {} is newer than this binary "
+                                   "supports ({})",
+                                   version, LatestSchemaVersion())
+                     : fmt::format("database schema version {} is older than this binary needs "
+                                   "({}); run `statehouse migrate`",
+                                   version, LatestSchemaVersion()),
+               std::move(database)};
+}
 
 }  // namespace statehouse::storage

@@ -2,7 +2,7 @@
 
 // The schema migrations, numbered together for both engines: migration N
 // creates the same tables on SQLite and on PostgreSQL, each in its own DDL
-// (sqlite/migrations_NNNN_*.cc, postgres/migrations_NNNN_*.cc).
+// (sqlite/migrations.cc, postgres/migrations.cc).
 //
 // A migration is applied at most once per database, in ascending version
 // order, each inside its own transaction together with its row in
@@ -19,7 +19,11 @@
 // BOOLEAN; documents are BYTEA, lz4-compressed when the server supports it
 // (sh_try_lz4), never jsonb. Both: times are integer Unix seconds.
 
+#include <cstdint>
 #include <span>
+#include <string>
+
+#include "common/error.h"
 
 namespace statehouse::storage {
 
@@ -35,5 +39,13 @@ std::span<const Migration> AllMigrations();
 
 // The version of the newest migration.
 int LatestSchemaVersion();
+
+// The version recorded in `schema_migrations` (same text on both engines).
+inline constexpr char kSelectSchemaVersionSql[] =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+
+// kInternal: the schema `version` of `database` is newer than this binary
+// supports, or (not `newer`) older than it needs.
+Error SchemaVersionError(int64_t version, bool newer, std::string database);
 
 }  // namespace statehouse::storage

@@ -15,14 +15,7 @@ enum class OrgRole { kNone = 0, kMember = 1, kAdmin = 2 };
 
 // The role stored as `value`; kNone for anything unknown.
 inline OrgRole ToRole(int64_t value) {
-  switch (value) {
-    case static_cast<int64_t>(OrgRole::kMember):
-      return OrgRole::kMember;
-    case static_cast<int64_t>(OrgRole::kAdmin):
-      return OrgRole::kAdmin;
-    default:
-      return OrgRole::kNone;
-  }
+  return value == 1 || value == 2 ? static_cast<OrgRole>(value) : OrgRole::kNone;
 }
 
 struct UserRecord {

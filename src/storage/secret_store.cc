@@ -18,16 +18,13 @@ SH_QUERY(kSelectStackSecretKey,
          "SELECT stack_id, master_key_id, wrapped_key, created FROM stack_secret_keys"
          " WHERE stack_id = $1");
 // Inserts only when the stack exists.
-SH_ENGINE_QUERY(kInsertStackSecretKey,
-                "INSERT INTO stack_secret_keys (stack_id, master_key_id, wrapped_key, created)"
-                " SELECT id, $2, $3, $4 FROM stacks WHERE id = $1"
-                " ON CONFLICT (stack_id) DO NOTHING",
-                "INSERT INTO stack_secret_keys (stack_id, master_key_id, wrapped_key, created)"
-                " SELECT id, $2::text, $3::bytea, $4::bigint FROM stacks WHERE id = $1"
-                " FOR KEY SHARE ON CONFLICT (stack_id) DO NOTHING");
+SH_QUERY(kInsertStackSecretKey,
+         "INSERT INTO stack_secret_keys (stack_id, master_key_id, wrapped_key, created)"
+         " SELECT id, $2::text, $3::bytea, $4::bigint FROM stacks WHERE id = $1"
+         " FOR KEY SHARE ON CONFLICT (stack_id) DO NOTHING");
 
 Result<std::optional<StackSecretKeyRecord>> SelectKey(Session& s, const std::string& stack_id) {
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectStackSecretKey, Params().Text(stack_id)));
+  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectStackSecretKey, Params::Of(stack_id)));
   if (!rows.Next()) return std::optional<StackSecretKeyRecord>();
   return std::optional<StackSecretKeyRecord>(
       StackSecretKeyRecord{rows.Text(0), rows.Text(1), rows.Text(2), rows.Int(3)});
@@ -43,12 +40,10 @@ Result<std::optional<StackSecretKeyRecord>> SqlStore::GetStackSecretKey(
 Result<StackSecretKeyRecord> SqlStore::CreateStackSecretKeyIfAbsent(
     const StackSecretKeyRecord& record) {
   return engine_->Write([&](Session& s) -> Result<StackSecretKeyRecord> {
-    SH_ASSIGN_OR_RETURN(const int64_t inserted, s.Execute(kInsertStackSecretKey,
-                                                          Params()
-                                                              .Text(record.stack_id)
-                                                              .Text(record.master_key_id)
-                                                              .Bytes(record.wrapped_key)
-                                                              .Int(record.created)));
+    SH_ASSIGN_OR_RETURN(const int64_t inserted,
+                        s.Execute(kInsertStackSecretKey,
+                                  Params::Of(record.stack_id, record.master_key_id,
+                                             Params::Blob{record.wrapped_key}, record.created)));
     SH_ASSIGN_OR_RETURN(auto stored, SelectKey(s, record.stack_id));
     // Nothing inserted and no key: the stack does not exist.
     if (!stored && inserted == 0) return Fail(Error::NotFound("stack not found"));

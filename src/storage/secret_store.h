@@ -1,8 +1,7 @@
 #pragma once
 
-// Per-stack secrets data keys, stored wrapped by the master key (SqlStore: secret_store.cc).
-// Same rules as store.h: atomic methods, opaque ids, Unix-second times,
-// kNotFound / kAlreadyExists as documented per method.
+// Per-stack secrets data keys, stored wrapped by the master key (SqlStore:
+// secret_store.cc). Same rules as store.h.
 
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,5 @@
 // ServiceStore: services, their properties and items (schema:
-// migrations_0003_services.cc).
+// migration 3, services).
 //
 // Reads are single statements (a service joined with its properties), so
 // they need no transaction. Writes that change a service lock its row first
@@ -91,15 +91,8 @@ SH_QUERY(kListServiceItemsAfter, SH_SERVICE_ITEMS_SELECT
 #undef SH_SERVICE_ITEMS_SELECT
 
 ServiceRecord ReadService(const Rows& rows) {
-  ServiceRecord service;
-  service.id = rows.Text(0);
-  service.org_id = rows.Text(1);
-  service.owner_type = rows.Text(2);
-  service.owner_name = rows.Text(3);
-  service.name = rows.Text(4);
-  service.description = rows.Text(5);
-  service.created = rows.Int(6);
-  return service;
+  return ServiceRecord{rows.Text(0), rows.Text(1), rows.Text(2), rows.Text(3),
+                       rows.Text(4), rows.Text(5), rows.Int(6),  {}};
 }
 
 // Reads rows shaped like kSelectService into services with their
@@ -122,13 +115,8 @@ Result<void> InsertProperties(Session& s, const std::string& service_id,
                               const std::vector<ServicePropertyRecord>& properties) {
   for (size_t i = 0; i < properties.size(); ++i) {
     const ServicePropertyRecord& p = properties[i];
-    SH_TRY(s.Execute(kInsertServiceProperty, Params()
-                                                 .Text(service_id)
-                                                 .Int(static_cast<int64_t>(i))
-                                                 .Text(p.key)
-                                                 .Text(p.value)
-                                                 .Text(p.type)
-                                                 .Int(p.order)));
+    SH_TRY(s.Execute(kInsertServiceProperty, Params::Of(service_id, static_cast<int64_t>(i), p.key,
+                                                        p.value, p.type, p.order)));
   }
   return {};
 }
@@ -141,23 +129,18 @@ Result<int> InsertItems(Session& s, const std::string& service_id,
   std::set<std::string> locked;
   for (const NewServiceItem& item : items) {
     if (item.stack_id.empty() || locked.contains(item.stack_id)) continue;
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLockStackKeyShared, Params().Text(item.stack_id)));
-    if (!rows.Next()) {
-      return Fail(Error::NotFound(fmt::format("{} '{}' not found", item.type, item.stack_id)));
-    }
+    SH_TRY(s.RequireRow(kLockStackKeyShared, Params::Of(item.stack_id),
+                        fmt::format("{} '{}' not found", item.type, item.stack_id)));
     locked.insert(item.stack_id);
   }
   int added = 0;
   for (const NewServiceItem& item : items) {
     const bool is_stack = !item.stack_id.empty();
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kInsertServiceItem,
-                                                   Params()
-                                                       .Text(service_id)
-                                                       .Text(item.type)
-                                                       .Text(is_stack ? item.stack_id : item.name)
-                                                       .Text(item.stack_id)
-                                                       .Text(item.added_by)
-                                                       .Int(item.added)));
+    SH_ASSIGN_OR_RETURN(
+        const int64_t n,
+        s.Execute(kInsertServiceItem,
+                  Params::Of(service_id, item.type, is_stack ? item.stack_id : item.name,
+                             item.stack_id, item.added_by, item.added)));
     added += static_cast<int>(n);
   }
   return added;
@@ -168,16 +151,12 @@ Result<int> InsertItems(Session& s, const std::string& service_id,
 Result<void> SqlStore::CreateService(const ServiceRecord& service,
                                      const std::vector<NewServiceItem>& items) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_TRY(AlreadyExistsAs(s.Execute(kInsertService, Params()
-                                                         .Text(service.id)
-                                                         .Text(service.org_id)
-                                                         .Text(service.owner_type)
-                                                         .Text(service.owner_name)
-                                                         .Text(service.name)
-                                                         .Text(service.description)
-                                                         .Int(service.created)),
-                           fmt::format("service '{}/{}/{}' already exists", service.owner_type,
-                                       service.owner_name, service.name)));
+    SH_TRY(AlreadyExistsAs(
+        s.Execute(kInsertService,
+                  Params::Of(service.id, service.org_id, service.owner_type, service.owner_name,
+                             service.name, service.description, service.created)),
+        fmt::format("service '{}/{}/{}' already exists", service.owner_type, service.owner_name,
+                    service.name)));
     SH_TRY(InsertProperties(s, service.id, service.properties));
     SH_TRY(InsertItems(s, service.id, items));
     return {};
@@ -189,11 +168,8 @@ Result<ServiceRecord> SqlStore::GetService(const std::string& org_id,
                                            const std::string& owner_name,
                                            const std::string& name) {
   return engine_->Single([&](Session& s) -> Result<ServiceRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectService, Params()
-                                                               .Text(org_id)
-                                                               .Text(owner_type)
-                                                               .Text(owner_name)
-                                                               .Text(name)));
+    SH_ASSIGN_OR_RETURN(auto rows,
+                        s.Query(kSelectService, Params::Of(org_id, owner_type, owner_name, name)));
     std::vector<ServiceRecord> services = ReadServices(rows);
     if (services.empty()) {
       return Fail(Error::NotFound(
@@ -206,10 +182,9 @@ Result<ServiceRecord> SqlStore::GetService(const std::string& org_id,
 Result<std::vector<ServiceRecord>> SqlStore::ListServices(
     const std::string& org_id, const std::optional<ServicePosition>& after, int limit) {
   if (limit <= 0) return std::vector<ServiceRecord>{};
+  Params params = Params::Of(org_id, limit);
+  if (after) params.Text(after->name).Text(after->owner_type).Text(after->owner_name);
   return engine_->Single([&](Session& s) -> Result<std::vector<ServiceRecord>> {
-    Params params;
-    params.Text(org_id).Int(limit);
-    if (after) params.Text(after->name).Text(after->owner_type).Text(after->owner_name);
     SH_ASSIGN_OR_RETURN(auto rows, s.Query(after ? kListServicesAfter : kListServices, params));
     return ReadServices(rows);
   });
@@ -220,26 +195,12 @@ Result<void> SqlStore::UpdateService(
     const std::optional<std::string>& description,
     const std::optional<std::vector<ServicePropertyRecord>>& properties) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    Params params;
-    params.Text(service_id);
-    if (name) {
-      params.Text(*name);
-    } else {
-      params.Null();
-    }
-    if (description) {
-      params.Text(*description);
-    } else {
-      params.Null();
-    }
-    SH_ASSIGN_OR_RETURN(
-        const int64_t updated,
-        AlreadyExistsAs(s.Execute(kUpdateService, params),
-                        fmt::format("service '{}' already exists", name.value_or(""))));
-    if (updated == 0) return Fail(Error::NotFound("service not found"));
+    SH_TRY(AlreadyExistsAs(
+        s.ChangeOne(kUpdateService, Params::Of(service_id, name, description), "service not found"),
+        fmt::format("service '{}' already exists", name.value_or(""))));
     if (properties) {
       // The UPDATE holds the service row lock, so replacements serialize.
-      SH_TRY(s.Execute(kDeleteServiceProperties, Params().Text(service_id)));
+      SH_TRY(s.Execute(kDeleteServiceProperties, Params::Of(service_id)));
       SH_TRY(InsertProperties(s, service_id, *properties));
     }
     return {};
@@ -247,20 +208,13 @@ Result<void> SqlStore::UpdateService(
 }
 
 Result<void> SqlStore::DeleteService(const std::string& service_id) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteService, Params().Text(service_id)));
-    if (n == 0) return Fail(Error::NotFound("service not found"));
-    return {};
-  });
+  return engine_->ChangeOne(kDeleteService, Params::Of(service_id), "service not found");
 }
 
 Result<int> SqlStore::AddServiceItems(const std::string& service_id,
                                       const std::vector<NewServiceItem>& items) {
   return engine_->Write([&](Session& s) -> Result<int> {
-    {
-      SH_ASSIGN_OR_RETURN(auto locked, s.Query(kLockServiceKeyShared, Params().Text(service_id)));
-      if (!locked.Next()) return Fail(Error::NotFound("service not found"));
-    }
+    SH_TRY(s.RequireRow(kLockServiceKeyShared, Params::Of(service_id), "service not found"));
     return InsertItems(s, service_id, items);
   });
 }
@@ -268,8 +222,8 @@ Result<int> SqlStore::AddServiceItems(const std::string& service_id,
 Result<bool> SqlStore::RemoveServiceItem(const std::string& service_id, const std::string& type,
                                          const std::string& key) {
   return engine_->Write([&](Session& s) -> Result<bool> {
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteServiceItem,
-                                                   Params().Text(service_id).Text(type).Text(key)));
+    SH_ASSIGN_OR_RETURN(const int64_t n,
+                        s.Execute(kDeleteServiceItem, Params::Of(service_id, type, key)));
     return n > 0;
   });
 }
@@ -277,30 +231,14 @@ Result<bool> SqlStore::RemoveServiceItem(const std::string& service_id, const st
 Result<std::vector<ServiceItemRecord>> SqlStore::ListServiceItems(
     const std::string& service_id, const std::optional<ServiceItemPosition>& after, int limit) {
   if (limit <= 0) return std::vector<ServiceItemRecord>{};
-  return engine_->Single([&](Session& s) -> Result<std::vector<ServiceItemRecord>> {
-    Params params;
-    params.Text(service_id).Int(limit);
-    if (after) params.Text(after->type).Text(after->name);
-    SH_ASSIGN_OR_RETURN(auto rows,
-                        s.Query(after ? kListServiceItemsAfter : kListServiceItems, params));
-    std::vector<ServiceItemRecord> items;
-    items.reserve(static_cast<size_t>(rows.Count()));
-    while (rows.Next()) {
-      ServiceItemRecord& item = items.emplace_back();
-      item.type = rows.Text(0);
-      item.name = rows.Text(1);
-      item.added_by = rows.Text(2);
-      item.added = rows.Int(3);
-      item.stack_id = rows.Text(4);
-      item.stack_org_id = rows.Text(5);
-      item.stack_project = rows.Text(6);
-      item.stack_name = rows.Text(7);
-      item.stack_created_by = rows.Text(8);
-      item.stack_created = rows.Int(9);
-      item.stack_resource_count = rows.Int(10);
-    }
-    return items;
-  });
+  Params params = Params::Of(service_id, limit);
+  if (after) params.Text(after->type).Text(after->name);
+  return engine_->All(
+      after ? kListServiceItemsAfter : kListServiceItems, params, [](const Rows& rows) {
+        return ServiceItemRecord{rows.Text(0), rows.Text(1), rows.Text(2), rows.Int(3),
+                                 rows.Text(4), rows.Text(5), rows.Text(6), rows.Text(7),
+                                 rows.Text(8), rows.Int(9),  rows.Int(10)};
+      });
 }
 
 }  // namespace statehouse::storage

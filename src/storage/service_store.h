@@ -1,8 +1,7 @@
 #pragma once
 
 // Services: groups of stacks and environments (SqlStore: service_store.cc).
-// Same rules as store.h: atomic methods, opaque ids, Unix-second times,
-// kNotFound / kAlreadyExists as documented per method.
+// Same rules as store.h.
 //
 // Owner names, service names and item names compare case-insensitively
 // (ASCII folding); owner types and item types compare byte for byte.

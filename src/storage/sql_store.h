@@ -28,9 +28,13 @@
 
 namespace statehouse::storage {
 
-// Reads the columns (id, login, name, email, site_admin, created) of a user
-// from `first` on.
+// Read the columns of a record from `first` on: a user's (id, login, name,
+// email, site_admin, created), an org's (id, name, created,
+// default_stack_permission), a token's (id, user_id, name, description,
+// created, last_used, expires).
 UserRecord ReadUser(const Rows& rows, int first);
+OrgRecord ReadOrg(const Rows& rows, int first);
+TokenRecord ReadToken(const Rows& rows, int first);
 
 // The columns ReadStack() reads, in order, from `stacks AS s JOIN orgs AS o`
 // joined with SH_STACK_ACTIVE_UPDATE_JOIN.
@@ -42,6 +46,9 @@ UserRecord ReadUser(const Rows& rows, int first);
 inline constexpr int kStackColumns = 17;
 // Reads the SH_STACK_COLUMNS of a stack from `first` on (without its tags).
 StackRecord ReadStack(const Rows& rows, int first);
+// Adds the tag (name, value) in columns `col` and `col + 1` of the current
+// row and of every later one to `stack` (none where they are NULL).
+void ReadTags(Rows& rows, int col, StackRecord& stack);
 
 // The columns ReadUpdate() reads, in order, of `updates` (table alias
 // `prefix`, e.g. "up." or "").
@@ -60,8 +67,6 @@ UpdateRecord ReadUpdate(const Rows& rows, int first);
 class SqlStore final : public Store {
  public:
   explicit SqlStore(std::unique_ptr<storage::Engine> engine) : engine_(std::move(engine)) {}
-  SqlStore(const SqlStore&) = delete;
-  SqlStore& operator=(const SqlStore&) = delete;
 
   // AccessStore (access_store.cc)
   Result<AccessContext> LoadAccess(const AccessQuery& query) override;

@@ -45,25 +45,8 @@ std::string StackLabel(std::string_view org_name, std::string_view project, std:
 
 Result<void> InsertTag(Session& s, const std::string& stack_id, const std::string& name,
                        const std::string& value) {
-  return AlreadyExistsAs(s.Run(kInsertTag, Params().Text(stack_id).Text(name).Text(value)),
+  return AlreadyExistsAs(s.Run(kInsertTag, Params::Of(stack_id, name, value)),
                          fmt::format("tag '{}' already exists", name));
-}
-
-// kNotFound unless the stack exists; with `lock`, also row-locks it until
-// the transaction ends (PostgreSQL).
-Result<void> RequireStack(Session& s, const std::string& stack_id, bool lock) {
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(lock ? kLockStack : kStackExists, Params().Text(stack_id)));
-  if (!rows.Next()) return Fail(Error::NotFound("stack not found"));
-  return {};
-}
-
-// "$first, $first+1, ..." for `count` placeholders.
-std::string Placeholders(int first, size_t count) {
-  std::string out;
-  for (size_t i = 0; i < count; ++i) {
-    out += fmt::format("{}${}", i == 0 ? "" : ", ", first + static_cast<int>(i));
-  }
-  return out;
 }
 
 // The statement for `query` and its parameters: org ids, project, tag name,
@@ -145,25 +128,25 @@ StackRecord ReadStack(const Rows& rows, int first) {
   return stack;
 }
 
+void ReadTags(Rows& rows, int col, StackRecord& stack) {
+  do {
+    if (!rows.IsNull(col)) stack.tags.emplace(rows.Text(col), rows.Text(col + 1));
+  } while (rows.Next());
+}
+
 Result<void> SqlStore::CreateStack(const StackRecord& stack,
                                    const std::optional<std::string>& initial_state) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_TRY(AlreadyExistsAs(s.Run(kInsertStack, Params()
-                                                   .Text(stack.id)
-                                                   .Text(stack.org_id)
-                                                   .Text(stack.project)
-                                                   .Text(stack.name)
-                                                   .Text(stack.created_by)
-                                                   .Int(stack.created)
-                                                   .Int(stack.version)
-                                                   .Int(stack.resource_count)
-                                                   .Int(stack.last_update)
-                                                   .Text(stack.active_update)),
-                           fmt::format("stack '{}' already exists",
-                                       StackLabel(stack.org_name, stack.project, stack.name))));
+    SH_TRY(AlreadyExistsAs(
+        s.Run(kInsertStack,
+              Params::Of(stack.id, stack.org_id, stack.project, stack.name, stack.created_by,
+                         stack.created, stack.version, stack.resource_count, stack.last_update,
+                         stack.active_update)),
+        fmt::format("stack '{}' already exists",
+                    StackLabel(stack.org_name, stack.project, stack.name))));
     for (const auto& [name, value] : stack.tags) SH_TRY(InsertTag(s, stack.id, name, value));
     if (initial_state) {
-      SH_TRY(s.Run(kUpsertState, Params().Text(stack.id).Bytes(*initial_state)));
+      SH_TRY(s.Run(kUpsertState, Params::Of(stack.id, Params::Blob{*initial_state})));
     }
     return {};
   });
@@ -172,27 +155,22 @@ Result<void> SqlStore::CreateStack(const StackRecord& stack,
 Result<StackRecord> SqlStore::GetStack(const std::string& org_name, const std::string& project,
                                        const std::string& name) {
   return engine_->Single([&](Session& s) -> Result<StackRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectStackWithTags,
-                                           Params().Text(org_name).Text(project).Text(name)));
+    SH_ASSIGN_OR_RETURN(auto rows,
+                        s.Query(kSelectStackWithTags, Params::Of(org_name, project, name)));
     if (!rows.Next()) {
       return Fail(Error::NotFound(
           fmt::format("stack '{}' not found", StackLabel(org_name, project, name))));
     }
     StackRecord stack = ReadStack(rows, 0);
-    do {
-      if (!rows.IsNull(kStackColumns)) {
-        stack.tags.emplace(rows.Text(kStackColumns), rows.Text(kStackColumns + 1));
-      }
-    } while (rows.Next());
+    ReadTags(rows, kStackColumns, stack);
     return stack;
   });
 }
 
 Result<bool> SqlStore::ProjectExists(const std::string& org_id, const std::string& project) {
-  return engine_->Single([&](Session& s) -> Result<bool> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kProjectExists, Params().Text(org_id).Text(project)));
-    return rows.Next() && rows.Bool(0);
-  });
+  SH_ASSIGN_OR_RETURN(const int64_t exists,
+                      engine_->QueryInt(kProjectExists, Params::Of(org_id, project)));
+  return exists != 0;
 }
 
 Result<std::vector<StackRecord>> SqlStore::ListStacks(const StackQuery& query) {
@@ -201,33 +179,24 @@ Result<std::vector<StackRecord>> SqlStore::ListStacks(const StackQuery& query) {
     Params params;
     const std::string sql = ListStacksSql(query, params);
     SH_ASSIGN_OR_RETURN(auto rows, s.QueryDynamic(sql, params));
-    std::vector<StackRecord> stacks;
-    while (rows.Next()) stacks.push_back(ReadStack(rows, 0));
+    std::vector<StackRecord> stacks = rows.All([](const Rows& r) { return ReadStack(r, 0); });
     SH_TRY(LoadTags(s, stacks));
     return stacks;
   });
 }
 
 Result<void> SqlStore::DeleteStack(const std::string& stack_id) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteStack, Params().Text(stack_id)));
-    if (n == 0) return Fail(Error::NotFound("stack not found"));
-    return {};
-  });
+  return engine_->ChangeOne(kDeleteStack, Params::Of(stack_id), "stack not found");
 }
 
 Result<void> SqlStore::MoveStack(const std::string& stack_id, const std::string& org_id,
                                  const std::string& project, const std::string& name,
                                  const std::optional<std::string>& new_state) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(
-        const int64_t n,
-        AlreadyExistsAs(
-            s.Execute(kMoveStack, Params().Text(stack_id).Text(org_id).Text(project).Text(name)),
-            fmt::format("stack '{}/{}' already exists in the target organization", project,
-                        name)));
-    if (n == 0) return Fail(Error::NotFound("stack not found"));
-    if (new_state) SH_TRY(s.Run(kUpsertState, Params().Text(stack_id).Bytes(*new_state)));
+    SH_TRY(AlreadyExistsAs(
+        s.ChangeOne(kMoveStack, Params::Of(stack_id, org_id, project, name), "stack not found"),
+        fmt::format("stack '{}/{}' already exists in the target organization", project, name)));
+    if (new_state) SH_TRY(s.Run(kUpsertState, Params::Of(stack_id, Params::Blob{*new_state})));
     return {};
   });
 }
@@ -236,8 +205,8 @@ Result<void> SqlStore::MoveStack(const std::string& stack_id, const std::string&
 Result<void> SqlStore::ReplaceTags(const std::string& stack_id,
                                    const std::map<std::string, std::string>& tags) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_TRY(RequireStack(s, stack_id, /*lock=*/true));
-    SH_TRY(s.Run(kDeleteTags, Params().Text(stack_id)));
+    SH_TRY(s.RequireRow(kLockStack, Params::Of(stack_id), "stack not found"));
+    SH_TRY(s.Run(kDeleteTags, Params::Of(stack_id)));
     for (const auto& [name, value] : tags) SH_TRY(InsertTag(s, stack_id, name, value));
     return {};
   });
@@ -246,27 +215,20 @@ Result<void> SqlStore::ReplaceTags(const std::string& stack_id,
 Result<void> SqlStore::AddTag(const std::string& stack_id, const std::string& name,
                               const std::string& value) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_TRY(RequireStack(s, stack_id, /*lock=*/false));
+    SH_TRY(s.RequireRow(kStackExists, Params::Of(stack_id), "stack not found"));
     return InsertTag(s, stack_id, name, value);
   });
 }
 
 Result<void> SqlStore::UpdateTag(const std::string& stack_id, const std::string& name,
                                  const std::string& value) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n,
-                        s.Execute(kUpdateTag, Params().Text(stack_id).Text(name).Text(value)));
-    if (n == 0) return Fail(Error::NotFound(fmt::format("tag '{}' not found", name)));
-    return {};
-  });
+  return engine_->ChangeOne(kUpdateTag, Params::Of(stack_id, name, value),
+                            fmt::format("tag '{}' not found", name));
 }
 
 Result<void> SqlStore::DeleteTag(const std::string& stack_id, const std::string& name) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteTag, Params().Text(stack_id).Text(name)));
-    if (n == 0) return Fail(Error::NotFound(fmt::format("tag '{}' not found", name)));
-    return {};
-  });
+  return engine_->ChangeOne(kDeleteTag, Params::Of(stack_id, name),
+                            fmt::format("tag '{}' not found", name));
 }
 
 }  // namespace statehouse::storage

@@ -38,10 +38,9 @@ SH_QUERY(kUpdateTeam,
 
 // Locks the team (against deletion) and its org (against member removal,
 // which locks it FOR NO KEY UPDATE).
-SH_ENGINE_QUERY(kLockTeamAndOrg,
-                "SELECT 1 FROM teams AS t JOIN orgs AS o ON o.id = t.org_id WHERE t.id = $1",
-                "SELECT 1 FROM teams AS t JOIN orgs AS o ON o.id = t.org_id WHERE t.id = $1"
-                " FOR KEY SHARE OF t FOR SHARE OF o");
+SH_QUERY(kLockTeamAndOrg,
+         "SELECT 1 FROM teams AS t JOIN orgs AS o ON o.id = t.org_id WHERE t.id = $1"
+         " FOR KEY SHARE OF t FOR SHARE OF o");
 // Inserts only when the user belongs to the team's org.
 SH_QUERY(kInsertTeamMember,
          "INSERT INTO team_members (team_id, user_id, role, created)"
@@ -65,16 +64,11 @@ SH_QUERY(kSelectTeamGrants,
 // Upsert, only when team and stack exist in the same org; on PostgreSQL
 // locks the team against deletion and the stack against deletion and
 // transfer until commit.
-SH_ENGINE_QUERY(kUpsertTeamGrant,
-                "INSERT INTO team_stack_grants (team_id, stack_id, permission)"
-                " SELECT t.id, s.id, $3 FROM teams AS t JOIN stacks AS s ON s.org_id = t.org_id"
-                " WHERE t.id = $1 AND s.id = $2"
-                " ON CONFLICT (team_id, stack_id) DO UPDATE SET permission = excluded.permission",
-                "INSERT INTO team_stack_grants (team_id, stack_id, permission)"
-                " SELECT t.id, s.id, $3::integer FROM teams AS t"
-                " JOIN stacks AS s ON s.org_id = t.org_id"
-                " WHERE t.id = $1 AND s.id = $2 FOR KEY SHARE OF t FOR SHARE OF s"
-                " ON CONFLICT (team_id, stack_id) DO UPDATE SET permission = excluded.permission");
+SH_QUERY(kUpsertTeamGrant,
+         "INSERT INTO team_stack_grants (team_id, stack_id, permission)"
+         " SELECT t.id, s.id, $3::integer FROM teams AS t JOIN stacks AS s ON s.org_id = t.org_id"
+         " WHERE t.id = $1 AND s.id = $2 FOR KEY SHARE OF t FOR SHARE OF s"
+         " ON CONFLICT (team_id, stack_id) DO UPDATE SET permission = excluded.permission");
 // The grant row lock serializes with the transfer trigger's delete.
 SH_QUERY(kUpdateTeamGrant,
          "UPDATE team_stack_grants SET permission = $3 WHERE team_id = $1 AND stack_id = $2");
@@ -95,22 +89,7 @@ TeamRecord ReadTeam(const Rows& rows) {
 }
 
 TeamRole ToTeamRole(int64_t value) {
-  switch (value) {
-    case static_cast<int64_t>(TeamRole::kMember):
-      return TeamRole::kMember;
-    case static_cast<int64_t>(TeamRole::kAdmin):
-      return TeamRole::kAdmin;
-    default:
-      return TeamRole::kNone;
-  }
-}
-
-// Runs a single-row write; kNotFound (with `not_found`) when no row changed.
-Result<void> ChangeOne(Session& s, const NamedQuery& query, const Params& params,
-                       std::string_view not_found) {
-  SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(query, params));
-  if (n == 0) return Fail(Error::NotFound(std::string(not_found)));
-  return {};
+  return value == 1 || value == 2 ? static_cast<TeamRole>(value) : TeamRole::kNone;
 }
 
 // Only inside Write.
@@ -118,95 +97,58 @@ Result<void> InsertTeamMember(Session& s, const std::string& team_id, const std:
                               TeamRole role, int64_t created) {
   constexpr std::string_view kNotFound =
       "team not found or user is not a member of its organization";
-  {
-    SH_ASSIGN_OR_RETURN(auto locked, s.Query(kLockTeamAndOrg, Params().Text(team_id)));
-    if (!locked.Next()) return Fail(Error::NotFound(std::string(kNotFound)));
-  }
+  SH_TRY(s.RequireRow(kLockTeamAndOrg, Params::Of(team_id), kNotFound));
   return AlreadyExistsAs(
-      ChangeOne(s, kInsertTeamMember,
-                Params().Text(team_id).Text(user_id).Int(static_cast<int64_t>(role)).Int(created),
-                kNotFound),
+      s.ChangeOne(kInsertTeamMember,
+                  Params::Of(team_id, user_id, static_cast<int64_t>(role), created), kNotFound),
       "user is already a member of the team");
-}
-
-void AddOptionalText(Params& params, const std::optional<std::string>& value) {
-  if (value) {
-    params.Text(*value);
-  } else {
-    params.Null();
-  }
 }
 
 }  // namespace
 
 Result<void> SqlStore::CreateTeam(const TeamRecord& team, const std::string& creator_user_id) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_TRY(AlreadyExistsAs(s.Execute(kInsertTeam, Params()
-                                                      .Text(team.id)
-                                                      .Text(team.org_id)
-                                                      .Text(team.name)
-                                                      .Text(team.display_name)
-                                                      .Text(team.description)
-                                                      .Int(team.created)),
-                           fmt::format("team '{}' already exists", team.name)));
+    SH_TRY(AlreadyExistsAs(
+        s.Execute(kInsertTeam, Params::Of(team.id, team.org_id, team.name, team.display_name,
+                                          team.description, team.created)),
+        fmt::format("team '{}' already exists", team.name)));
     if (creator_user_id.empty()) return {};
     return InsertTeamMember(s, team.id, creator_user_id, TeamRole::kAdmin, team.created);
   });
 }
 
 Result<TeamRecord> SqlStore::GetTeam(const std::string& org_id, const std::string& name) {
-  return engine_->Single([&](Session& s) -> Result<TeamRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTeam, Params().Text(org_id).Text(name)));
-    if (!rows.Next()) return Fail(Error::NotFound(fmt::format("team '{}' not found", name)));
-    return ReadTeam(rows);
-  });
+  return engine_->One(kSelectTeam, Params::Of(org_id, name), ReadTeam,
+                      fmt::format("team '{}' not found", name));
 }
 
 Result<std::vector<TeamRecord>> SqlStore::ListTeams(const std::string& org_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<TeamRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTeams, Params().Text(org_id)));
-    std::vector<TeamRecord> teams;
-    while (rows.Next()) teams.push_back(ReadTeam(rows));
-    return teams;
-  });
+  return engine_->All(kSelectTeams, Params::Of(org_id), ReadTeam);
 }
 
 // One statement (memberships and grants go by ON DELETE CASCADE).
 Result<void> SqlStore::DeleteTeam(const std::string& team_id) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    return ChangeOne(s, kDeleteTeam, Params().Text(team_id), "team not found");
-  });
+  return engine_->ChangeOne(kDeleteTeam, Params::Of(team_id), "team not found");
 }
 
 Result<void> SqlStore::UpdateTeam(const std::string& team_id,
                                   const std::optional<std::string>& display_name,
                                   const std::optional<std::string>& description) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    Params params;
-    params.Text(team_id);
-    AddOptionalText(params, display_name);
-    AddOptionalText(params, description);
-    return ChangeOne(s, kUpdateTeam, params, "team not found");
-  });
+  return engine_->ChangeOne(kUpdateTeam, Params::Of(team_id, display_name, description),
+                            "team not found");
 }
 
 Result<std::vector<TeamMemberRecord>> SqlStore::ListTeamMembers(const std::string& team_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<TeamMemberRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTeamMembers, Params().Text(team_id)));
-    std::vector<TeamMemberRecord> members;
-    while (rows.Next()) {
-      members.push_back(TeamMemberRecord{rows.Text(0), rows.Text(1), rows.Text(2),
-                                         ToTeamRole(rows.Int(3)), rows.Int(4)});
-    }
-    return members;
+  return engine_->All(kSelectTeamMembers, Params::Of(team_id), [](const Rows& rows) {
+    return TeamMemberRecord{rows.Text(0), rows.Text(1), rows.Text(2), ToTeamRole(rows.Int(3)),
+                            rows.Int(4)};
   });
 }
 
 Result<TeamRole> SqlStore::GetTeamRole(const std::string& team_id, const std::string& user_id) {
-  return engine_->Single([&](Session& s) -> Result<TeamRole> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTeamRole, Params().Text(team_id).Text(user_id)));
-    return rows.Next() ? ToTeamRole(rows.Int(0)) : TeamRole::kNone;
-  });
+  SH_ASSIGN_OR_RETURN(const int64_t role,
+                      engine_->QueryInt(kSelectTeamRole, Params::Of(team_id, user_id)));
+  return ToTeamRole(role);
 }
 
 Result<void> SqlStore::AddTeamMember(const std::string& team_id, const std::string& user_id,
@@ -217,62 +159,46 @@ Result<void> SqlStore::AddTeamMember(const std::string& team_id, const std::stri
 }
 
 Result<void> SqlStore::RemoveTeamMember(const std::string& team_id, const std::string& user_id) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    return ChangeOne(s, kDeleteTeamMember, Params().Text(team_id).Text(user_id),
-                     "user is not a member of the team");
-  });
+  return engine_->ChangeOne(kDeleteTeamMember, Params::Of(team_id, user_id),
+                            "user is not a member of the team");
 }
 
 // Write: an invalid role fails the CHECK constraint, which must not abort a
 // caller's transaction.
 Result<void> SqlStore::SetTeamMemberRole(const std::string& team_id, const std::string& user_id,
                                          TeamRole role) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    return ChangeOne(s, kUpdateTeamMemberRole,
-                     Params().Text(team_id).Text(user_id).Int(static_cast<int64_t>(role)),
-                     "user is not a member of the team");
-  });
+  return engine_->ChangeOne(kUpdateTeamMemberRole,
+                            Params::Of(team_id, user_id, static_cast<int64_t>(role)),
+                            "user is not a member of the team");
 }
 
 Result<std::vector<TeamStackGrantRecord>> SqlStore::ListTeamStackGrants(
     const std::string& team_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<TeamStackGrantRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTeamGrants, Params().Text(team_id)));
-    std::vector<TeamStackGrantRecord> grants;
-    while (rows.Next()) {
-      grants.push_back(TeamStackGrantRecord{rows.Text(0), rows.Text(1), rows.Text(2),
-                                            static_cast<int>(rows.Int(3))});
-    }
-    return grants;
+  return engine_->All(kSelectTeamGrants, Params::Of(team_id), [](const Rows& rows) {
+    return TeamStackGrantRecord{rows.Text(0), rows.Text(1), rows.Text(2),
+                                static_cast<int>(rows.Int(3))};
   });
 }
 
 Result<void> SqlStore::PutTeamStackGrant(const std::string& team_id, const std::string& stack_id,
                                          int permission, bool create_if_absent) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    Params params;
-    params.Text(team_id).Text(stack_id).Int(permission);
-    if (!create_if_absent) {
-      return ChangeOne(s, kUpdateTeamGrant, params, "the team has no permission on the stack");
-    }
-    return ChangeOne(s, kUpsertTeamGrant, params, "team or stack not found");
-  });
+  return engine_->ChangeOne(
+      create_if_absent ? kUpsertTeamGrant : kUpdateTeamGrant,
+      Params::Of(team_id, stack_id, permission),
+      create_if_absent ? "team or stack not found" : "the team has no permission on the stack");
 }
 
 Result<void> SqlStore::RemoveTeamStackGrant(const std::string& team_id,
                                             const std::string& stack_id) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    return ChangeOne(s, kDeleteTeamGrant, Params().Text(team_id).Text(stack_id),
-                     "the team has no permission on the stack");
-  });
+  return engine_->ChangeOne(kDeleteTeamGrant, Params::Of(team_id, stack_id),
+                            "the team has no permission on the stack");
 }
 
 Result<int> SqlStore::MaxTeamStackPermission(const std::string& user_id,
                                              const std::string& stack_id) {
-  return engine_->Single([&](Session& s) -> Result<int> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kMaxTeamGrant, Params().Text(user_id).Text(stack_id)));
-    return rows.Next() ? static_cast<int>(rows.Int(0)) : 0;
-  });
+  SH_ASSIGN_OR_RETURN(const int64_t permission,
+                      engine_->QueryInt(kMaxTeamGrant, Params::Of(user_id, stack_id)));
+  return static_cast<int>(permission);
 }
 
 }  // namespace statehouse::storage

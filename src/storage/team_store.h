@@ -1,8 +1,7 @@
 #pragma once
 
 // Teams, team membership and team stack grants (SqlStore: team_store.cc).
-// Same rules as store.h: atomic methods, opaque ids, Unix-second times,
-// kNotFound / kAlreadyExists as documented per method.
+// Same rules as store.h.
 //
 // Team names compare case-insensitively (ASCII folding) within an org. A team
 // belongs to one org; its members must be members of that org, and its stack

@@ -13,10 +13,8 @@
 //     still lapsed), so a renewal that commits first keeps its update, and
 //     the live-lease check runs afterwards on a fresh snapshot;
 //   * RenewLease is one conditional UPDATE (needs no stack lock);
-//   * status changes are compare-and-set on the status the caller read (the
-//     updates service decides which transitions are allowed, and when a
-//     delta log is compacted); the store keeps the data invariants: one
-//     running update per stack, lapsed-lease expiry, the stack's version.
+//   * status changes are compare-and-set on the status the caller read
+//     (update_store.h).
 //
 // Documents are read with one statement (one snapshot, one round trip) that
 // returns the base and the delta log as (kind, ordinal, bytes) rows; the
@@ -223,52 +221,27 @@ SH_ENGINE_QUERY(kSelectHistoryEntry, SH_SELECT_HISTORY_ENTRY("rowid"),
 #undef SH_UPDATE_COLUMNS
 
 UpdateStatus ToStatus(int64_t value) {
-  switch (value) {
-    case 1:
-      return UpdateStatus::kRunning;
-    case 2:
-      return UpdateStatus::kSucceeded;
-    case 3:
-      return UpdateStatus::kFailed;
-    case 4:
-      return UpdateStatus::kCancelled;
-    default:
-      return UpdateStatus::kNotStarted;
-  }
+  return value >= 1 && value <= 4 ? static_cast<UpdateStatus>(value) : UpdateStatus::kNotStarted;
 }
 
-int64_t FromStatus(UpdateStatus status) {
-  switch (status) {
-    case UpdateStatus::kNotStarted:
-      return 0;
-    case UpdateStatus::kRunning:
-      return 1;
-    case UpdateStatus::kSucceeded:
-      return 2;
-    case UpdateStatus::kFailed:
-      return 3;
-    case UpdateStatus::kCancelled:
-      return 4;
-  }
-  return 0;
-}
+constexpr std::string_view kUpdateNotFound = "Update not found";
 
-Error UpdateNotFound() { return Error::NotFound("Update not found"); }
+Error UpdateNotFound() { return Error::NotFound(std::string(kUpdateNotFound)); }
 
 Error StatusChanged() { return Error::Conflict("The update's status changed concurrently"); }
 
+UpdateRecord ReadFirstUpdate(const Rows& rows) { return ReadUpdate(rows, 0); }
+
 Result<UpdateRecord> LoadUpdate(Session& s, const std::string& update_id) {
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectUpdate, Params().Text(update_id)));
-  if (!rows.Next()) return Fail(UpdateNotFound());
-  return ReadUpdate(rows, 0);
+  return s.One(kSelectUpdate, Params::Of(update_id), ReadFirstUpdate, kUpdateNotFound);
 }
 
 // Row-locks the update's stack until the transaction ends and returns the
 // stack's version. kNotFound when the update is absent.
 Result<int64_t> LockStackOf(Session& s, const std::string& update_id) {
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kLockStackOfUpdate, Params().Text(update_id)));
-  if (!rows.Next()) return Fail(UpdateNotFound());
-  return rows.Int(0);
+  return s.One(
+      kLockStackOfUpdate, Params::Of(update_id), [](const Rows& rows) { return rows.Int(0); },
+      kUpdateNotFound);
 }
 
 // LIMIT parameter: no limit when negative.
@@ -334,7 +307,7 @@ struct CheckpointState {
 Result<CheckpointState> LockCheckpointState(Session& s, const std::string& update_id,
                                             int64_t expected_sequence) {
   SH_TRY(LockStackOf(s, update_id));
-  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectCheckpointState, Params().Text(update_id)));
+  SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectCheckpointState, Params::Of(update_id)));
   if (!rows.Next()) return Fail(UpdateNotFound());
   CheckpointState state{ToStatus(rows.Int(0)), rows.Int(1), rows.Bool(2), rows.Text(3)};
   if (state.status != UpdateStatus::kRunning) {
@@ -344,19 +317,6 @@ Result<CheckpointState> LockCheckpointState(Session& s, const std::string& updat
     return Fail(Error::Conflict("Checkpoint sequence number changed concurrently"));
   }
   return state;
-}
-
-Result<void> WriteBase(Session& s, const CheckpointState& state, const std::string& update_id,
-                       int64_t sequence, const std::string& hash, const std::string& text,
-                       int64_t resource_count) {
-  return s.Run(kWriteCheckpointBase, Params()
-                                         .Text(update_id)
-                                         .Bytes(text)
-                                         .Int(sequence)
-                                         .Text(hash)
-                                         .Int(resource_count)
-                                         .Int(static_cast<int64_t>(text.size()))
-                                         .Text(state.stack_id));
 }
 
 }  // namespace
@@ -393,8 +353,8 @@ UpdateRecord ReadUpdate(const Rows& rows, int first) {
 
 Result<std::optional<std::string>> SqlStore::GetCurrentState(const std::string& stack_id) {
   return engine_->Single([&](Session& s) -> Result<std::optional<std::string>> {
-    SH_ASSIGN_OR_RETURN(auto parts, ReadDocumentParts(s, kSelectCurrentStateDocument,
-                                                      Params().Text(stack_id)));
+    SH_ASSIGN_OR_RETURN(auto parts,
+                        ReadDocumentParts(s, kSelectCurrentStateDocument, Params::Of(stack_id)));
     if (parts.document) return std::move(parts.document);
     return Assemble(parts, [&] { return fmt::format("current state of stack {}", stack_id); });
   });
@@ -402,27 +362,20 @@ Result<std::optional<std::string>> SqlStore::GetCurrentState(const std::string& 
 
 Result<void> SqlStore::CreateUpdate(const UpdateRecord& u) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t inserted,
-                        AlreadyExistsAs(s.Execute(kInsertUpdate, Params()
-                                                                     .Text(u.id)
-                                                                     .Text(u.stack_id)
-                                                                     .Text(u.kind)
-                                                                     .Bool(u.dry_run)
-                                                                     .Text(u.message)
-                                                                     .Text(u.environment_json)
-                                                                     .Text(u.config_json)
-                                                                     .Text(u.requested_by)
-                                                                     .Text(u.requested_by_login)
-                                                                     .Text(u.requested_by_name)
-                                                                     .Int(u.created)),
-                                        "update already exists"));
+    SH_ASSIGN_OR_RETURN(
+        const int64_t inserted,
+        AlreadyExistsAs(s.Execute(kInsertUpdate,
+                                  Params::Of(u.id, u.stack_id, u.kind, u.dry_run, u.message,
+                                             u.environment_json, u.config_json, u.requested_by,
+                                             u.requested_by_login, u.requested_by_name, u.created)),
+                        "update already exists"));
     if (inserted == 0) return Fail(Error::NotFound("stack not found"));
     return {};
   });
 }
 
 Result<UpdateRecord> SqlStore::GetUpdate(const std::string& update_id) {
-  return engine_->Single([&](Session& s) { return LoadUpdate(s, update_id); });
+  return engine_->One(kSelectUpdate, Params::Of(update_id), ReadFirstUpdate, kUpdateNotFound);
 }
 
 Result<UpdateRecord> SqlStore::StartUpdate(const std::string& update_id,
@@ -438,27 +391,22 @@ Result<UpdateRecord> SqlStore::StartUpdate(const std::string& update_id,
     // The stack's version once the lapsed updates it ends are counted.
     int64_t reached = stack_version;
     {
-      SH_ASSIGN_OR_RETURN(auto rows, s.Query(kExpireLapsedUpdates,
-                                             Params().Text(update.stack_id).Text(update.id).Int(now)));
+      SH_ASSIGN_OR_RETURN(
+          auto rows, s.Query(kExpireLapsedUpdates, Params::Of(update.stack_id, update.id, now)));
       while (rows.Next()) {
         if (!rows.Bool(0)) reached = std::max(reached, rows.Int(1));
       }
     }
     {
-      SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectOtherRunningUpdate,
-                                             Params().Text(update.stack_id).Text(update.id)));
+      SH_ASSIGN_OR_RETURN(
+          auto rows, s.Query(kSelectOtherRunningUpdate, Params::Of(update.stack_id, update.id)));
       if (rows.Next()) return Fail(Error::Conflict("Another update is currently in progress."));
     }
     const int64_t version = update.dry_run ? reached : reached + 1;
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kStartUpdate, Params()
-                                                             .Text(update.id)
-                                                             .Int(version)
-                                                             .Int(now)
-                                                             .Text(lease_hash)
-                                                             .Int(lease_expires)
-                                                             .Text(update.stack_id)
-                                                             .Bool(update.dry_run)
-                                                             .Int(reached)));
+    SH_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query(kStartUpdate, Params::Of(update.id, version, now, lease_hash, lease_expires,
+                                         update.stack_id, update.dry_run, reached)));
     if (!rows.Next()) return Fail(Error::Conflict("The update has already been started"));
     return ReadUpdate(rows, 0);
   });
@@ -468,11 +416,9 @@ Result<void> SqlStore::RenewLease(const std::string& update_id, const std::strin
                                   int64_t lease_expires) {
   return engine_->Write([&](Session& s) -> Result<void> {
     SH_ASSIGN_OR_RETURN(const int64_t renewed,
-                        s.Execute(kRenewLease,
-                                  Params().Text(update_id).Text(lease_hash).Int(lease_expires)));
+                        s.Execute(kRenewLease, Params::Of(update_id, lease_hash, lease_expires)));
     if (renewed > 0) return {};
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kUpdateExists, Params().Text(update_id)));
-    if (!rows.Next()) return Fail(UpdateNotFound());
+    SH_TRY(s.RequireRow(kUpdateExists, Params::Of(update_id), kUpdateNotFound));
     return Fail(Error::Conflict("The update is not in progress"));
   });
 }
@@ -484,13 +430,10 @@ Result<UpdateRecord> SqlStore::FinishUpdate(const std::string& update_id, Update
     SH_ASSIGN_OR_RETURN(const UpdateRecord update, LoadUpdate(s, update_id));
     if (update.status != expected) return Fail(StatusChanged());
     const bool bump = !update.dry_run && expected == UpdateStatus::kRunning;
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kFinishUpdate, Params()
-                                                              .Text(update.id)
-                                                              .Int(FromStatus(status))
-                                                              .Int(now)
-                                                              .Int(FromStatus(expected))
-                                                              .Text(update.stack_id)
-                                                              .Int(bump ? update.version : -1)));
+    SH_ASSIGN_OR_RETURN(
+        auto rows, s.Query(kFinishUpdate, Params::Of(update.id, static_cast<int64_t>(status), now,
+                                                     static_cast<int64_t>(expected),
+                                                     update.stack_id, bump ? update.version : -1)));
     if (!rows.Next()) return Fail(StatusChanged());
     return ReadUpdate(rows, 0);
   });
@@ -498,8 +441,8 @@ Result<UpdateRecord> SqlStore::FinishUpdate(const std::string& update_id, Update
 
 Result<std::optional<std::string>> SqlStore::GetCheckpoint(const std::string& update_id) {
   return engine_->Single([&](Session& s) -> Result<std::optional<std::string>> {
-    SH_ASSIGN_OR_RETURN(auto parts, ReadDocumentParts(s, kSelectCheckpointDocument,
-                                                      Params().Text(update_id)));
+    SH_ASSIGN_OR_RETURN(auto parts,
+                        ReadDocumentParts(s, kSelectCheckpointDocument, Params::Of(update_id)));
     if (!parts.found) return Fail(UpdateNotFound());
     return Assemble(parts, [&] { return fmt::format("update {}", update_id); });
   });
@@ -510,7 +453,9 @@ Result<void> SqlStore::PutCheckpoint(const std::string& update_id, int64_t expec
                                      const std::string& text, int64_t resource_count) {
   return engine_->Write([&](Session& s) -> Result<void> {
     SH_ASSIGN_OR_RETURN(auto state, LockCheckpointState(s, update_id, expected_sequence));
-    return WriteBase(s, state, update_id, sequence, hash, text, resource_count);
+    return s.Run(kWriteCheckpointBase,
+                 Params::Of(update_id, Params::Blob{text}, sequence, hash, resource_count,
+                            static_cast<int64_t>(text.size()), state.stack_id));
   });
 }
 
@@ -524,32 +469,29 @@ Result<void> SqlStore::AppendCheckpointDelta(const std::string& update_id,
     if (!state.has_checkpoint) {
       return Fail(Error::Conflict("The update has no checkpoint to apply a delta to"));
     }
-    return s.Run(kAppendCheckpointDelta, Params()
-                                             .Text(update_id)
-                                             .Int(sequence)
-                                             .Bytes(delta_json)
-                                             .Int(sequence)
-                                             .Text(hash)
-                                             .Int(resource_count)
-                                             .Int(static_cast<int64_t>(delta_json.size()))
-                                             .Text(state.stack_id));
+    // The log row's ordinal is the delta's sequence number (see CompactCheckpoint).
+    return s.Run(kAppendCheckpointDelta,
+                 Params::Of(update_id, sequence, Params::Blob{delta_json}, sequence, hash,
+                            resource_count, static_cast<int64_t>(delta_json.size()),
+                            state.stack_id));
   });
 }
 
 Result<bool> SqlStore::CompactCheckpoint(const std::string& update_id, int64_t through_sequence,
                                          const std::string& text) {
   SH_ASSIGN_OR_RETURN(const bool folded, engine_->Write([&](Session& s) -> Result<bool> {
-    SH_ASSIGN_OR_RETURN(auto base, s.Query(kLockCheckpointBase, Params().Text(update_id)));
+    SH_ASSIGN_OR_RETURN(auto base, s.Query(kLockCheckpointBase, Params::Of(update_id)));
     if (!base.Next()) return false;
     SH_ASSIGN_OR_RETURN(auto logged,
-                        s.Query(kDeltaLogged, Params().Text(update_id).Int(through_sequence)));
+                        s.Query(kDeltaLogged, Params::Of(update_id, through_sequence)));
     if (!logged.Next()) return false;
-    SH_TRY(s.Run(kFoldCheckpointLog, Params().Text(update_id).Int(through_sequence).Bytes(text)));
+    SH_TRY(s.Run(kFoldCheckpointLog,
+                 Params::Of(update_id, through_sequence, Params::Blob{text})));
     return true;
   }));
   if (folded) {
     SH_TRY(engine_->Write(
-        [&](Session& s) { return s.Run(kRefreshLogFigures, Params().Text(update_id)); }));
+        [&](Session& s) { return s.Run(kRefreshLogFigures, Params::Of(update_id)); }));
   }
   return folded;
 }
@@ -558,15 +500,10 @@ Result<UpdateHistoryPage> SqlStore::ListHistory(const std::string& stack_id, int
                                                 int64_t limit) {
   return engine_->Read([&](Session& s) -> Result<UpdateHistoryPage> {
     UpdateHistoryPage page;
-    {
-      SH_ASSIGN_OR_RETURN(auto rows, s.Query(kCountHistory, Params().Text(stack_id)));
-      page.total = rows.Next() ? rows.Int(0) : 0;
-    }
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kListHistory, Params()
-                                                             .Text(stack_id)
-                                                             .Int(Limit(limit))
-                                                             .Int(std::max<int64_t>(offset, 0))));
-    while (rows.Next()) page.updates.push_back(ReadUpdate(rows, 0));
+    SH_ASSIGN_OR_RETURN(page.total, s.QueryInt(kCountHistory, Params::Of(stack_id)));
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kListHistory, Params::Of(stack_id, Limit(limit),
+                                                                    std::max<int64_t>(offset, 0))));
+    page.updates = rows.All(ReadFirstUpdate);
     return page;
   });
 }
@@ -575,39 +512,26 @@ Result<UpdateHistoryPage> SqlStore::ListPreviews(const std::string& stack_id, in
                                                  bool ascending, int64_t offset, int64_t limit) {
   return engine_->Read([&](Session& s) -> Result<UpdateHistoryPage> {
     UpdateHistoryPage page;
-    {
-      SH_ASSIGN_OR_RETURN(auto rows,
-                          s.Query(kCountPreviews, Params().Text(stack_id).Int(version)));
-      page.total = rows.Next() ? rows.Int(0) : 0;
-    }
-    SH_ASSIGN_OR_RETURN(auto rows,
-                        s.Query(ascending ? kListPreviewsAscending : kListPreviewsDescending,
-                                Params()
-                                    .Text(stack_id)
-                                    .Int(version)
-                                    .Int(Limit(limit))
-                                    .Int(std::max<int64_t>(offset, 0))));
-    while (rows.Next()) page.updates.push_back(ReadUpdate(rows, 0));
+    SH_ASSIGN_OR_RETURN(page.total, s.QueryInt(kCountPreviews, Params::Of(stack_id, version)));
+    SH_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query(ascending ? kListPreviewsAscending : kListPreviewsDescending,
+                Params::Of(stack_id, version, Limit(limit), std::max<int64_t>(offset, 0))));
+    page.updates = rows.All(ReadFirstUpdate);
     return page;
   });
 }
 
 Result<UpdateRecord> SqlStore::GetHistoryEntry(const std::string& stack_id, int64_t version) {
-  return engine_->Single([&](Session& s) -> Result<UpdateRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows,
-                        s.Query(kSelectHistoryEntry, Params().Text(stack_id).Int(version)));
-    if (!rows.Next()) {
-      return Fail(Error::NotFound(fmt::format("Update version {} not found", version)));
-    }
-    return ReadUpdate(rows, 0);
-  });
+  return engine_->One(kSelectHistoryEntry, Params::Of(stack_id, version), ReadFirstUpdate,
+                      fmt::format("Update version {} not found", version));
 }
 
 Result<std::optional<std::string>> SqlStore::GetStateAtVersion(const std::string& stack_id,
                                                                int64_t version) {
   return engine_->Single([&](Session& s) -> Result<std::optional<std::string>> {
     SH_ASSIGN_OR_RETURN(auto parts, ReadDocumentParts(s, kSelectStateAtVersionDocument,
-                                                      Params().Text(stack_id).Int(version)));
+                                                      Params::Of(stack_id, version)));
     return Assemble(parts,
                     [&] { return fmt::format("stack {} at version {}", stack_id, version); });
   });

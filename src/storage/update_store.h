@@ -1,8 +1,8 @@
 #pragma once
 
-// Updates (up/preview/refresh/destroy/import), their leases, checkpoints and the stack's deployment history (update_store.cc).
-// Same rules as store.h: atomic methods, opaque ids, Unix-second times,
-// kNotFound / kAlreadyExists as documented per method.
+// Updates (up/preview/refresh/destroy/import), their leases, checkpoints and
+// the stack's deployment history (SqlStore: update_store.cc). Same rules as
+// store.h.
 //
 // Lifecycle: an update is created "not started", becomes "running" when
 // started (at most one running update per stack, previews included), and ends
@@ -33,6 +33,7 @@
 
 namespace statehouse::storage {
 
+// Stored as its value, 0 to 4 (updates.status).
 enum class UpdateStatus { kNotStarted, kRunning, kSucceeded, kFailed, kCancelled };
 
 struct UpdateRecord {

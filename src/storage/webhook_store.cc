@@ -1,16 +1,10 @@
 // Webhooks, their delivery queue and delivery records (schema:
-// {sqlite,postgres}/migrations_0008_webhooks.cc).
+// migration 8, webhooks).
 //
-// Choices where WebhookStore leaves room:
-//   * a stack webhook belongs to its stack wherever the stack moves: stack
-//     scope lookups, name uniqueness and ListWebhooksForEvent match on
-//     stack_id alone (the row's org_id stays the org it was created in);
-//   * ClaimWebhookJobs orders by (next_attempt_at, created, id); a claim is
-//     live while claimed_until > now;
-//   * FinishWebhookAttempt and AddWebhookDelivery record nothing when the
-//     webhook is gone; AddWebhookDelivery then fails with kNotFound;
-//   * kRetry stores attempts = job.attempts + 1 and the job's
-//     next_attempt_at as given.
+// Choices where WebhookStore leaves room: a stack webhook row keeps the
+// org_id it was created in (lookups use stack_id alone); ClaimWebhookJobs
+// orders by (next_attempt_at, created, id), and a claim is live while
+// claimed_until > now.
 //
 // Concurrency across replicas (PostgreSQL; SQLite's writers are serialized):
 //   * name uniqueness: an org's webhooks by the unique (org_id, stack_id,
@@ -47,13 +41,14 @@ namespace {
   "id, org_id, stack_id, name, display_name, payload_url, active, format, filters,"       \
   " groups_json, secret_ciphertext, created"
 
-// Inserts nothing when the stack scope ($3 not '') already has a webhook
-// named $4 (the org scope is the table's unique key).
-SH_QUERY(kInsertWebhook,
-         "INSERT INTO webhooks (" SH_WEBHOOK_COLUMNS ")"
-         " SELECT $1, $2, $3::ctext, $4::ctext, $5, $6, $7, $8, $9, $10, $11, $12"
-         " WHERE NOT EXISTS (SELECT 1 FROM webhooks"
-         " WHERE stack_id = $3 AND stack_id <> '' AND name = $4)");
+// $1..$9 as kUpdateWebhook's, then org, stack and created. Inserts nothing
+// when the stack scope ($11 not '') already has a webhook named $2 (the org
+// scope is the table's unique key).
+SH_QUERY(kInsertWebhook, "INSERT INTO webhooks (" SH_WEBHOOK_COLUMNS
+                         ")"
+                         " SELECT $1, $10, $11::ctext, $2::ctext, $3, $4, $5, $6, $7, $8, $9, $12"
+                         " WHERE NOT EXISTS (SELECT 1 FROM webhooks"
+                         " WHERE stack_id = $11 AND stack_id <> '' AND name = $2)");
 // Org scope: $1 org, $2 name. Stack scope: $1 stack (not ''), $2 name,
 // whatever the org; `stack_id <> ''` lets the partial index serve it.
 SH_QUERY(kSelectOrgWebhook,
@@ -169,22 +164,18 @@ WebhookRecord ReadWebhook(const Rows& rows) {
   return hook;
 }
 
-std::vector<WebhookRecord> ReadWebhooks(Rows& rows) {
-  std::vector<WebhookRecord> hooks;
-  while (rows.Next()) hooks.push_back(ReadWebhook(rows));
-  return hooks;
+// The parameters kUpdateWebhook takes, and kInsertWebhook's first ones.
+// `filters` and `groups` are the hook's, encoded.
+Params WebhookParams(const WebhookRecord& hook, const std::string& filters,
+                     const std::string& groups) {
+  return Params::Of(hook.id, hook.name, hook.display_name, hook.payload_url, hook.active,
+                    hook.format, filters, groups, hook.secret_ciphertext);
 }
 
 WebhookJobRecord ReadJob(const Rows& rows) {
-  WebhookJobRecord job;
-  job.id = rows.Text(0);
-  job.webhook_id = rows.Text(1);
-  job.kind = rows.Text(2);
-  job.payload = rows.Text(3);
-  job.attempts = static_cast<int>(rows.Int(4));
-  job.next_attempt_at = rows.Int(5);
-  job.created = rows.Int(6);
-  return job;
+  return WebhookJobRecord{
+      rows.Text(0), rows.Text(1), rows.Text(2), rows.Text(3), static_cast<int>(rows.Int(4)),
+      rows.Int(5),  rows.Int(6)};
 }
 
 WebhookDeliveryRecord ReadDelivery(const Rows& rows) {
@@ -211,22 +202,14 @@ std::string TakenMessage(const std::string& name) {
 // Records `d` and trims the webhook's records to the newest `keep`, if the
 // webhook exists; returns whether it did. Only inside Write.
 Result<bool> RecordDelivery(Session& s, const WebhookDeliveryRecord& d, int keep) {
-  SH_ASSIGN_OR_RETURN(const int64_t inserted, s.Execute(kInsertWebhookDelivery,
-                                                        Params()
-                                                            .Text(d.id)
-                                                            .Text(d.webhook_id)
-                                                            .Text(d.job_id)
-                                                            .Text(d.kind)
-                                                            .Bytes(d.payload)
-                                                            .Int(d.timestamp)
-                                                            .Int(d.duration_ms)
-                                                            .Text(d.request_url)
-                                                            .Text(d.request_headers)
-                                                            .Int(d.response_code)
-                                                            .Text(d.response_headers)
-                                                            .Bytes(d.response_body)));
+  SH_ASSIGN_OR_RETURN(
+      const int64_t inserted,
+      s.Execute(kInsertWebhookDelivery,
+                Params::Of(d.id, d.webhook_id, d.job_id, d.kind, Params::Blob{d.payload},
+                           d.timestamp, d.duration_ms, d.request_url, d.request_headers,
+                           d.response_code, d.response_headers, Params::Blob{d.response_body})));
   if (inserted == 0) return false;
-  SH_TRY(s.Run(kTrimWebhookDeliveries, Params().Text(d.webhook_id).Int(std::max(0, keep))));
+  SH_TRY(s.Run(kTrimWebhookDeliveries, Params::Of(d.webhook_id, std::max(0, keep))));
   return true;
 }
 
@@ -235,22 +218,11 @@ Result<bool> RecordDelivery(Session& s, const WebhookDeliveryRecord& d, int keep
 Result<void> SqlStore::CreateWebhook(const WebhookRecord& hook) {
   const std::string filters = EncodeStrings(hook.filters);
   const std::string groups = EncodeStrings(hook.groups);
+  Params params = WebhookParams(hook, filters, groups);
+  params.Text(hook.org_id).Text(hook.stack_id).Int(hook.created);
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t inserted,
-                        AlreadyExistsAs(s.Execute(kInsertWebhook, Params()
-                                                                      .Text(hook.id)
-                                                                      .Text(hook.org_id)
-                                                                      .Text(hook.stack_id)
-                                                                      .Text(hook.name)
-                                                                      .Text(hook.display_name)
-                                                                      .Text(hook.payload_url)
-                                                                      .Bool(hook.active)
-                                                                      .Text(hook.format)
-                                                                      .Text(filters)
-                                                                      .Text(groups)
-                                                                      .Text(hook.secret_ciphertext)
-                                                                      .Int(hook.created)),
-                                        TakenMessage(hook.name)));
+    SH_ASSIGN_OR_RETURN(const int64_t inserted, AlreadyExistsAs(s.Execute(kInsertWebhook, params),
+                                                                TakenMessage(hook.name)));
     if (inserted == 0) return Fail(Error::AlreadyExists(TakenMessage(hook.name)));
     return {};
   });
@@ -258,86 +230,53 @@ Result<void> SqlStore::CreateWebhook(const WebhookRecord& hook) {
 
 Result<WebhookRecord> SqlStore::GetWebhook(const std::string& org_id, const std::string& stack_id,
                                            const std::string& name) {
-  return engine_->Single([&](Session& s) -> Result<WebhookRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows,
-                        stack_id.empty()
-                            ? s.Query(kSelectOrgWebhook, Params().Text(org_id).Text(name))
-                            : s.Query(kSelectStackWebhook, Params().Text(stack_id).Text(name)));
-    if (!rows.Next()) return Fail(Error::NotFound(fmt::format("webhook '{}' not found", name)));
-    return ReadWebhook(rows);
-  });
+  const bool org_scope = stack_id.empty();
+  return engine_->One(org_scope ? kSelectOrgWebhook : kSelectStackWebhook,
+                      Params::Of(org_scope ? org_id : stack_id, name), ReadWebhook,
+                      fmt::format("webhook '{}' not found", name));
 }
 
 Result<std::vector<WebhookRecord>> SqlStore::ListWebhooks(const std::string& org_id,
                                                           const std::string& stack_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<WebhookRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, stack_id.empty()
-                                       ? s.Query(kListOrgWebhooks, Params().Text(org_id))
-                                       : s.Query(kListStackWebhooks, Params().Text(stack_id)));
-    return ReadWebhooks(rows);
-  });
+  const bool org_scope = stack_id.empty();
+  return engine_->All(org_scope ? kListOrgWebhooks : kListStackWebhooks,
+                      Params::Of(org_scope ? org_id : stack_id), ReadWebhook);
 }
 
 Result<std::vector<WebhookRecord>> SqlStore::ListWebhooksForEvent(const std::string& org_id,
                                                                   const std::string& stack_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<WebhookRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows,
-                        s.Query(kListWebhooksForEvent, Params().Text(org_id).Text(stack_id)));
-    return ReadWebhooks(rows);
-  });
+  return engine_->All(kListWebhooksForEvent, Params::Of(org_id, stack_id), ReadWebhook);
 }
 
 Result<void> SqlStore::UpdateWebhook(const WebhookRecord& hook) {
   const std::string filters = EncodeStrings(hook.filters);
   const std::string groups = EncodeStrings(hook.groups);
   return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t updated,
-                        AlreadyExistsAs(s.Execute(kUpdateWebhook, Params()
-                                                                      .Text(hook.id)
-                                                                      .Text(hook.name)
-                                                                      .Text(hook.display_name)
-                                                                      .Text(hook.payload_url)
-                                                                      .Bool(hook.active)
-                                                                      .Text(hook.format)
-                                                                      .Text(filters)
-                                                                      .Text(groups)
-                                                                      .Text(hook.secret_ciphertext)),
-                                        TakenMessage(hook.name)));
+    SH_ASSIGN_OR_RETURN(
+        const int64_t updated,
+        AlreadyExistsAs(s.Execute(kUpdateWebhook, WebhookParams(hook, filters, groups)),
+                        TakenMessage(hook.name)));
     if (updated > 0) return {};
     // Nothing updated: the webhook is gone, or its stack has the name.
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kWebhookExists, Params().Text(hook.id)));
-    if (!rows.Next()) return Fail(Error::NotFound("webhook not found"));
+    SH_TRY(s.RequireRow(kWebhookExists, Params::Of(hook.id), "webhook not found"));
     return Fail(Error::AlreadyExists(TakenMessage(hook.name)));
   });
 }
 
 // Jobs and delivery records go by ON DELETE CASCADE.
 Result<void> SqlStore::DeleteWebhook(const std::string& webhook_id) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    SH_ASSIGN_OR_RETURN(const int64_t n, s.Execute(kDeleteWebhook, Params().Text(webhook_id)));
-    if (n == 0) return Fail(Error::NotFound("webhook not found"));
-    return {};
-  });
+  return engine_->ChangeOne(kDeleteWebhook, Params::Of(webhook_id), "webhook not found");
 }
 
 Result<WebhookRecord> SqlStore::GetWebhookById(const std::string& webhook_id) {
-  return engine_->Single([&](Session& s) -> Result<WebhookRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectWebhookById, Params().Text(webhook_id)));
-    if (!rows.Next()) return Fail(Error::NotFound("webhook not found"));
-    return ReadWebhook(rows);
-  });
+  return engine_->One(kSelectWebhookById, Params::Of(webhook_id), ReadWebhook, "webhook not found");
 }
 
 Result<void> SqlStore::EnqueueWebhookJob(const WebhookJobRecord& job) {
   return engine_->Write([&](Session& s) -> Result<void> {
-    return s.Run(kInsertWebhookJob, Params()
-                                        .Text(job.id)
-                                        .Text(job.webhook_id)
-                                        .Text(job.kind)
-                                        .Bytes(job.payload)
-                                        .Int(job.attempts)
-                                        .Int(job.next_attempt_at)
-                                        .Int(job.created));
+    return s.Run(kInsertWebhookJob,
+                 Params::Of(job.id, job.webhook_id, job.kind, Params::Blob{job.payload},
+                            job.attempts, job.next_attempt_at, job.created));
   });
 }
 
@@ -346,17 +285,11 @@ Result<std::vector<WebhookJobRecord>> SqlStore::ClaimWebhookJobs(int64_t now, in
   if (limit <= 0) return std::vector<WebhookJobRecord>{};
   // An idle queue is the common case: look before opening a write
   // transaction (SQLite's write lock, PostgreSQL's BEGIN/COMMIT round trips).
-  SH_ASSIGN_OR_RETURN(const bool any_due, engine_->Single([&](Session& s) -> Result<bool> {
-                        SH_ASSIGN_OR_RETURN(auto rows,
-                                            s.Query(kAnyWebhookJobDue, Params().Int(now)));
-                        return rows.Next();
-                      }));
+  SH_ASSIGN_OR_RETURN(const int64_t any_due, engine_->QueryInt(kAnyWebhookJobDue, Params::Of(now)));
   if (!any_due) return std::vector<WebhookJobRecord>{};
   return engine_->Write([&](Session& s) -> Result<std::vector<WebhookJobRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kClaimWebhookJobs,
-                                           Params().Int(now).Int(claim_until).Int(limit)));
-    std::vector<WebhookJobRecord> jobs;
-    while (rows.Next()) jobs.push_back(ReadJob(rows));
+    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kClaimWebhookJobs, Params::Of(now, claim_until, limit)));
+    std::vector<WebhookJobRecord> jobs = rows.All(ReadJob);
     // RETURNING follows no particular order.
     std::sort(jobs.begin(), jobs.end(), [](const WebhookJobRecord& a, const WebhookJobRecord& b) {
       return std::tie(a.next_attempt_at, a.created, a.id) <
@@ -371,10 +304,9 @@ Result<void> SqlStore::FinishWebhookAttempt(const WebhookJobRecord& job, Webhook
   return engine_->Write([&](Session& s) -> Result<void> {
     if (!attempt.id.empty()) SH_TRY(RecordDelivery(s, attempt, keep));
     if (outcome == WebhookJobOutcome::kRetry) {
-      return s.Run(kRetryWebhookJob,
-                   Params().Text(job.id).Int(job.attempts + 1).Int(job.next_attempt_at));
+      return s.Run(kRetryWebhookJob, Params::Of(job.id, job.attempts + 1, job.next_attempt_at));
     }
-    return s.Run(kDeleteWebhookJob, Params().Text(job.id));
+    return s.Run(kDeleteWebhookJob, Params::Of(job.id));
   });
 }
 
@@ -388,30 +320,16 @@ Result<void> SqlStore::AddWebhookDelivery(const WebhookDeliveryRecord& delivery,
 
 Result<std::vector<WebhookDeliveryRecord>> SqlStore::ListWebhookDeliveries(
     const std::string& webhook_id, int limit) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<WebhookDeliveryRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kListWebhookDeliveries,
-                                           Params().Text(webhook_id).Int(std::max(0, limit))));
-    std::vector<WebhookDeliveryRecord> deliveries;
-    while (rows.Next()) deliveries.push_back(ReadDelivery(rows));
-    return deliveries;
-  });
+  return engine_->All(kListWebhookDeliveries, Params::Of(webhook_id, std::max(0, limit)),
+                      ReadDelivery);
 }
 
 Result<WebhookDeliveryRecord> SqlStore::GetWebhookDelivery(const std::string& webhook_id,
                                                            const std::string& delivery_id) {
-  return engine_->Single([&](Session& s) -> Result<WebhookDeliveryRecord> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectWebhookDelivery,
-                                           Params().Text(webhook_id).Text(delivery_id)));
-    if (!rows.Next()) return Fail(Error::NotFound("delivery not found"));
-    return ReadDelivery(rows);
-  });
+  return engine_->One(kSelectWebhookDelivery, Params::Of(webhook_id, delivery_id), ReadDelivery,
+                      "delivery not found");
 }
 
-Result<int64_t> SqlStore::CountWebhookJobs() {
-  return engine_->Single([&](Session& s) -> Result<int64_t> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kCountWebhookJobs));
-    return rows.Next() ? rows.Int(0) : 0;
-  });
-}
+Result<int64_t> SqlStore::CountWebhookJobs() { return engine_->QueryInt(kCountWebhookJobs); }
 
 }  // namespace statehouse::storage

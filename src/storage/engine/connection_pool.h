@@ -25,29 +25,14 @@ class ConnectionPool {
  public:
   enum class Access { kRead, kWrite };
 
-  // Returns its connection (and the write slot) to the pool when destroyed.
-  class Lease {
-   public:
-    Lease(ConnectionPool* pool, Connection* conn, Access access)
-        : pool_(pool), conn_(conn), access_(access) {}
-    Lease(Lease&& other) noexcept
-        : pool_(std::exchange(other.pool_, nullptr)),
-          conn_(std::exchange(other.conn_, nullptr)),
-          access_(other.access_) {}
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease() {
-      if (pool_ != nullptr) pool_->Release(conn_, access_);
-    }
-    Connection& operator*() const { return *conn_; }
-    Connection* operator->() const { return conn_; }
-
-   private:
-    ConnectionPool* pool_;
-    Connection* conn_;
-    Access access_;
+  // A connection handed out exclusively; destroying the lease returns it
+  // (and the write slot) to the pool.
+  struct ReturnLease {
+    ConnectionPool* pool;
+    Access access;
+    void operator()(Connection* conn) const { pool->Release(conn, access); }
   };
+  using Lease = std::unique_ptr<Connection, ReturnLease>;
 
   // `engine` names the engine in error details.
   ConnectionPool(std::vector<std::unique_ptr<Connection>> connections, int timeout_ms,
@@ -81,7 +66,7 @@ class ConnectionPool {
     idle_.pop_back();
     ++in_use_;
     if (writer) writer_active_ = true;
-    return Lease(this, conn, writer ? Access::kWrite : Access::kRead);
+    return Lease(conn, ReturnLease{this, writer ? Access::kWrite : Access::kRead});
   }
 
   PoolStats Stats() const {

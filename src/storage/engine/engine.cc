@@ -1,5 +1,7 @@
 #include "storage/engine/engine.h"
 
+#include <fmt/format.h>
+
 namespace statehouse::storage {
 namespace {
 
@@ -66,6 +68,14 @@ Result<void> Engine::RunJoined(Mode mode, Session& session, const SessionFn& fn,
   }
   SH_TRY(exec(kReleaseSavepointSql));
   return result;
+}
+
+std::string Placeholders(int first, size_t count) {
+  std::string out;
+  for (size_t i = 0; i < count; ++i) {
+    out += fmt::format("{}${}", i == 0 ? "" : ", ", first + static_cast<int>(i));
+  }
+  return out;
 }
 
 }  // namespace statehouse::storage

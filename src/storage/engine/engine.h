@@ -7,21 +7,13 @@
 // commits; nothing above this header knows which engine runs.
 //
 // SQL dialect. Every query is written once in PostgreSQL's dialect; the
-// SQLite adapter rewrites it mechanically when it prepares it (see
-// sqlite/sqlite_dialect.h): $N placeholders become ?N, sh_fold(x) (ASCII
-// case folding, SQLite NOCASE) becomes `x COLLATE NOCASE`, `::type` casts and
-// row-lock clauses (FOR [NO KEY] UPDATE, FOR [KEY] SHARE) are dropped, and
-// GREATEST/LEAST become SQLite's scalar MAX/MIN. A query whose engines really
+// SQLite adapter rewrites it mechanically when it prepares it (the rewrites
+// are listed in sqlite/sqlite_dialect.h). A query whose engines really
 // differ (claims with SKIP LOCKED, data-modifying CTEs) names a text for each;
 // its SQLite text may then hold several statements separated by ';', which
 // run in order with the query's parameters (each statement binds those up to
 // its highest placeholder; the rows and the change count are the first
 // statement's), inside the caller's transaction.
-//
-// Types. Parameters are Text, Int (int64), Bool, Bytes (kept byte for byte:
-// BLOB / bytea) or Null. Columns read back with Rows::Int (integers and
-// booleans), Rows::Text (text or bytes, copied) or Rows::View (no copy, valid
-// while the Rows live).
 
 #include <cstdint>
 #include <deque>
@@ -78,8 +70,21 @@ class Params {
     std::string_view bytes;  // kText, kBytes
     int64_t number = 0;      // kInt, kBool
   };
+  // Marks bytes for Of(): kept byte for byte (BLOB / bytea), borrowed.
+  struct Blob {
+    std::string_view bytes;
+  };
 
   Params() = default;
+  // The parameters `values`, in order, each added by its type: bool as
+  // Bool, other integers as Int, Blob as Bytes, std::optional<std::string> as
+  // Text or Null, anything else as Text (borrowed or copied as Text does).
+  template <class... Values>
+  static Params Of(Values&&... values) {
+    Params params;
+    (params.AddValue(std::forward<Values>(values)), ...);
+    return params;
+  }
   // Moving keeps owned texts in place (deque storage is handed over); a copy
   // would point into the original, so there is none.
   Params(Params&&) = default;
@@ -95,8 +100,6 @@ class Params {
   Params& Bool(bool value) { return Add({Type::kBool, {}, value ? 1 : 0}); }
   Params& Bytes(std::string_view value) { return Add({Type::kBytes, value, 0}); }
   Params& Null() { return Add({Type::kNull, {}, 0}); }
-  // Int, or Null when `value` is nullopt.
-  Params& OptionalInt(std::optional<int64_t> value) { return value ? Int(*value) : Null(); }
 
   const std::vector<Value>& values() const { return values_; }
   size_t size() const { return values_.size(); }
@@ -107,6 +110,21 @@ class Params {
     return *this;
   }
   std::string_view Own(std::string&& value) { return owned_.emplace_back(std::move(value)); }
+  template <class T>
+  void AddValue(T&& value) {
+    using V = std::remove_cvref_t<T>;
+    if constexpr (std::is_same_v<V, bool>) {
+      Bool(value);
+    } else if constexpr (std::is_integral_v<V>) {
+      Int(value);
+    } else if constexpr (std::is_same_v<V, Blob>) {
+      Bytes(value.bytes);
+    } else if constexpr (std::is_same_v<V, std::optional<std::string>>) {
+      value ? Text(std::forward<T>(value).value()) : Null();
+    } else {
+      Text(std::forward<T>(value));
+    }
+  }
 
   std::vector<Value> values_;
   std::deque<std::string> owned_;
@@ -139,6 +157,14 @@ class Rows {
   std::string Text(int col) const { return std::string(View(col)); }
   // Text or bytes column without a copy; valid until Next() or destruction.
   std::string_view View(int col) const { return source_->View(col); }
+  // Every remaining row, each read with `read(const Rows&)`.
+  template <class Read>
+  auto All(const Read& read) {
+    std::vector<std::invoke_result_t<const Read&, const Rows&>> out;
+    out.reserve(static_cast<size_t>(Count()));
+    while (Next()) out.push_back(read(*this));
+    return out;
+  }
 
  private:
   std::unique_ptr<RowSource> source_;
@@ -164,6 +190,34 @@ class Session {
   Result<void> Run(const NamedQuery& query, const Params& params = Params()) {
     SH_TRY(Execute(query, params));
     return {};
+  }
+  // Execute; kNotFound with `not_found` when no row changed.
+  Result<void> ChangeOne(const NamedQuery& query, const Params& params,
+                         std::string_view not_found) {
+    SH_ASSIGN_OR_RETURN(const int64_t changed, Execute(query, params));
+    if (changed == 0) return Fail(Error::NotFound(std::string(not_found)));
+    return {};
+  }
+  // Query; kNotFound with `not_found` when it returns no row.
+  Result<void> RequireRow(const NamedQuery& query, const Params& params,
+                          std::string_view not_found) {
+    SH_ASSIGN_OR_RETURN(auto rows, Query(query, params));
+    if (!rows.Next()) return Fail(Error::NotFound(std::string(not_found)));
+    return {};
+  }
+  // Query; its first row read with `read(const Rows&)`, kNotFound with
+  // `not_found` when there is none.
+  template <class Read>
+  auto One(const NamedQuery& query, const Params& params, const Read& read,
+           std::string_view not_found) -> Result<std::invoke_result_t<const Read&, const Rows&>> {
+    SH_ASSIGN_OR_RETURN(auto rows, Query(query, params));
+    if (!rows.Next()) return Fail(Error::NotFound(std::string(not_found)));
+    return read(rows);
+  }
+  // The first column of the first row as an integer; 0 when there is none.
+  Result<int64_t> QueryInt(const NamedQuery& query, const Params& params = Params()) {
+    SH_ASSIGN_OR_RETURN(auto rows, Query(query, params));
+    return rows.Next() ? rows.Int(0) : 0;
   }
   // Runs a statement built at run time (PostgreSQL dialect), not cached.
   // Only for statements whose shape varies with the request (filters).
@@ -236,6 +290,32 @@ class Engine {
   template <class Fn>
   auto Single(Fn&& fn) { return RunReturning(Mode::kSingle, std::forward<Fn>(fn)); }
 
+  // One statement, for the stores' many methods that are no more than that.
+  // Single: every row of `query`, each read with `read(const Rows&)`.
+  template <class Read>
+  auto All(const NamedQuery& query, const Params& params, const Read& read) {
+    using T = std::invoke_result_t<const Read&, const Rows&>;
+    return Single([&](Session& s) -> Result<std::vector<T>> {
+      SH_ASSIGN_OR_RETURN(auto rows, s.Query(query, params));
+      return rows.All(read);
+    });
+  }
+  // Single: Session::One.
+  template <class Read>
+  auto One(const NamedQuery& query, const Params& params, const Read& read,
+           std::string_view not_found) {
+    return Single([&](Session& s) { return s.One(query, params, read, not_found); });
+  }
+  // Single: Session::QueryInt.
+  Result<int64_t> QueryInt(const NamedQuery& query, const Params& params = Params()) {
+    return Single([&](Session& s) { return s.QueryInt(query, params); });
+  }
+  // Write: Session::ChangeOne.
+  Result<void> ChangeOne(const NamedQuery& query, const Params& params,
+                         std::string_view not_found) {
+    return Write([&](Session& s) { return s.ChangeOne(query, params, not_found); });
+  }
+
  protected:
   // Statements that run a joined kWrite call under a savepoint (the same
   // text on both engines).
@@ -273,6 +353,10 @@ class Engine {
     }
   }
 };
+
+// "$first, $first+1, ..." for `count` placeholders: the IN lists of
+// statements built at run time (Session::QueryDynamic).
+std::string Placeholders(int first, size_t count);
 
 // Replaces the message of a kAlreadyExists error.
 template <class T>

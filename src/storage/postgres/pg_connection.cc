@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <deque>
 #include <random>
+#include <thread>
+#include <vector>
 
 namespace statehouse::storage::pg {
 namespace {
@@ -32,6 +35,41 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 void IgnoreNotice(void*, const char*) {}
+
+// libpq's arrays for `params`: texts as they are (NUL-terminated), integers
+// as decimal text, booleans "t"/"f", bytes binary. Valid while `params` and
+// this object live.
+struct LibpqParams {
+  explicit LibpqParams(const Params& params) {
+    for (const Params::Value& value : params.values()) {
+      const bool binary = value.type == Params::Type::kBytes;
+      switch (value.type) {
+        case Params::Type::kNull:
+          values.push_back(nullptr);
+          break;
+        case Params::Type::kText:
+          values.push_back(value.bytes.data());
+          break;
+        case Params::Type::kBytes:
+          values.push_back(value.bytes.data() != nullptr ? value.bytes.data() : "");
+          break;
+        case Params::Type::kInt:
+          values.push_back(numbers.emplace_back(std::to_string(value.number)).c_str());
+          break;
+        case Params::Type::kBool:
+          values.push_back(value.number != 0 ? "t" : "f");
+          break;
+      }
+      lengths.push_back(binary ? static_cast<int>(value.bytes.size()) : 0);
+      formats.push_back(binary ? 1 : 0);
+    }
+  }
+  int size() const { return static_cast<int>(values.size()); }
+
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  std::deque<std::string> numbers;
+};
 
 }  // namespace
 
@@ -150,20 +188,16 @@ Result<const std::string*> Connection::Prepare(const char* sql) {
 
 Result<Rows> Connection::Exec(const char* sql, const Params& params) {
   SH_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
-  std::vector<const char*> values;
-  std::vector<int> lengths, formats;
-  params.Fill(values, lengths, formats);
-  return Check(PQexecPrepared(conn_, name->c_str(), params.size(), values.data(),
-                              lengths.data(), formats.data(), /*resultFormat=*/1),
+  const LibpqParams p(params);
+  return Check(PQexecPrepared(conn_, name->c_str(), p.size(), p.values.data(), p.lengths.data(),
+                              p.formats.data(), /*resultFormat=*/1),
                sql);
 }
 
 Result<Rows> Connection::ExecDynamic(const std::string& sql, const Params& params) {
-  std::vector<const char*> values;
-  std::vector<int> lengths, formats;
-  params.Fill(values, lengths, formats);
-  return Check(PQexecParams(conn_, sql.c_str(), params.size(), nullptr, values.data(),
-                            lengths.data(), formats.data(), /*resultFormat=*/1),
+  const LibpqParams p(params);
+  return Check(PQexecParams(conn_, sql.c_str(), p.size(), nullptr, p.values.data(),
+                            p.lengths.data(), p.formats.data(), /*resultFormat=*/1),
                sql);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// The PostgreSQL adapter's building blocks: parameters, binary result rows,
+// The PostgreSQL adapter's building blocks: binary result rows,
 // a connection with its prepared-statement cache (named statements keyed by
 // the SQL text's address), transactions and error mapping. Include only from src/storage/postgres/.
 //
@@ -13,106 +13,30 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <exception>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 #include "storage/postgres/postgres_engine.h"
 
 namespace statehouse::storage {
 namespace pg {
 
-
 // Attempts of a Write/Read that fails with a deadlock or serialization
 // failure before kUnavailable.
 inline constexpr int kMaxAttempts = 4;
 
-// Positional parameters ($1, $2, ...) of one statement, in order. Not
-// thread-safe; cheap to build per call.
-class Params {
- public:
-  Params() = default;
-
-  // Borrows `value` (it must outlive the Exec call).
-  Params& Text(const std::string& value) { return Add(value.c_str(), 0, 0, -1); }
-  Params& Text(std::string&& value) {
-    owned_.push_back(std::move(value));
-    return Add(nullptr, 0, 0, static_cast<int>(owned_.size()) - 1);
-  }
-  Params& Text(std::string_view value) { return Text(std::string(value)); }
-  Params& Text(const char* value) { return Text(std::string(value)); }
-  Params& Int(int64_t value) { return Text(std::to_string(value)); }
-  Params& Bool(bool value) { return Add(value ? "t" : "f", 0, 0, -1); }
-  // Binary (bytea); borrows `value` (it must outlive the Exec call).
-  Params& Bytes(std::string_view value) {
-    return Add(value.data() != nullptr ? value.data() : "", static_cast<int>(value.size()), 1, -1);
-  }
-  // Borrows a NUL-terminated text (it must outlive the Exec call).
-  Params& BorrowText(const char* value) { return Add(value, 0, 0, -1); }
-  Params& Null() {
-    params_.push_back(Param{nullptr, 0, 0, -1, true});
-    return *this;
-  }
-
-  int size() const { return static_cast<int>(params_.size()); }
-
-  // Arrays for PQexecPrepared/PQexecParams; valid while this object lives
-  // unchanged.
-  void Fill(std::vector<const char*>& values, std::vector<int>& lengths,
-            std::vector<int>& formats) const {
-    values.clear();
-    lengths.clear();
-    formats.clear();
-    for (const Param& p : params_) {
-      if (p.null) {
-        values.push_back(nullptr);
-      } else if (p.owned >= 0) {
-        values.push_back(owned_[static_cast<size_t>(p.owned)].c_str());
-      } else {
-        values.push_back(p.data);
-      }
-      lengths.push_back(p.length);
-      formats.push_back(p.format);
-    }
-  }
-
- private:
-  struct Param {
-    const char* data;
-    int length;  // binary only
-    int format;  // 0 text, 1 binary
-    int owned;   // index into owned_, -1 when borrowed
-    bool null = false;
-  };
-  Params& Add(const char* data, int length, int format, int owned) {
-    params_.push_back(Param{data, length, format, owned, false});
-    return *this;
-  }
-
-  std::vector<Param> params_;
-  std::deque<std::string> owned_;
-};
-
 // The rows of one statement's result (binary format), read with a cursor:
 // call Next() before reading the first row. Owns the PGresult.
-class Rows {
+class Rows final : public RowSource {
  public:
   explicit Rows(PGresult* res) : res_(res, &PQclear) {}
 
-  // Advances to the next row; false past the last one.
-  bool Next() { return ++row_ < PQntuples(res_.get()); }
-  int count() const { return PQntuples(res_.get()); }
+  bool Next() override { return ++row_ < PQntuples(res_.get()); }
+  int Count() const override { return PQntuples(res_.get()); }
   // Rows changed by an INSERT, UPDATE or DELETE (0 for other statements).
   int64_t Affected() const {
     const char* n = PQcmdTuples(res_.get());
@@ -122,18 +46,11 @@ class Rows {
   // The command tag, e.g. "INSERT 0 1" or "COMMIT".
   std::string_view Command() const { return PQcmdStatus(res_.get()); }
 
-  bool IsNull(int col) const { return PQgetisnull(res_.get(), row_, col) != 0; }
+  bool IsNull(int col) const override { return PQgetisnull(res_.get(), row_, col) != 0; }
   // int2/int4/int8/bool columns (0 when NULL).
-  int64_t Int(int col) const;
-  bool Bool(int col) const { return Int(col) != 0; }
+  int64_t Int(int col) const override;
   // text/varchar or bytea columns, byte for byte ("" when NULL).
-  std::string Text(int col) const {
-    if (IsNull(col)) return {};
-    return std::string(PQgetvalue(res_.get(), row_, col),
-                       static_cast<size_t>(PQgetlength(res_.get(), row_, col)));
-  }
-  std::string Bytes(int col) const { return Text(col); }
-  std::string_view View(int col) const {
+  std::string_view View(int col) const override {
     if (IsNull(col)) return {};
     return std::string_view(PQgetvalue(res_.get(), row_, col),
                             static_cast<size_t>(PQgetlength(res_.get(), row_, col)));
@@ -228,17 +145,8 @@ class Transaction {
     return Transaction(&conn);
   }
 
-  Transaction(Transaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction() {
-    if (conn_ == nullptr || conn_->broken() || !conn_->in_transaction()) return;
-    (void)conn_->Exec(kRollbackSql);
-  }
-
   Result<void> Commit() {
-    Connection* conn = std::exchange(conn_, nullptr);
+    Connection* conn = conn_.release();
     SH_ASSIGN_OR_RETURN(const Rows done, conn->Exec(kCommitSql));
     // COMMIT of a transaction an earlier statement aborted rolls back.
     if (done.Command() != "COMMIT") {
@@ -248,32 +156,14 @@ class Transaction {
   }
 
  private:
-  explicit Transaction(Connection* conn) : conn_(conn) {}
-  Connection* conn_;
-};
-
-// A text[] literal of `values` for `= ANY($n::text[])` parameters.
-inline std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+  struct RollBack {
+    void operator()(Connection* conn) const {
+      if (!conn->broken() && conn->in_transaction()) (void)conn->Exec(kRollbackSql);
     }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-// Blocks until this transaction holds the advisory lock named `key` (e.g.
-// "stack:" + id); released at commit or rollback. Only inside Write.
-inline Result<void> LockKey(Connection& conn, const std::string& key) {
-  SH_TRY(conn.Exec(kAdvisoryXactLockSql, Params().Text(key)));
-  return {};
-}
+  };
+  explicit Transaction(Connection* conn) : conn_(conn) {}
+  std::unique_ptr<Connection, RollBack> conn_;
+};
 
 // Short randomized pause before retrying a transaction (attempt >= 1).
 void BackoffBeforeRetry(int attempt);

@@ -15,6 +15,7 @@ namespace statehouse::storage {
 namespace pg {
 namespace {
 
+constexpr char kDatabase[] = "postgres database";  // in schema version errors
 // Key of the session advisory lock held while migrating.
 constexpr int64_t kMigrationLockKey = 0x5354415445484f55;  // "STATEHOU"
 // Creates the bookkeeping table itself. Idempotent; run (under the lock)
@@ -27,8 +28,6 @@ constexpr char kCreateSchemaMigrationsSql[] =
 constexpr char kMigrationLockSql[] = "SELECT pg_advisory_lock($1)";
 constexpr char kMigrationUnlockSql[] = "SELECT pg_advisory_unlock($1)";
 constexpr char kSchemaTableExistsSql[] = "SELECT to_regclass('schema_migrations') IS NOT NULL";
-constexpr char kSelectSchemaVersionSql[] =
-    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 constexpr char kInsertSchemaMigrationSql[] =
     "INSERT INTO schema_migrations (version, name, applied_at)"
     " VALUES ($1, $2, EXTRACT(EPOCH FROM now())::bigint)";
@@ -37,70 +36,27 @@ Error Unexpected(const std::exception& e) {
   return Error::Internal(fmt::format("postgres store: exception: {}", e.what()));
 }
 
-// The engine-neutral parameters as libpq ones: texts borrowed (they are
-// NUL-terminated), integers as text, bytes binary (borrowed).
-pg::Params ToPg(const storage::Params& params) {
-  pg::Params out;
-  for (const storage::Params::Value& value : params.values()) {
-    switch (value.type) {
-      case storage::Params::Type::kNull:
-        out.Null();
-        break;
-      case storage::Params::Type::kText:
-        out.BorrowText(value.bytes.data());
-        break;
-      case storage::Params::Type::kBytes:
-        out.Bytes(value.bytes);
-        break;
-      case storage::Params::Type::kInt:
-        out.Int(value.number);
-        break;
-      case storage::Params::Type::kBool:
-        out.Bool(value.number != 0);
-        break;
-    }
-  }
-  return out;
-}
-
-class PgRows final : public RowSource {
- public:
-  explicit PgRows(pg::Rows rows) : rows_(std::move(rows)) {}
-  bool Next() override { return rows_.Next(); }
-  int Count() const override { return rows_.count(); }
-  bool IsNull(int col) const override { return rows_.IsNull(col); }
-  int64_t Int(int col) const override { return rows_.Int(col); }
-  std::string_view View(int col) const override { return rows_.View(col); }
-
- private:
-  pg::Rows rows_;
-};
-
 class PgSession final : public Session {
  public:
   explicit PgSession(Connection& conn) : conn_(conn) {}
 
-  Result<storage::Rows> Query(const NamedQuery& query, const storage::Params& params) override {
-    SH_ASSIGN_OR_RETURN(auto rows, Exec(query, params));
-    return storage::Rows(std::make_unique<PgRows>(std::move(rows)));
+  Result<storage::Rows> Query(const NamedQuery& query, const Params& params) override {
+    SH_ASSIGN_OR_RETURN(auto rows, conn_.Exec(query.postgres, params));
+    return storage::Rows(std::make_unique<Rows>(std::move(rows)));
   }
-  Result<int64_t> Execute(const NamedQuery& query, const storage::Params& params) override {
-    SH_ASSIGN_OR_RETURN(auto rows, Exec(query, params));
+  Result<int64_t> Execute(const NamedQuery& query, const Params& params) override {
+    SH_ASSIGN_OR_RETURN(auto rows, conn_.Exec(query.postgres, params));
     return rows.Affected();
   }
-  Result<storage::Rows> QueryDynamic(const std::string& sql,
-                                     const storage::Params& params) override {
-    const pg::Params converted = ToPg(params);
-    SH_ASSIGN_OR_RETURN(auto rows, conn_.ExecDynamic(sql, converted));
-    return storage::Rows(std::make_unique<PgRows>(std::move(rows)));
+  Result<storage::Rows> QueryDynamic(const std::string& sql, const Params& params) override {
+    SH_ASSIGN_OR_RETURN(auto rows, conn_.ExecDynamic(sql, params));
+    return storage::Rows(std::make_unique<Rows>(std::move(rows)));
   }
-  Result<void> LockKey(const std::string& key) override { return pg::LockKey(conn_, key); }
+  Result<void> LockKey(const std::string& key) override {
+    return conn_.Run(kAdvisoryXactLockSql, Params().Text(key));
+  }
 
  private:
-  Result<pg::Rows> Exec(const NamedQuery& query, const storage::Params& params) {
-    return conn_.Exec(query.postgres, ToPg(params));
-  }
-
   Connection& conn_;
 };
 
@@ -185,35 +141,21 @@ class PostgresEngine final : public Engine {
 Result<int64_t> SchemaVersion(Connection& conn) {
   {
     SH_ASSIGN_OR_RETURN(auto rows, conn.Exec(kSchemaTableExistsSql));
-    if (!rows.Next() || !rows.Bool(0)) return 0;
+    if (!rows.Next() || rows.Int(0) == 0) return 0;
   }
   SH_ASSIGN_OR_RETURN(auto rows, conn.Exec(kSelectSchemaVersionSql));
   return rows.Next() ? rows.Int(0) : 0;
-}
-
-Error SchemaMismatchError(int64_t version, bool newer) {
-  if (newer) {
-    return Error{ErrorCode::kInternal,
-                 fmt::format("database schema version {} is newer than this binary supports ({})",
-                             version, LatestSchemaVersion()),
-                 "postgres database"};
-  }
-  return Error{ErrorCode::kInternal,
-               fmt::format("database schema version {} is older than this binary needs ({}); "
-                           "run `statehouse migrate`",
-                           version, LatestSchemaVersion()),
-               "postgres database"};
 }
 
 // Applies every pending migration under the migration lock, each in its own
 // transaction. Returns the resulting version.
 Result<int64_t> Migrate(Connection& conn) {
   SH_TRY(conn.ExecScript("SET lock_timeout = 0"));
-  SH_TRY(conn.Run(kMigrationLockSql, pg::Params().Int(kMigrationLockKey)));
+  SH_TRY(conn.Run(kMigrationLockSql, Params().Int(kMigrationLockKey)));
   auto migrate = [&]() -> Result<int64_t> {
     SH_TRY(conn.ExecScript(kCreateSchemaMigrationsSql));
     SH_ASSIGN_OR_RETURN(int64_t current, SchemaVersion(conn));
-    if (current > LatestSchemaVersion()) return Fail(SchemaMismatchError(current, true));
+    if (current > LatestSchemaVersion()) return Fail(SchemaVersionError(current, true, kDatabase));
     for (const Migration& migration : AllMigrations()) {
       if (migration.version <= current) continue;
       SH_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn, Transaction::Mode::kWrite));
@@ -224,14 +166,14 @@ Result<int64_t> Migrate(Connection& conn) {
         return Fail(std::move(error));
       }
       SH_TRY(conn.Run(kInsertSchemaMigrationSql,
-                      pg::Params().Int(migration.version).Text(migration.name)));
+                      Params().Int(migration.version).Text(migration.name)));
       SH_TRY(tx.Commit());
       current = migration.version;
     }
     return current;
   };
   Result<int64_t> result = migrate();
-  if (!conn.broken()) (void)conn.Run(kMigrationUnlockSql, pg::Params().Int(kMigrationLockKey));
+  if (!conn.broken()) (void)conn.Run(kMigrationUnlockSql, Params().Int(kMigrationLockKey));
   return result;
 }
 
@@ -267,7 +209,7 @@ Result<std::unique_ptr<Engine>> OpenPostgresEngine(const PostgresOptions& option
       if (connections.empty()) {
         SH_ASSIGN_OR_RETURN(const int64_t version, pg::SchemaVersion(*conn));
         if (version != LatestSchemaVersion()) {
-          return Fail(pg::SchemaMismatchError(version, version > LatestSchemaVersion()));
+          return Fail(SchemaVersionError(version, version > LatestSchemaVersion(), pg::kDatabase));
         }
       }
       connections.push_back(std::move(conn));

@@ -6,33 +6,16 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <exception>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 #include "storage/sqlite/sqlite_engine.h"
 
 namespace statehouse::storage {
 namespace sqlite {
-
-
-
-inline bool IsBusy(int rc) {
-  const int primary = rc & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
-}
-
-inline bool IsUniqueViolation(int rc) {
-  return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
-}
 
 // Maps an SQLite result code to an Error. `db` may be null. Unique-key
 // violations become kAlreadyExists with a generic message that callers
@@ -41,10 +24,10 @@ inline Error MakeError(int rc, sqlite3* db, std::string_view context) {
   std::string detail =
       fmt::format("sqlite {}: {} (code {}: {})", context,
                   db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc, sqlite3_errstr(rc));
-  if (IsBusy(rc)) {
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
     return Error{ErrorCode::kUnavailable, kStorageBusyMessage, std::move(detail)};
   }
-  if (IsUniqueViolation(rc)) {
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return Error{ErrorCode::kAlreadyExists, "already exists", std::move(detail)};
   }
   return Error::Internal(std::move(detail));
@@ -74,22 +57,32 @@ class Statement {
     }
   }
 
-  Statement& BindText(int index, std::string_view value) {
-    Check(sqlite3_bind_text64(stmt_, index, value.data() != nullptr ? value.data() : "",
-                              value.size(), SQLITE_STATIC, SQLITE_UTF8));
-    return *this;
-  }
-  Statement& BindBlob(int index, std::string_view value) {
-    Check(sqlite3_bind_blob64(stmt_, index, value.data() != nullptr ? value.data() : "",
-                              value.size(), SQLITE_STATIC));
-    return *this;
-  }
-  Statement& BindInt(int index, int64_t value) {
-    Check(sqlite3_bind_int64(stmt_, index, value));
-    return *this;
-  }
-  Statement& BindNull(int index) {
-    Check(sqlite3_bind_null(stmt_, index));
+  // Binds `params` by position, texts and bytes without a copy; those past
+  // the statement's highest placeholder are left out (a statement of a
+  // multi-statement query uses some of the query's parameters).
+  Statement& Bind(const Params& params) {
+    const int count = sqlite3_bind_parameter_count(stmt_);
+    int index = 0;
+    for (const Params::Value& value : params.values()) {
+      if (++index > count) break;
+      const char* bytes = value.bytes.data() != nullptr ? value.bytes.data() : "";
+      switch (value.type) {
+        case Params::Type::kNull:
+          Check(sqlite3_bind_null(stmt_, index));
+          break;
+        case Params::Type::kText:
+          Check(sqlite3_bind_text64(stmt_, index, bytes, value.bytes.size(), SQLITE_STATIC,
+                                    SQLITE_UTF8));
+          break;
+        case Params::Type::kBytes:
+          Check(sqlite3_bind_blob64(stmt_, index, bytes, value.bytes.size(), SQLITE_STATIC));
+          break;
+        case Params::Type::kInt:
+        case Params::Type::kBool:
+          Check(sqlite3_bind_int64(stmt_, index, value.number));
+          break;
+      }
+    }
     return *this;
   }
   sqlite3_stmt* raw() const { return stmt_; }
@@ -117,12 +110,6 @@ class Statement {
     const int size = sqlite3_column_bytes(stmt_, col);
     if (text == nullptr) return {};
     return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
-  }
-  std::string ColumnBlob(int col) const {
-    const void* data = sqlite3_column_blob(stmt_, col);
-    const int size = sqlite3_column_bytes(stmt_, col);
-    if (data == nullptr) return {};
-    return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
   }
 
  private:
@@ -236,25 +223,23 @@ class Transaction {
     return Transaction(&conn);
   }
 
-  Transaction(Transaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction() {
-    if (conn_ == nullptr || sqlite3_get_autocommit(conn_->db())) return;
-    sqlite3_exec(conn_->db(), kRollbackSql, nullptr, nullptr, nullptr);
-  }
-
   Result<void> Commit() {
     SH_ASSIGN_OR_RETURN(auto stmt, conn_->Prepare(kCommitSql));
     SH_TRY(stmt.Run());
-    conn_ = nullptr;
+    (void)conn_.release();
     return {};
   }
 
  private:
+  struct RollBack {
+    void operator()(Connection* conn) const {
+      if (!sqlite3_get_autocommit(conn->db())) {
+        sqlite3_exec(conn->db(), kRollbackSql, nullptr, nullptr, nullptr);
+      }
+    }
+  };
   explicit Transaction(Connection* conn) : conn_(conn) {}
-  Connection* conn_;
+  std::unique_ptr<Connection, RollBack> conn_;
 };
 
 }  // namespace sqlite

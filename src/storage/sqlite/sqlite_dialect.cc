@@ -103,6 +103,10 @@ std::string TranslateForSqlite(std::string_view sql) {
       if (sql.substr(i, lock.size()) == lock &&
           (i + lock.size() >= sql.size() || !IsWordChar(sql[i + lock.size()]))) {
         i += lock.size();
+        // The clause's table, if it names one.
+        if (sql.substr(i, 4) == " OF ") {
+          for (i += 4; i < sql.size() && IsWordChar(sql[i]);) ++i;
+        }
         dropped = true;
         break;
       }

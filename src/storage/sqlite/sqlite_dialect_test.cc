@@ -23,6 +23,9 @@ TEST(SqliteDialectTest, DropsCastsAndRowLocks) {
             "SELECT 1 FROM t WHERE id = ?1");
   EXPECT_EQ(TranslateForSqlite("SELECT 1 FROM t WHERE id = $1 FOR KEY SHARE"),
             "SELECT 1 FROM t WHERE id = ?1");
+  EXPECT_EQ(TranslateForSqlite("SELECT 1 FROM t JOIN o ON o.id = t.o FOR KEY SHARE OF t FOR SHARE"
+                               " OF o ON CONFLICT DO NOTHING"),
+            "SELECT 1 FROM t JOIN o ON o.id = t.o ON CONFLICT DO NOTHING");
 }
 
 TEST(SqliteDialectTest, MapsGreatestAndLeast) {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -22,10 +21,12 @@ constexpr char kCreateSchemaMigrationsSql[] =
     " name TEXT NOT NULL,"
     " applied_at INTEGER NOT NULL"
     ") STRICT";
-constexpr char kSelectSchemaVersionSql[] =
-    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 constexpr char kInsertSchemaMigrationSql[] =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, unixepoch())";
+
+Error Unexpected(const std::exception& e) {
+  return Error::Internal(fmt::format("sqlite store: exception: {}", e.what()));
+}
 
 // Every row of a statement, read at once (the statement is reset when its
 // handle dies, so rows must not outlive it).
@@ -93,74 +94,37 @@ class MaterializedRows final : public RowSource {
   std::vector<Cell> cells_;
 };
 
-// Binds `params` by position; those past the statement's highest
-// placeholder are left out (a statement of a multi-statement query uses some
-// of the query's parameters).
-void Bind(Statement& stmt, const Params& params) {
-  const int count = sqlite3_bind_parameter_count(stmt.raw());
-  int index = 0;
-  for (const Params::Value& value : params.values()) {
-    if (++index > count) break;
-    switch (value.type) {
-      case Params::Type::kNull:
-        stmt.BindNull(index);
-        break;
-      case Params::Type::kText:
-        stmt.BindText(index, value.bytes);
-        break;
-      case Params::Type::kBytes:
-        stmt.BindBlob(index, value.bytes);
-        break;
-      case Params::Type::kInt:
-      case Params::Type::kBool:
-        stmt.BindInt(index, value.number);
-        break;
-    }
-  }
-}
-
-// The SQLite statements of each named query, translated once. A query's
-// SQLite text may hold several statements separated by ';' (where PostgreSQL
-// does the same in one statement with data-modifying CTEs); they run in
-// order with the query's parameters.
+// The SQLite statements of each named query (all are registered before
+// main), translated once. A query's SQLite text may hold several statements
+// separated by ';' (where PostgreSQL does the same in one statement with
+// data-modifying CTEs); they run in order with the query's parameters.
+// Read-only after construction; statements cached by connections point into
+// these strings.
 class QueryTexts {
  public:
   using Statements = std::vector<std::string>;
 
   QueryTexts() {
-    for (const NamedQuery* query : AllNamedQueries()) texts_.emplace(query, Split(*query));
+    for (const NamedQuery* query : AllNamedQueries()) {
+      texts_.emplace(query, SplitStatements(TranslateForSqlite(query->sqlite)));
+    }
   }
-  const Statements& Get(const NamedQuery& query) {
-    auto it = texts_.find(&query);
-    if (it != texts_.end()) return it->second;
-    std::lock_guard lock(mu_);
-    auto late = late_.find(&query);
-    if (late == late_.end()) late = late_.emplace(&query, Split(query)).first;
-    return late->second;
-  }
+  const Statements& Get(const NamedQuery& query) const { return texts_.at(&query); }
 
  private:
-  static Statements Split(const NamedQuery& query) {
-    return SplitStatements(TranslateForSqlite(query.sqlite));
-  }
-
-  // Read-only after construction; statements cached by connections point
-  // into these strings.
   std::unordered_map<const NamedQuery*, Statements> texts_;
-  std::mutex mu_;
-  std::unordered_map<const NamedQuery*, Statements> late_;  // queries registered later
 };
 
 class SqliteSession final : public Session {
  public:
-  SqliteSession(Connection& conn, QueryTexts& texts) : conn_(conn), texts_(texts) {}
+  SqliteSession(Connection& conn, const QueryTexts& texts) : conn_(conn), texts_(texts) {}
 
   // Runs every statement of `query`; returns the rows of the first.
   Result<Rows> Query(const NamedQuery& query, const Params& params) override {
     std::unique_ptr<RowSource> first;
     for (const std::string& sql : texts_.Get(query)) {
       SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql.c_str()));
-      Bind(stmt, params);
+      stmt.Bind(params);
       if (first == nullptr) {
         SH_ASSIGN_OR_RETURN(first, MaterializedRows::Read(stmt));
       } else {
@@ -174,7 +138,7 @@ class SqliteSession final : public Session {
     std::optional<int64_t> changed;
     for (const std::string& sql : texts_.Get(query)) {
       SH_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql.c_str()));
-      Bind(stmt, params);
+      stmt.Bind(params);
       SH_TRY(stmt.Run());
       if (!changed) changed = conn_.Changes();
     }
@@ -182,7 +146,7 @@ class SqliteSession final : public Session {
   }
   Result<Rows> QueryDynamic(const std::string& sql, const Params& params) override {
     SH_ASSIGN_OR_RETURN(auto stmt, conn_.PrepareUncached(TranslateForSqlite(sql)));
-    Bind(stmt, params);
+    stmt.Bind(params);
     SH_ASSIGN_OR_RETURN(auto source, MaterializedRows::Read(stmt));
     return Rows(std::move(source));
   }
@@ -190,7 +154,7 @@ class SqliteSession final : public Session {
 
  private:
   Connection& conn_;
-  QueryTexts& texts_;
+  const QueryTexts& texts_;
 };
 
 using Pool = storage::ConnectionPool<Connection>;
@@ -245,9 +209,6 @@ class SqliteEngine final : public Engine {
     SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
     return stmt.Run();
   }
-  static Error Unexpected(const std::exception& e) {
-    return Error::Internal(fmt::format("sqlite store: exception: {}", e.what()));
-  }
 
   QueryTexts texts_;  // before pool_: statements cached by connections point into it
   std::unique_ptr<Pool> pool_;
@@ -260,10 +221,7 @@ Result<int64_t> SchemaVersion(Connection& conn) {
 }
 
 Error NewerSchemaError(int64_t version, const std::string& path) {
-  return Error{ErrorCode::kInternal,
-               fmt::format("database schema version {} is newer than this binary supports ({})",
-                           version, LatestSchemaVersion()),
-               fmt::format("sqlite database '{}'", path)};
+  return SchemaVersionError(version, true, fmt::format("sqlite database '{}'", path));
 }
 
 // Applies every pending migration, each in its own write transaction that
@@ -286,8 +244,8 @@ Result<void> Migrate(Connection& conn, const std::string& path) {
     }
     {
       SH_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(kInsertSchemaMigrationSql));
-      stmt.BindInt(1, migration.version).BindText(2, migration.name);
-      SH_TRY(stmt.Run());
+      // One expression: the bound name lives until the statement has run.
+      SH_TRY(stmt.Bind(Params().Int(migration.version).Text(migration.name)).Run());
     }
     SH_TRY(tx.Commit());
   }
@@ -306,20 +264,16 @@ Result<std::unique_ptr<Engine>> OpenSqliteEngine(const SqliteOptions& options) {
   try {
     std::vector<std::unique_ptr<sqlite::Connection>> connections;
     connections.reserve(static_cast<size_t>(options.pool_size));
-    {
-      SH_ASSIGN_OR_RETURN(auto first, sqlite::Connection::Open(options));
-      SH_TRY(sqlite::Migrate(*first, options.path));
-      connections.push_back(std::move(first));
-    }
     while (connections.size() < static_cast<size_t>(options.pool_size)) {
       SH_ASSIGN_OR_RETURN(auto conn, sqlite::Connection::Open(options));
+      if (connections.empty()) SH_TRY(sqlite::Migrate(*conn, options.path));  // the first
       connections.push_back(std::move(conn));
     }
     auto pool = std::make_unique<sqlite::Pool>(std::move(connections), options.busy_timeout_ms,
                                                /*single_writer=*/true, "sqlite");
     return std::unique_ptr<Engine>(std::make_unique<sqlite::SqliteEngine>(std::move(pool)));
   } catch (const std::exception& e) {
-    return Fail(Error::Internal(fmt::format("sqlite store: exception: {}", e.what())));
+    return Fail(sqlite::Unexpected(e));
   }
 }
 
