@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   serve->add_option("--webhook-retry-base-ms", config.webhook_retry_base_ms,
                     "First retry delay bound (tests)")
       ->group("");
+  serve->add_option("--testing-sqlite-max-page-count", config.testing_sqlite_max_page_count,
+                    "For tests: cap the SQLite file at this many pages, as if the disk were full")
+      ->group("");
   bool no_access_log = false;
   serve->add_flag("--no-access-log", no_access_log, "Do not log one line per request");
   bool no_journaling = false;
