@@ -303,6 +303,7 @@ Result<void> App::Start() {
     storage::SqliteOptions sqlite_options;
     sqlite_options.path = c.data_dir + "/statehouse.db";
     sqlite_options.pool_size = workers;
+    sqlite_options.max_page_count = c.testing_sqlite_max_page_count;
     SH_ASSIGN_OR_RETURN(s.store, storage::OpenSqliteStore(sqlite_options));
   } else {
     // Pending migrations are applied under an advisory lock, so replicas

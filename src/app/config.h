@@ -32,6 +32,9 @@ struct Config {
   uint32_t rate_limit_burst = 0;
   // Answer journalVersion 1 to CLIs asking for it (shared/spec/journaling.md §2.5).
   bool journaling = true;
+  // Tests only (hidden --testing-sqlite-max-page-count): caps the SQLite file
+  // to stand in for a full disk; 0 = no cap.
+  int64_t testing_sqlite_max_page_count = 0;
 
   // Webhooks (src/webhooks/, wired in webhook_wiring.cc).
   std::string public_url;  // "" = "http://" + listen; prefixes links in webhook payloads

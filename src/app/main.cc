@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
                     "Requests a token or address may make at once (0 = its per-minute limit)")
       ->envname("STATEHOUSE_RATE_LIMIT_BURST")
       ->capture_default_str();
+  serve->add_option("--testing-sqlite-max-page-count", config.testing_sqlite_max_page_count,
+                    "For tests: cap the SQLite file at this many pages, as if the disk were full")
+      ->group("");
   bool no_access_log = false;
   serve->add_flag("--no-access-log", no_access_log, "Do not log one line per request");
   bool no_journaling = false;

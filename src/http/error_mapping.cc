@@ -43,7 +43,11 @@ Response ErrorResponseForStatus(int status, std::string_view message) {
   boost::json::object body;
   body["code"] = status;
   body["message"] = message;
-  return Response::Json(status, boost::json::serialize(body));
+  Response response = Response::Json(status, boost::json::serialize(body));
+  // Temporary conditions (storage busy or unreachable, shutting down): the
+  // CLI retries 5xx anyway; other clients learn when to.
+  if (status == 503) response.headers.emplace_back("Retry-After", "1");
+  return response;
 }
 
 Response ErrorResponse(const Error& error) {

@@ -80,12 +80,8 @@ size_t SaturatingAdd(size_t a, size_t b) {
   return a > std::numeric_limits<size_t>::max() - b ? std::numeric_limits<size_t>::max() : a + b;
 }
 
-// 503 with Retry-After: the body budget has no room now.
-Response BusyResponse() {
-  Response response = ErrorResponse(ErrorCode::kUnavailable, std::string(kBusyMessage));
-  response.headers.emplace_back("Retry-After", "1");
-  return response;
-}
+// 503 (with Retry-After, as every 503): the body budget has no room now.
+Response BusyResponse() { return ErrorResponse(ErrorCode::kUnavailable, std::string(kBusyMessage)); }
 
 // What a request holds while its handler runs: the body and one working copy
 // of it (handlers parse a padded copy), at most the whole budget (a request

@@ -32,6 +32,10 @@ constexpr char kInsertSchemaMigrationSql[] =
     "INSERT INTO schema_migrations (version, name, applied_at)"
     " VALUES ($1, $2, EXTRACT(EPOCH FROM now())::bigint)";
 
+Error LostConnection() {
+  return Error{ErrorCode::kUnavailable, kStorageUnavailableMessage, "postgres: connection lost"};
+}
+
 Error Unexpected(const std::exception& e) {
   return Error::Internal(fmt::format("postgres store: exception: {}", e.what()));
 }
@@ -92,6 +96,9 @@ class PostgresEngine final : public Engine {
           SH_TRY(fn(session));
           return tx.Commit();
         }();
+        // A statement lost with its connection is never success, even if
+        // the body went on without it.
+        if (result && conn->broken()) result = Fail(LostConnection());
         if (result && mode == Mode::kWrite) feed_->NoteLocalCommit();
         if (result || attempt >= kMaxAttempts) return result;
         // Retry deadlocks and serialization failures, and a lost connection

@@ -14,6 +14,7 @@
 
 #include "storage/conformance_fixture.h"
 #include "storage/migrations.h"
+#include "storage/postgres/postgres_engine.h"
 #include "test/fakes/pg_cluster.h"
 
 namespace statehouse::storage {
@@ -156,6 +157,31 @@ TEST_F(PostgresStoreTest, ReconnectsAfterTheServerDropsItsConnections) {
     EXPECT_TRUE(*empty);
   }
   EXPECT_EQ(store->Stats().in_use, 0);
+}
+
+// Not registered (SQLite has no such function): the test's own queries.
+constexpr NamedQuery kTerminateSelf{"terminate_self", "", "SELECT pg_terminate_backend(pg_backend_pid())"};
+constexpr NamedQuery kSelectOne{"select_one", "", "SELECT 1"};
+
+TEST_F(PostgresStoreTest, WorkThatLostItsConnectionIsNeverSuccessAndTheConnectionIsReplaced) {
+  PostgresOptions options;
+  options.url = NewDatabase(testing::TestDatabaseSchema::kMigrated);
+  options.pool_size = 1;
+  auto engine = OpenPostgresEngine(options);
+  SH_ASSERT_OK(engine);
+  for (Engine::Mode mode : {Engine::Mode::kWrite, Engine::Mode::kSingle}) {
+    // The body swallows the statement's failure and reports success.
+    Result<void> run = (*engine)->Run(mode, [](Session& session) -> Result<void> {
+      (void)session.Execute(kTerminateSelf, Params());
+      return {};
+    });
+    ASSERT_FALSE(run.has_value());
+    EXPECT_EQ(run.error().code, ErrorCode::kUnavailable) << run.error().detail;
+    SH_EXPECT_OK((*engine)->Run(Engine::Mode::kRead, [](Session& session) -> Result<void> {
+      SH_TRY(session.Query(kSelectOne, Params()));
+      return {};
+    }));
+  }
 }
 
 TEST_F(PostgresStoreTest, NamesFoldAsciiOnly) {

@@ -30,6 +30,11 @@ inline Error MakeError(int rc, sqlite3* db, std::string_view context) {
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return Error{ErrorCode::kAlreadyExists, "already exists", std::move(detail)};
   }
+  // Disk full or max_page_count reached: SQLite rolled the statement (or the
+  // transaction) back; writes succeed again once there is room.
+  if ((rc & 0xff) == SQLITE_FULL) {
+    return Error{ErrorCode::kUnavailable, "storage is full, try again later", std::move(detail)};
+  }
   return Error::Internal(std::move(detail));
 }
 
@@ -158,6 +163,9 @@ class Connection {
       }
     }
     SH_TRY(conn->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    if (options.max_page_count > 0) {
+      SH_TRY(conn->Exec(fmt::format("PRAGMA max_page_count={}", options.max_page_count).c_str()));
+    }
     return conn;
   }
 

@@ -13,6 +13,7 @@
 // a connection or the write slot. Each connection caches its prepared
 // statements, keyed by query.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,9 @@ struct SqliteOptions {
   int pool_size = 4;
   // Longest wait for a connection or a lock before kUnavailable.
   int busy_timeout_ms = 5000;
+  // For tests only: caps the file at this many pages (PRAGMA max_page_count
+  // on every connection) to stand in for a full disk; 0 = no cap.
+  int64_t max_page_count = 0;
 };
 
 // Opens (creating if needed) the database at `options.path`, configures every
