@@ -14,6 +14,7 @@ extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
 extern const char kChangeAnnouncementsSql[];
 extern const char kJournalSchemaSql[];
+extern const char kConsoleSessionsSql[];
 }  // namespace sqlite
 namespace pg {
 extern const char kInitialSchemaSql[];
@@ -26,6 +27,7 @@ extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
 extern const char kChangeAnnouncementsSql[];
 extern const char kJournalSchemaSql[];
+extern const char kConsoleSessionsSql[];
 }  // namespace pg
 namespace {
 
@@ -41,6 +43,7 @@ constexpr std::array kMigrations = {
     Migration{9, "change_announcements", sqlite::kChangeAnnouncementsSql,
               pg::kChangeAnnouncementsSql},
     Migration{10, "journal", sqlite::kJournalSchemaSql, pg::kJournalSchemaSql},
+    Migration{11, "console_sessions", sqlite::kConsoleSessionsSql, pg::kConsoleSessionsSql},
 };
 
 }  // namespace
