@@ -177,5 +177,34 @@ TEST(ConsoleSecureCookieTest, SecureWhenThePublicUrlIsHttps) {
   EXPECT_NE(r.Header("set-cookie").find("; Secure"), std::string::npos) << r.Header("set-cookie");
 }
 
+// Sessions are rows of the shared database: a session made on one replica
+// works on the other, and signing out on either ends it on both at once.
+TEST(PostgresConsoleReplicaTest, SignOutOnOneReplicaEndsTheSessionOnTheOther) {
+  SharedDatabase database;
+  ASSERT_TRUE(database.ok()) << database.error();
+  ServerProcess a(database.ReplicaConfig());
+  ServerProcess b(database.ReplicaConfig());
+  ASSERT_TRUE(a.Start());
+  ASSERT_TRUE(b.Start());
+  HttpClient on_a(a, "");
+  HttpClient on_b(b, "");
+  HttpResponse r = on_a.Post("/api/console/session",
+                             Json({{"accessToken", database.bootstrap_token()}}),
+                             {{"Content-Type", "application/json"}});
+  ASSERT_EQ(r.status, 201) << r;
+  const std::string set_cookie = r.Header("set-cookie");
+  const HeaderList cookie{{"Cookie", set_cookie.substr(0, set_cookie.find(';'))},
+                          {"X-CSRF-Token", GetString(ParseJson(r.body), "csrfToken")}};
+  // Warm both replicas' access caches with reads through the session.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(on_a.Get("/api/stacks/admin/proj/dev", cookie).status, 404);
+    ASSERT_EQ(on_b.Get("/api/user", cookie).status, 200);
+  }
+  ASSERT_EQ(on_b.Delete("/api/console/session", cookie).status, 204);
+  ExpectJsonError(on_a.Get("/api/user", cookie), 401);
+  ExpectJsonError(on_a.Get("/api/stacks/admin/proj/dev", cookie), 401);
+  ExpectJsonError(on_b.Get("/api/user", cookie), 401);
+}
+
 }  // namespace
 }  // namespace statehouse::testing
