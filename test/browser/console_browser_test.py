@@ -48,6 +48,15 @@ XSS_OUTPUT = '<script>window.__xss=2</script><b>bold?</b>'
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
+UPDATE_BODY = {
+    "name": "web", "runtime": "nodejs", "main": "", "description": "",
+    "options": {"localPolicyPackPaths": [], "color": "raw", "dryRun": False, "parallel": 8,
+                "showConfig": False, "showReplacementSteps": False, "showNames": False,
+                "summary": False, "debug": False},
+    "config": {}, "metadata": {"message": "browser test", "environment": {"exec.kind": "cli"}},
+}
+
+
 class Server:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="statehouse-browser-")
@@ -76,13 +85,11 @@ class Server:
         for line in self.proc.stderr:
             self.log.append(line)
 
-    def api(self, method, path, body=None, token=None, headers=None):
+    def api(self, method, path, body=None, token=None, authorization=None):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method)
-        req.add_header("Authorization", "token " + (token or self.token))
+        req.add_header("Authorization", authorization or "token " + (token or self.token))
         req.add_header("Content-Type", "application/json")
-        for k, v in (headers or {}).items():
-            req.add_header(k, v)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 text = r.read().decode()
@@ -215,6 +222,37 @@ class ConsoleBrowserTest(unittest.TestCase):
         self.wait.until(lambda _: d.find_element(By.ID, "update-result").text == "succeeded")
         self.shot("06-update")
 
+        # A running update: its log shows new events while the page is open.
+        s = self.server
+        base = "/api/stacks/admin/web/dev"
+        status, created = s.api("POST", base + "/update", UPDATE_BODY)
+        self.assertEqual(status, 200, created)
+        uid = created["updateID"]
+        status, started = s.api("POST", f"{base}/update/{uid}", {})
+        self.assertEqual(status, 200, started)
+        lease = "update-token " + started["token"]
+        d.get(f"{s.url}/admin/web/dev/updates/{started['version']}")
+        self.wait.until(lambda _: d.find_element(By.ID, "update-result").text == "in-progress")
+
+        def send(seq, event):
+            event.update({"sequence": seq, "timestamp": int(time.time())})
+            status, body = s.api("POST", f"{base}/update/{uid}/events/batch",
+                                 {"events": [event]}, authorization=lease)
+            self.assertEqual(status, 200, body)
+
+        log = lambda: d.find_element(By.ID, "event-log").text
+        send(0, {"stdoutEvent": {"message": "creating <b>pets</b>\n", "color": "raw"}})
+        self.wait.until(lambda _: "creating <b>pets</b>" in log())
+        send(1, {"diagnosticEvent": {"message": "quota nearly used\n", "severity": "warning",
+                                     "color": "raw"}})
+        self.wait.until(lambda _: "quota nearly used" in log())
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "#event-log b"), [])
+        self.shot("06b-update-live")
+        status, body = s.api("POST", f"{base}/update/{uid}/complete", {"status": "succeeded"},
+                             authorization=lease)
+        self.assertLess(status, 300, body)
+        self.wait.until(lambda _: d.find_element(By.ID, "update-result").text == "succeeded")
+
         # Tokens: create, see it once, delete it.
         d.get(self.server.url + "/user/settings/tokens")
         self.wait.until(EC.presence_of_element_located((By.ID, "token-description"))).send_keys(
@@ -250,6 +288,35 @@ class ConsoleBrowserTest(unittest.TestCase):
         severe = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"
                   and "401" not in e.get("message", "") and "403" not in e.get("message", "")]
         self.assertEqual(severe, [], "console errors (CSP violations show here)")
+
+
+    def test_large_stack(self):
+        # A stack of 5,000 resources: open it, list its resources, find one.
+        # The time is printed (and written beside the screenshots), not
+        # asserted: a functional test makes no wall-clock claims.
+        s, d = self.server, self.driver
+        status, body = s.api("POST", "/api/stacks/admin/big", {"stackName": "dev"})
+        self.assertEqual(status, 200, body)
+        status, body = s.api("POST", "/api/stacks/admin/big/dev/import", deployment("big", "dev", 5000))
+        self.assertEqual(status, 200, body)
+        if not d.find_elements(By.ID, "sign-out"):
+            self.sign_in()
+        start = time.monotonic()
+        d.get(s.url + "/admin/big/dev")
+        self.wait.until(EC.presence_of_element_located((By.ID, "tab-resources")))
+        self.wait.until(lambda _: "5001" in d.find_element(By.ID, "tab-resources").text)
+        d.find_element(By.ID, "tab-resources").click()
+        self.wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "ul.tree li")) == 200)
+        opened = time.monotonic() - start
+        d.find_element(By.ID, "resource-filter").send_keys("pet-4999")
+        self.wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "ul.tree li")) == 1)
+        searched = time.monotonic() - start
+        self.shot("09-large-stack")
+        line = (f"5,000-resource stack on loopback: resources listed {opened:.2f} s after "
+                f"navigation, search answered {searched:.2f} s after navigation\n")
+        print(line, end="")
+        with open(os.path.join(SHOTS, "large-stack-timing.txt"), "w") as fh:
+            fh.write(line)
 
 
 if __name__ == "__main__":
