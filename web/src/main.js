@@ -8,6 +8,7 @@ import { Stacks } from './pages/stacks.js';
 import { Stack } from './pages/stack.js';
 import { Update } from './pages/update.js';
 import { Tokens } from './pages/tokens.js';
+import { CliLogin, WelcomeCli } from './pages/clilogin.js';
 import { Loading } from './util.js';
 
 function App() {
@@ -31,6 +32,7 @@ function App() {
 
   if (session === undefined) return html`<${Loading} />`;
   const route = parseRoute(window.location.pathname);
+  if (session === null && route.page === 'welcome-cli') return html`<main><${WelcomeCli} /></main>`;
   if (session === null) {
     return html`<${SignIn}
       onSignedIn=${(s) => {
@@ -63,6 +65,12 @@ function App() {
       break;
     case 'tokens':
       page = html`<${Tokens} />`;
+      break;
+    case 'cli-login':
+      page = html`<${CliLogin} user=${session.user} />`;
+      break;
+    case 'welcome-cli':
+      page = html`<${WelcomeCli} />`;
       break;
     default:
       page = html`<h1>Not found</h1><p>No page at this address.</p>`;

@@ -7,6 +7,8 @@ export function parseRoute(pathname) {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: 'stacks' };
   if (parts[0] === 'signin') return { page: 'signin' };
+  if (parts[0] === 'cli-login' && parts.length === 1) return { page: 'cli-login' };
+  if (parts[0] === 'welcome' && parts[1] === 'cli') return { page: 'welcome-cli' };
   if (parts[0] === 'user' && parts[1] === 'settings' && parts[2] === 'tokens') {
     return { page: 'tokens' };
   }
