@@ -207,7 +207,20 @@ class ConsoleBrowserTest(unittest.TestCase):
         self.assertEqual(d.find_elements(By.CSS_SELECTOR, "#outputs script, #outputs b"), [])
         self.assertIn(XSS_TAG, d.find_element(By.ID, "stack-tags").text)
         self.assertEqual(d.execute_script("return window.__xss"), None)
+        # Tags are editable; a value with markup stays text.
+        d.find_element(By.ID, "tag-name").send_keys("team")
+        d.find_element(By.ID, "tag-value").send_keys("<u>platform</u>")
+        d.find_element(By.ID, "tag-add").click()
+        tags = lambda: d.find_element(By.ID, "stack-tags").text
+        self.wait.until(lambda _: "team: <u>platform</u>" in tags())
         self.shot("03-stack-outputs")
+        status, stack = self.server.api("GET", "/api/stacks/admin/web/dev")
+        self.assertEqual(stack["tags"].get("team"), "<u>platform</u>")
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Remove tag team']").click()
+        self.wait.until(lambda _: "team:" not in tags())
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "button[aria-label='Remove tag pulumi:project']"), [])
+        status, stack = self.server.api("GET", "/api/stacks/admin/web/dev")
+        self.assertNotIn("team", stack["tags"])
 
         d.find_element(By.ID, "tab-resources").click()
         search = self.wait.until(EC.presence_of_element_located((By.ID, "resource-filter")))

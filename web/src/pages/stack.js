@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get, stackPath } from '../api.js';
+import { api, get, stackPath } from '../api.js';
 import { Link, stackHref, enc } from '../router.js';
 import { Failure, Loading, Value, mask, timeAgo, when } from '../util.js';
 
@@ -60,14 +60,63 @@ export function Stack({ org, project, stack }) {
               </tbody>
             </table>`}
         <h2>Tags</h2>
-        <ul class="tags" id="stack-tags">
-          ${Object.entries(info.tags || {}).map(([k, v]) => html`<li class="tag" key=${k}>${k}: ${v}</li>`)}
-        </ul>
+        <${Tags} base=${base} tags=${info.tags || {}} onChange=${(tags) => setInfo({ ...info, tags })} />
       </section>
     `}
     ${tab === 'resources' && (state ? html`<${Resources} resources=${resources} />` : html`<${Loading} />`)}
     ${tab === 'history' &&
     (history ? html`<${History} updates=${history} org=${org} project=${project} stack=${stack} />` : html`<${Loading} />`)}
+  `;
+}
+
+// Tags the CLI maintains itself; the API refuses to change them one by one.
+const BUILT_IN = new Set(['pulumi:project', 'pulumi:runtime', 'pulumi:description', 'pulumi:template',
+  'vcs:owner', 'vcs:repo', 'vcs:kind', 'vcs:root']);
+
+function Tags({ base, tags, onChange }) {
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const [error, setError] = useState(null);
+  const add = async (e) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api('POST', `${base}/tags`, { name: name.trim(), value });
+      onChange({ ...tags, [name.trim()]: value });
+      setName('');
+      setValue('');
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const remove = async (k) => {
+    setError(null);
+    try {
+      await api('DELETE', `${base}/tags/${encodeURIComponent(k)}`);
+      const next = { ...tags };
+      delete next[k];
+      onChange(next);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return html`
+    <ul class="tags" id="stack-tags">
+      ${Object.keys(tags)
+        .sort()
+        .map(
+          (k) => html`<li class="tag" key=${k}>${k}: ${tags[k]}${!BUILT_IN.has(k) &&
+            html` <button type="button" class="linkish" aria-label=${`Remove tag ${k}`} onClick=${() => remove(k)}>×</button>`}</li>`,
+        )}
+    </ul>
+    <form class="inline" onSubmit=${add}>
+      <input id="tag-name" aria-label="Tag name" placeholder="name" required maxlength="40"
+        value=${name} onInput=${(e) => setName(e.target.value)} />
+      <input id="tag-value" aria-label="Tag value" placeholder="value" maxlength="256" value=${value}
+        onInput=${(e) => setValue(e.target.value)} />
+      <button type="submit" id="tag-add">Add tag</button>
+    </form>
+    ${error && html`<${Failure} error=${error} />`}
   `;
 }
 
