@@ -13,7 +13,7 @@ FUZZ_CXX ?= clang++-16
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 
-.PHONY: all deps deps-serve configure configure-server build build-server run test test-release bench clean \
+.PHONY: all deps deps-serve configure configure-server build build-server run test test-release bench clean web \
 	configure-asan build-asan test-asan configure-fuzz build-fuzz fuzz fuzz-smoke
 
 all: build
@@ -77,6 +77,12 @@ fuzz: build-fuzz
 
 fuzz-smoke: build-fuzz
 	./scripts/fuzz $(FUZZ_BUILD_DIR) $(FUZZ_SMOKE_SECONDS)
+
+# Rebuilds the web console's bundle (web/dist, committed) from web/src with
+# the npm registry's esbuild, Preact and htm as pinned in web/package-lock.json.
+# The C++ build only embeds web/dist; it never runs this.
+web:
+	cd web && npm ci --no-audit --no-fund && node build.mjs
 
 bench: build
 	./bench/run-http-bench.sh

@@ -21,9 +21,17 @@ http::Handler Guard(auth::Authorizer& authorizer, auth::Need need, ApiHandler ha
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     } else if (need != auth::Need::kPublic) {
-      auto granted = authorizer.Check(request.Header("authorization"), need, request.Param("org"),
-                                      request.Param("project"), request.Param("stack"),
-                                      request.remote_address, read_only);
+      // An Authorization header wins; without one, a console session cookie.
+      auto header = request.Header("authorization");
+      auto cookie = header ? std::nullopt : request.Cookie(auth::kSessionCookieName);
+      auto granted =
+          cookie ? authorizer.CheckSession(
+                       auth::SessionCredentials{*cookie, request.Header(auth::kCsrfHeader),
+                                                request.method != "GET" && request.method != "HEAD"},
+                       need, request.Param("org"), request.Param("project"),
+                       request.Param("stack"), request.remote_address, read_only)
+                 : authorizer.Check(header, need, request.Param("org"), request.Param("project"),
+                                    request.Param("stack"), request.remote_address, read_only);
       if (!granted) return http::ErrorResponse(granted.error());
       access = std::move(*granted);
     }

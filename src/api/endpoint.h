@@ -15,6 +15,9 @@ namespace statehouse::api {
 using ApiHandler = std::function<Result<http::Response>(const http::Request&, const auth::Access&)>;
 
 // Wraps `handler` so that every call first authenticates (unless kPublic) and
+// authorizes. Credentials: the Authorization header, else the console's
+// session cookie (Authorizer::CheckSession; every method but GET and HEAD
+// must then carry the session's X-CSRF-Token, or gets 403). It
 // authorizes `need` against the route's {org}/{project}/{stack} parameters.
 // The Authorizer publishes the security events of the request (user-login,
 // user-login-failed, auth failures) with the caller's address as source IP;

@@ -21,6 +21,8 @@
 #include "app/wiring.h"
 #include "auth/authorizer.h"
 #include "common/clock.h"
+#include "console/handlers.h"
+#include "console/service.h"
 #include "crypto/crypto.h"
 #include "engine_events/handlers.h"
 #include "engine_events/service.h"
@@ -218,6 +220,7 @@ struct App::Impl {
   std::unique_ptr<updates::UpdateService> updates;
   std::unique_ptr<secrets::SecretsService> secrets;
   std::unique_ptr<engine_events::EngineEventService> engine_events;
+  std::unique_ptr<console::SessionService> console_sessions;
   std::string master_key;
   http::Router router;
   http::Metrics metrics;
@@ -350,6 +353,10 @@ Result<void> App::Start() {
   teams::RegisterRoutes(s.router, *s.authorizer, *s.teams);
   services::RegisterRoutes(s.router, *s.authorizer, *s.services);
   secrets::RegisterRoutes(s.router, *s.authorizer, *s.secrets, c.max_state_bytes);
+  s.console_sessions = std::make_unique<console::SessionService>(*s.store, s.clock, s.random,
+                                                                 s.events, *s.authorizer);
+  console::RegisterRoutes(s.router, *s.authorizer, *s.console_sessions,
+                          console::ConsoleOptions{c.public_url.starts_with("https://")});
 
   s.wiring = std::make_unique<WiringContext>(WiringContext{
       c, *s.store, s.clock, s.random, *s.authorizer, s.router, s.events, s.master_key});

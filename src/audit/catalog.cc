@@ -22,6 +22,7 @@ constexpr EventFlags kA{.auth_failure = true};
 constexpr std::array kCatalog{
     CatalogEntry{"user-login", "User Login", kNone},
     CatalogEntry{"user-login-failed", "User Login Failed", kNone},  // Pulumi Cloud does not set A
+    CatalogEntry{"user-logout", "User Logout", kNone},  // EXT: web console sign-out
     CatalogEntry{"auth-failure-organization-role", "Auth Failure Organization Role", kA},
     CatalogEntry{"auth-failure-stack-permission", "Auth Failure Stack Permission", kA},
     CatalogEntry{"stack-created", "Stack Created", kNone},
@@ -180,9 +181,17 @@ const std::map<std::string_view, Describer>& Describers() {
   static const auto* describers = new std::map<std::string_view, Describer>{
       {"user-login",
        [](const events::DomainEvent& e) {
+         if (Field(e, "via") == "console") {
+           return fmt::format("User \"{}\" logged into the web console with access token \"{}\"",
+                              Actor(e), Clip(e.actor.token_name));
+         }
          if (e.actor.token_name.empty()) return fmt::format("User \"{}\" logged in", Actor(e));
          return fmt::format("User \"{}\" logged in with access token \"{}\"", Actor(e),
                             Clip(e.actor.token_name));
+       }},
+      {"user-logout",
+       [](const events::DomainEvent& e) {
+         return fmt::format("User \"{}\" signed out of the web console", Actor(e));
        }},
       {"user-login-failed",
        [](const events::DomainEvent& e) {

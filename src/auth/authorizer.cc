@@ -145,6 +145,38 @@ Result<Access> Authorizer::Check(std::optional<std::string_view> header, Need ne
                                  bool read_only) {
   const RequestOrigin origin{org, source_ip};
   SH_ASSIGN_OR_RETURN(const std::string hash, TokenHash(header, origin));
+  return CheckHash(hash, need, org, project, stack, source_ip, read_only);
+}
+
+std::string Authorizer::CsrfTokenFor(std::string_view cookie) {
+  return crypto::Sha256Hex(std::string("statehouse-csrf:").append(cookie));
+}
+
+Result<Access> Authorizer::CheckSession(const SessionCredentials& credentials, Need need,
+                                        std::string_view org, std::string_view project,
+                                        std::string_view stack, std::string_view source_ip,
+                                        bool read_only) {
+  const RequestOrigin origin{org, source_ip};
+  auto refuse = [&](std::string_view reason) -> Result<Access> {
+    LoginFailed(origin, reason);
+    return Fail(Error::Unauthenticated(std::string(kUnauthenticatedMessage)));
+  };
+  if (credentials.cookie.empty() || credentials.cookie.size() > 512) return refuse("invalid session");
+  SH_ASSIGN_OR_RETURN(auto found, store_.FindConsoleSession(crypto::Sha256Hex(credentials.cookie),
+                                                            clock_.NowSeconds()));
+  if (!found) return refuse("invalid session");
+  if (credentials.state_changing &&
+      (!credentials.csrf_token ||
+       !crypto::ConstantTimeEqual(*credentials.csrf_token, CsrfTokenFor(credentials.cookie)))) {
+    return Fail(Error::PermissionDenied("Forbidden: missing or invalid CSRF token"));
+  }
+  return CheckHash(found->token_hash, need, org, project, stack, source_ip, read_only);
+}
+
+Result<Access> Authorizer::CheckHash(const std::string& hash, Need need, std::string_view org,
+                                     std::string_view project, std::string_view stack,
+                                     std::string_view source_ip, bool read_only) {
+  const RequestOrigin origin{org, source_ip};
   storage::AccessQuery query = QueryFor(need, org, project, stack);
   query.allow_cached = read_only;
   storage::AccessContext context;

@@ -75,6 +75,19 @@ struct RequestOrigin {
   std::string_view source_ip;  // the caller's address
 };
 
+// The web console's session cookie (src/console/) and the header that must
+// carry the session's CSRF token on every state-changing request made with it.
+inline constexpr std::string_view kSessionCookieName = "statehouse_session";
+inline constexpr std::string_view kCsrfHeader = "x-csrf-token";
+
+// A console request's credentials: the session cookie's value and the CSRF
+// header (absent when not sent).
+struct SessionCredentials {
+  std::string_view cookie;
+  std::optional<std::string_view> csrf_token;
+  bool state_changing = true;  // any method but GET and HEAD
+};
+
 // Thread-safe after construction (SetEventSink only before serving).
 //
 // Security events (ids of the audit catalog, src/audit/catalog.cc), published once a sink
@@ -111,6 +124,22 @@ class Authorizer {
   Result<Access> Check(std::optional<std::string_view> authorization_header, Need need,
                        std::string_view org, std::string_view project, std::string_view stack,
                        std::string_view source_ip, bool read_only = false);
+
+  // Check for a request that authenticates with a console session instead of
+  // an Authorization header: the session (a row looked up on every call,
+  // never cached) stands for the access token it was signed in with, which
+  // then goes through exactly what Check does with that token. kUnauthenticated
+  // when the session is unknown, expired or its token deleted or expired;
+  // kPermissionDenied when `state_changing` and the CSRF token is not
+  // CsrfTokenFor(cookie).
+  Result<Access> CheckSession(const SessionCredentials& credentials, Need need,
+                              std::string_view org, std::string_view project,
+                              std::string_view stack, std::string_view source_ip,
+                              bool read_only = false);
+
+  // The CSRF token of the session whose cookie value is `cookie` (derived
+  // from the secret cookie, so nothing more is stored).
+  static std::string CsrfTokenFor(std::string_view cookie);
 
   // Resolves an `Authorization` header value ("token <value>"). kUnauthenticated
   // when absent, malformed, unknown, deleted or expired. Records the token's
@@ -160,6 +189,10 @@ class Authorizer {
   // unknown and expired tokens; records the token's use.
   Result<Principal> Admit(std::optional<storage::TokenLookup> found, const std::string& token_hash,
                           const RequestOrigin& origin);
+  // Check once the caller's token hash is known.
+  Result<Access> CheckHash(const std::string& hash, Need need, std::string_view org,
+                           std::string_view project, std::string_view stack,
+                           std::string_view source_ip, bool read_only);
   // Authorize once the store's context for the named org/stack is loaded.
   Result<Access> Decide(Access access, Need need, std::string_view org, std::string_view project,
                         std::string_view stack, std::string_view source_ip,

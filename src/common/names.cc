@@ -28,6 +28,19 @@ bool IsValidProjectOrStack(std::string_view name) {
 
 }  // namespace
 
+bool IsReservedOrgName(std::string_view name) {
+  // Keep in step with the console's top-level routes (web/src/routes.js).
+  static constexpr std::string_view kReserved[] = {
+      "api",     "assets",  "cli-login", "user",    "healthz", "metrics", "signin",
+      "sign-in", "signout", "sign-out",  "login",   "logout",  "welcome", "console",
+      "static",  "site",    "settings",  "account", "new",     "index.html",
+      "favicon.ico", "robots.txt"};
+  for (std::string_view reserved : kReserved) {
+    if (EqualsIgnoreCase(name, reserved)) return true;
+  }
+  return false;
+}
+
 bool IsValidLogin(std::string_view name) {
   if (name.empty() || name.size() > 39) return false;
   if (!IsAlnum(name.front())) return false;

@@ -14,6 +14,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 bool IsValidLogin(std::string_view name);
 inline bool IsValidOrgName(std::string_view name) { return IsValidLogin(name); }
 
+// Organization names the web console's routes use as their first path
+// segment ("api", "assets", "cli-login", "user", ...; src/console/), compared
+// ignoring ASCII case. Creating an organization (or a user, whose personal
+// organization has the login's name) with one of them is refused.
+bool IsReservedOrgName(std::string_view name);
+
 // Project and stack names: [A-Za-z0-9_.-]{1,100}, and not "." or "..".
 bool IsValidProjectName(std::string_view name);
 bool IsValidStackName(std::string_view name);

@@ -48,4 +48,13 @@ TEST(NamesTest, Tags) {
 }
 
 }  // namespace
+TEST(NamesTest, ReservedOrgNamesAreTheConsoleRoutes) {
+  for (const char* name : {"api", "assets", "cli-login", "user", "API", "Cli-Login", "healthz"}) {
+    EXPECT_TRUE(IsReservedOrgName(name)) << name;
+  }
+  for (const char* name : {"acme", "admin", "users", "apis", "user1", "alice"}) {
+    EXPECT_FALSE(IsReservedOrgName(name)) << name;
+  }
+}
+
 }  // namespace statehouse::names

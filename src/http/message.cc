@@ -50,6 +50,22 @@ std::string_view Request::Param(std::string_view name) const {
   return {};
 }
 
+std::optional<std::string_view> Request::Cookie(std::string_view name) const {
+  auto header = Header("cookie");
+  if (!header) return std::nullopt;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const size_t end = rest.find(';');
+    std::string_view pair = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    while (!pair.empty() && pair.back() == ' ') pair.remove_suffix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> Request::Query(std::string_view name) const {
   std::string_view q = query_string;
   while (!q.empty()) {

@@ -27,6 +27,9 @@ struct Request {
 
   // First header with this lower-case name.
   std::optional<std::string_view> Header(std::string_view lower_name) const;
+  // Value of the cookie `name` in the first Cookie header ("a=1; b=2"), as
+  // sent (no decoding); nullopt when absent.
+  std::optional<std::string_view> Cookie(std::string_view name) const;
   // Path parameter by template name; empty view if absent.
   std::string_view Param(std::string_view name) const;
   // Decoded value of the first query parameter `name` (form encoding: '+' is space).

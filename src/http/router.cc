@@ -73,6 +73,15 @@ void Router::Add(std::string_view method, std::string_view path_template, Handle
   routes_.push_back(std::move(route));
 }
 
+void Router::SetFallback(std::string_view route, Handler handler, RouteOptions options) {
+  Route fallback;
+  fallback.method = "GET";
+  fallback.path_template = std::string(route);
+  fallback.handler = std::move(handler);
+  fallback.options = options;
+  fallback_ = std::move(fallback);
+}
+
 Router::Match Router::Find(std::string_view method, std::string_view raw_path) const {
   Match result;
   auto raw_segments = SplitPath(raw_path);
@@ -139,7 +148,15 @@ Router::Match Router::Find(std::string_view method, std::string_view raw_path) c
 
   const Route* chosen = best_exact.route != nullptr ? best_exact.route : best_get.route;
   if (chosen == nullptr) {
-    if (allowed.empty()) return result;
+    if (allowed.empty()) {
+      if (fallback_ && (method == "GET" || is_head)) {
+        result.outcome = Outcome::kFound;
+        result.handler = &fallback_->handler;
+        result.options = &fallback_->options;
+        result.route = fallback_->path_template;
+      }
+      return result;
+    }
     bool has_get = false;
     bool has_head = false;
     for (std::string_view m : allowed) {

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,11 @@ class Router {
   void Add(std::string_view method, std::string_view path_template, Handler handler,
            RouteOptions options = {});
 
+  // Handles every GET or HEAD request whose path (well-formed, starting with
+  // '/') matches no template for any method; `route` names it in access logs
+  // and metrics. Without a fallback those requests are kNotFound.
+  void SetFallback(std::string_view route, Handler handler, RouteOptions options = {});
+
   enum class Outcome { kFound, kNotFound, kMethodNotAllowed, kBadPath };
   struct Match {
     Outcome outcome = Outcome::kNotFound;
@@ -64,6 +70,7 @@ class Router {
     RouteOptions options;
   };
   std::vector<Route> routes_;
+  std::optional<Route> fallback_;
 };
 
 }  // namespace statehouse::http

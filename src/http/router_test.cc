@@ -188,5 +188,26 @@ TEST(RouterTest, LiteralSegmentsCompareDecoded) {
   EXPECT_EQ(Call(router.Find("GET", "/api/%75ser")), "user");
 }
 
+TEST(RouterTest, FallbackTakesGetAndHeadThatMatchNoTemplate) {
+  Router router;
+  router.Add("GET", "/api/user", Tag("user"));
+  router.Add("POST", "/api/stacks/{org}/{project}", Tag("create"));
+  auto none = router.Find("GET", "/acme/p/s");
+  EXPECT_EQ(none.outcome, Router::Outcome::kNotFound);
+  router.SetFallback("console", Tag("console"));
+  for (const char* method : {"GET", "HEAD"}) {
+    auto match = router.Find(method, "/acme/p/s");
+    ASSERT_EQ(match.outcome, Router::Outcome::kFound) << method;
+    EXPECT_EQ(Call(match), "console");
+    EXPECT_EQ(match.route, "console");
+  }
+  EXPECT_EQ(router.Find("GET", "/").outcome, Router::Outcome::kFound);
+  EXPECT_EQ(Call(router.Find("GET", "/api/user")), "user");
+  // Other methods, and paths some template matches, keep their outcomes.
+  EXPECT_EQ(router.Find("POST", "/acme/p/s").outcome, Router::Outcome::kNotFound);
+  EXPECT_EQ(router.Find("GET", "/api/stacks/a/b").outcome, Router::Outcome::kMethodNotAllowed);
+  EXPECT_EQ(router.Find("GET", "/a/%zz").outcome, Router::Outcome::kBadPath);
+}
+
 }  // namespace
 }  // namespace statehouse::http

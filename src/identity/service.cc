@@ -20,12 +20,19 @@ Error InvalidLogin(std::string_view what) {
       what));
 }
 
+// A name the web console's routes use (names::IsReservedOrgName).
+Error Reserved(std::string_view what, std::string_view name) {
+  return Error::InvalidArgument(fmt::format(
+      "Invalid {}: '{}' is reserved for the web console's pages", what, name));
+}
+
 }  // namespace
 
 Result<CreatedUser> IdentityService::CreateUserWithToken(
     const events::Actor& actor, const std::string& login, const std::string& name,
     const std::string& email, bool site_admin, const std::optional<std::string>& token_value) {
   if (!names::IsValidLogin(login)) return Fail(InvalidLogin("login"));
+  if (names::IsReservedOrgName(login)) return Fail(Reserved("login", login));
   const int64_t now = clock_.NowSeconds();
   storage::UserRecord user{random_.Uuid(), login, name.empty() ? login : name, email, site_admin, now};
   storage::OrgRecord org{random_.Uuid(), login, now, 0};
@@ -83,6 +90,7 @@ Result<storage::OrgRecord> IdentityService::CreateOrg(const auth::Access& actor,
                                                       const std::string& name,
                                                       const std::string& admin_login) {
   if (!names::IsValidOrgName(name)) return Fail(InvalidLogin("organization name"));
+  if (names::IsReservedOrgName(name)) return Fail(Reserved("organization name", name));
   auto admin = store_.GetUserByLogin(admin_login);
   if (!admin) {
     if (admin.error().code == ErrorCode::kNotFound) {

@@ -16,6 +16,7 @@ extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
 extern const char kChangeAnnouncementsSql[];
 extern const char kJournalSchemaSql[];
+extern const char kConsoleSessionsSql[];
 }  // namespace sqlite
 namespace pg {
 extern const char kInitialSchemaSql[];
@@ -28,6 +29,7 @@ extern const char kAuditSchemaSql[];
 extern const char kWebhooksSchemaSql[];
 extern const char kChangeAnnouncementsSql[];
 extern const char kJournalSchemaSql[];
+extern const char kConsoleSessionsSql[];
 }  // namespace pg
 namespace {
 
@@ -43,6 +45,7 @@ constexpr std::array kMigrations = {
     Migration{9, "change_announcements", sqlite::kChangeAnnouncementsSql,
               pg::kChangeAnnouncementsSql},
     Migration{10, "journal", sqlite::kJournalSchemaSql, pg::kJournalSchemaSql},
+    Migration{11, "console_sessions", sqlite::kConsoleSessionsSql, pg::kConsoleSessionsSql},
 };
 
 }  // namespace

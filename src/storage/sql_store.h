@@ -249,6 +249,13 @@ class SqlStore final : public Store {
                                                    const std::string& delivery_id) override;
   Result<int64_t> CountWebhookJobs() override;
 
+  // ConsoleSessionStore (console_session_store.cc)
+  Result<void> CreateConsoleSession(const ConsoleSessionRecord& session) override;
+  Result<std::optional<ConsoleSessionLookup>> FindConsoleSession(const std::string& session_hash,
+                                                                 int64_t now) override;
+  Result<bool> DeleteConsoleSession(const std::string& session_hash) override;
+  Result<int64_t> DeleteExpiredConsoleSessions(int64_t now) override;
+
   // Store
   Result<void> RunInTransaction(const std::function<Result<void>()>& body) override {
     return engine_->RunInTransaction(body);

@@ -27,6 +27,7 @@
 #include "storage/access_store.h"
 #include "storage/records.h"
 #include "storage/audit_store.h"
+#include "storage/console_session_store.h"
 #include "storage/engine/engine.h"
 #include "storage/engine_event_store.h"
 #include "storage/journal_store.h"
@@ -168,7 +169,8 @@ class Store : public UserStore,
               public EngineEventStore,
               public JournalStore,
               public AuditStore,
-              public WebhookStore {
+              public WebhookStore,
+              public ConsoleSessionStore {
  public:
   ~Store() override = default;
 

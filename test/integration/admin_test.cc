@@ -71,6 +71,15 @@ TEST_F(AdminTest, LoginValidation) {
   EXPECT_EQ(punct.status, 201) << punct;
 }
 
+TEST_F(AdminTest, NamesOfConsoleRoutesAreRefused) {
+  HttpClient admin = AdminClient();
+  for (const std::string name : {"api", "assets", "cli-login", "User"}) {
+    SCOPED_TRACE(name);
+    ExpectJsonError(admin.Post("/api/admin/orgs", Json({{"name", name}, {"admin", "admin"}})), 400);
+    ExpectJsonError(admin.Post("/api/admin/users", UserBody(name)), 400);
+  }
+}
+
 TEST_F(AdminTest, CreateUserRequiresFields) {
   HttpClient admin = AdminClient();
   ExpectJsonError(admin.Post("/api/admin/users", R"({"name":"X","email":"x@example.com"})"), 400);
