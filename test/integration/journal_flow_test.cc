@@ -1,0 +1,145 @@
+// Whole journaled `pulumi up`s over a real socket (shared/spec/journaling.md
+// §3, §4, §10; scenario in journal_flow.h): creates, updates, both kinds of
+// replacement, deletes, a refresh, failed steps and a cancel, with the export
+// checked after every batch and the stored version after every end; retries
+// and out-of-order batches; kill -9 of the server between batches; and two
+// replicas on one PostgreSQL database taking turns.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "test/integration/harness.h"
+#include "test/integration/journal_flow.h"
+#include "test/integration/journal_flow_driver.h"
+
+namespace statehouse::testing {
+namespace {
+
+namespace jf = journal_flow;
+
+class JournalFlowTest : public IntegrationTest {
+ protected:
+  std::string NewStack(std::string_view prefix) {
+    const std::string stack = UniqueName(prefix);
+    HttpClient admin = AdminClient();
+    EXPECT_EQ(CreateStack(admin, "admin", "proj", stack).status, 200);
+    return StackPath("admin", "proj", stack);
+  }
+};
+
+TEST_F(JournalFlowTest, UpsRefreshFailureAndCancelMatchTheExpectedDeployments) {
+  jf::Endpoint cli(server().base_url(), AdminToken());
+  jf::FlowDriver flow({&cli}, NewStack("jflow"));
+  flow.RunAll(jf::Scenario());
+}
+
+TEST_F(JournalFlowTest, RetriedBatchesAreAcknowledgedAndChangeNothing) {
+  jf::Endpoint cli(server().base_url(), AdminToken());
+  jf::FlowDriver flow({&cli}, NewStack("jflow-retry"));
+  flow.resend_acknowledged = true;
+  flow.RunAll(jf::Scenario());
+}
+
+TEST_F(JournalFlowTest, BatchesWithLaterSequenceIdsFirst) {
+  jf::Endpoint cli(server().base_url(), AdminToken());
+  jf::FlowDriver flow({&cli}, NewStack("jflow-order"));
+  const std::vector<jf::Run> runs = jf::Scenario();
+  flow.RunOne(runs[0], 0, 1);
+  ASSERT_FALSE(HasFatalFailure());
+
+  // Run 2's batches arrive last first (as 3.204–3.209 CLIs, whose requests
+  // race, can deliver them). The export is always the replay of what is
+  // stored, in sequence order, whatever is missing below it.
+  const jf::Run& run = runs[1];
+  const jf::States x;
+  ReplayUpdate u = flow.Start(run.kind);
+  ASSERT_FALSE(u.token.empty());
+  const size_t n = run.batches.size();
+  for (size_t b = n; b-- > 0;) {
+    const std::string what = "batch " + std::to_string(b + 1) + " (sent in reverse)";
+    HttpResponse r = flow.Send(u, run.batches[b].entries);
+    ASSERT_EQ(r.status, 204) << what << ": " << r;
+    if (b == n - 2) {
+      // Entries 15–18 only: d and old c deleted (base indices 4 and 3); the
+      // outputs entry names operation 1, which has no state yet: ignored.
+      flow.ExpectExport(jf::Deployment({x.s1, x.p, x.a, x.b}), what);
+    } else if (b == 1) {
+      // Entries 6–18, without the secrets and same entries 1–5 of batch 1:
+      // the new resources first, then the base's s1 and p (op 1 unknown).
+      flow.ExpectExport(jf::Deployment({x.a2, x.c2, x.b2, x.s1, x.p}), what);
+    } else if (b == 0) {
+      flow.ExpectExport(run.expected, what);
+    } else {
+      EXPECT_EQ(cli.user.Get(flow.path() + "/export").status, 200) << what;
+    }
+  }
+  // Duplicate sequence IDs with other content: the first stored copy wins.
+  ASSERT_EQ(flow.Send(u, {jf::Entry(1, 7, 3, 2, {}, jf::State(jf::Pet("a", "a-1", "other")))}).status,
+            204);
+  ASSERT_EQ(flow.Send(u, {jf::Entry(1, 15, 9, {}, {}, jf::State(jf::Pet("z", "z-1", "z")))}).status,
+            204);
+  flow.ExpectExport(run.expected, "after conflicting duplicates");
+  ASSERT_EQ(flow.Lease(u, "POST", "complete", R"({"status":"succeeded"})").status, 204);
+  flow.ExpectFinal(run, 2);
+  // The rest of the scenario continues from that state.
+  for (size_t r = 2; r < runs.size(); ++r) {
+    SCOPED_TRACE(::testing::Message() << "run " << r + 1);
+    flow.RunOne(runs[r], r, static_cast<int64_t>(r) + 1);
+    ASSERT_FALSE(HasFatalFailure());
+  }
+}
+
+// Own server: it is killed.
+TEST(JournalDurabilityTest, AcknowledgedEntriesSurviveKill9AndTheUpdateContinues) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  {
+    HttpClient admin(server, server.bootstrap_token());
+    ASSERT_EQ(CreateStack(admin, "admin", "proj", "durable").status, 200);
+  }
+  jf::Endpoint cli(server.base_url(), server.bootstrap_token());
+  jf::FlowDriver flow({&cli}, StackPath("admin", "proj", "durable"));
+  const std::vector<jf::Run> runs = jf::Scenario();
+  int kills = 0;
+  flow.after_batch = [&](size_t run, size_t batch) {
+    const size_t n = runs[run].batches.size();
+    const bool kill = batch == (run * 3) % n || (run == 1 && batch == n - 1);
+    if (!kill) return;
+    server.Kill9();
+    ASSERT_TRUE(server.Start());
+    cli.Retarget(server.base_url());
+    ++kills;
+  };
+  // A CLI whose request died with the server re-sends it: the re-sends of
+  // acknowledged batches after each restart must be acknowledged too.
+  flow.resend_acknowledged = true;
+  flow.RunAll(runs);
+  EXPECT_EQ(kills, 6);
+}
+
+// Two replicas on one PostgreSQL database: every call of each update goes
+// to the other replica than the call before, and both export the expected
+// deployment after every batch; complete and cancel land on the replica that
+// did not send the last batch.
+class PostgresJournalReplicaTest : public ::testing::Test {
+ protected:
+  SharedDatabase database_;  // first: dropped after the servers stopped
+  ServerProcess a_{database_.ReplicaConfig()};
+  ServerProcess b_{database_.ReplicaConfig()};
+};
+
+TEST_F(PostgresJournalReplicaTest, BatchesAlternateBetweenReplicas) {
+  ASSERT_TRUE(database_.ok()) << database_.error();
+  ASSERT_TRUE(ServerProcess::StartTogether({&a_, &b_}));
+  jf::Endpoint on_a(a_.base_url(), database_.bootstrap_token());
+  jf::Endpoint on_b(b_.base_url(), database_.bootstrap_token());
+  ASSERT_EQ(CreateStack(on_a.user, "admin", "proj", "dev").status, 200);
+  jf::FlowDriver flow({&on_a, &on_b}, StackPath("admin", "proj", "dev"));
+  flow.pick = [](size_t call) { return call % 2; };
+  flow.RunAll(jf::Scenario());
+}
+
+}  // namespace
+}  // namespace statehouse::testing
