@@ -8,8 +8,10 @@
 //    bytes (`raw`) parse again to the same fields (replay after a restart
 //    reads them back);
 //  * adding the batches in input order (with a tiny gap buffer, so lost-gap
-//    handling and rebuild requests happen), in reverse order, and
-//    Rebuild(base, all entries) materialise the same deployment;
+//    handling and rebuild requests happen), in reverse order (without the
+//    copies of a repeated sequenceID that lost in input order: the first
+//    stored copy wins), and Rebuild(base, all entries) materialise the same
+//    deployment;
 //  * Materialize is pure (twice = same text);
 //  * the result is an UntypedDeployment the next update can use as its base:
 //    valid JSON, version 3 without features or 4 with sorted known features,
@@ -111,7 +113,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const jr::ReplayerOptions tiny{.max_buffered = 2, .max_warnings = 4};
   jr::Replayer forward = AddAll(base, batches, tiny);
-  std::vector<std::vector<jr::Entry>> reversed(batches.rbegin(), batches.rend());
+  // In reverse, the first stored copy of a repeated sequenceID would be
+  // another one: keep only the copies that won in input order.
+  std::vector<std::vector<jr::Entry>> reversed;
+  std::set<int64_t> seen;
+  for (const auto& batch : batches) {
+    std::vector<jr::Entry> kept;
+    for (const jr::Entry& entry : batch) {
+      if (seen.insert(entry.sequence_id).second) kept.push_back(entry);
+    }
+    reversed.insert(reversed.begin(), std::move(kept));
+  }
   jr::Replayer backward = AddAll(base, reversed, jr::ReplayerOptions{});
   jr::Replayer rebuilt = jr::Replayer::Rebuild(base, all);
   Check(forward.warnings().size() <= tiny.max_warnings);

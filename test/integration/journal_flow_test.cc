@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <latch>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test/integration/harness.h"
@@ -88,6 +90,45 @@ TEST_F(JournalFlowTest, BatchesWithLaterSequenceIdsFirst) {
     SCOPED_TRACE(::testing::Message() << "run " << r + 1);
     flow.RunOne(runs[r], r, static_cast<int64_t>(r) + 1);
     ASSERT_FALSE(HasFatalFailure());
+  }
+}
+
+TEST_F(JournalFlowTest, ConcurrentBatchesAsOldClisSendThem) {
+  // CLIs 3.204–3.209 send one request per entry from the step goroutines,
+  // so requests of one update race; a retry may race its original too.
+  jf::Endpoint cli(server().base_url(), AdminToken());
+  jf::FlowDriver flow({&cli}, NewStack("jflow-race"));
+  const std::vector<jf::Run> runs = jf::Scenario();
+  for (size_t r = 0; r < 2; ++r) {
+    SCOPED_TRACE(::testing::Message() << "run " << r + 1);
+    const jf::Run& run = runs[r];
+    ReplayUpdate u = flow.Start(run.kind);
+    ASSERT_FALSE(u.token.empty());
+    std::vector<std::string> bodies;
+    for (const jf::Batch& batch : run.batches) {
+      for (const std::string& entry : batch.entries) {
+        bodies.push_back(jf::Body({entry}));
+        bodies.push_back(jf::Body({entry}));  // its retry
+      }
+    }
+    std::vector<long> statuses(bodies.size());
+    std::latch ready(static_cast<std::ptrdiff_t>(bodies.size()));
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      threads.emplace_back([&, i] {
+        HttpClient lease(server().base_url());
+        lease.set_gzip_body(true);
+        ready.arrive_and_wait();
+        statuses[i] = lease.Patch(flow.path() + "/update/" + u.id + "/journalentries", bodies[i],
+                                  {{"Authorization", "update-token " + u.token}})
+                          .status;
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (size_t i = 0; i < bodies.size(); ++i) EXPECT_EQ(statuses[i], 204) << bodies[i];
+    flow.ExpectExport(run.expected, "after the concurrent requests");
+    ASSERT_EQ(flow.Lease(u, "POST", "complete", R"({"status":"succeeded"})").status, 204);
+    flow.ExpectFinal(run, static_cast<int64_t>(r) + 1);
   }
 }
 
