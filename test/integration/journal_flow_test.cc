@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <latch>
 #include <string>
 #include <thread>
@@ -130,6 +131,43 @@ TEST_F(JournalFlowTest, ConcurrentBatchesAsOldClisSendThem) {
     ASSERT_EQ(flow.Lease(u, "POST", "complete", R"({"status":"succeeded"})").status, 204);
     flow.ExpectFinal(run, static_cast<int64_t>(r) + 1);
   }
+}
+
+TEST_F(JournalFlowTest, LapsedLeaseIsFinalisedWithTheReplayWhenTheNextUpdateStarts) {
+  jf::Endpoint cli(server().base_url(), AdminToken());
+  jf::FlowDriver flow({&cli}, NewStack("jflow-lapse"));
+  const std::vector<jf::Run> runs = jf::Scenario();
+  const jf::Run& run = runs[0];
+  ReplayUpdate u = flow.Start(run.kind);
+  ASSERT_FALSE(u.token.empty());
+  for (size_t b = 0; b < 5; ++b) ASSERT_EQ(flow.Send(u, run.batches[b].entries).status, 204);
+  // The CLI died: its last renewal asked for one second.
+  ASSERT_EQ(flow.Lease(u, "POST", "renew_lease", R"({"token":"","duration":1})").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  const std::string& partial = run.batches[4].expected;
+  flow.ExpectExport(partial, "lease lapsed");
+  EXPECT_EQ(flow.Send(u, run.batches[5].entries).status / 100, 4);
+
+  // The next update ends it as failed, with its replay as version 1, and
+  // starts from there.
+  ReplayUpdate next = flow.Start("update");
+  ASSERT_FALSE(next.token.empty());
+  EXPECT_EQ(next.version, 2);
+  flow.ExpectExport(partial, "version 1", "/1");
+  HttpResponse v1 = cli.user.Get(flow.path() + "/updates/1");
+  ASSERT_EQ(v1.status, 200) << v1;
+  EXPECT_EQ(GetString(ParseJson(v1.body).at("info"), "result"), "failed") << v1;
+  EXPECT_EQ(GetInt(ParseJson(v1.body).at("info"), "resourceCount"), 3) << v1;
+  flow.ExpectExport(partial, "next update started");
+  // Its base is that replay: base index 2 is c.
+  const jf::States x;
+  ASSERT_EQ(flow.Send(next, {jf::Secrets(1), jf::Entry(0, 2, 1, {}, {}, R"(,"operation":)" + jf::Op(x.c, "deleting")),
+                             jf::Entry(1, 3, 1, 2)}).status,
+            204);
+  ASSERT_EQ(flow.Lease(next, "POST", "complete", R"({"status":"succeeded"})").status, 204);
+  const std::string final = jf::Deployment({x.s0, x.p}, {jf::Op(jf::PetGoal("a", "a1"), "creating")});
+  flow.ExpectExport(final, "final");
+  flow.ExpectExport(final, "final", "/2");
 }
 
 // Own server: it is killed.
