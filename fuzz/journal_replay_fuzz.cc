@@ -65,8 +65,9 @@ jr::Replayer AddAll(const std::shared_ptr<const jr::Snapshot>& base,
     auto result = replayer.Add(batch);
     Check(result.has_value());
     Check(result->folded + result->duplicates <= static_cast<int64_t>(added.size()));
-    Check(result->buffered == static_cast<int64_t>(replayer.buffered()));
-    if (result->rebuild_required) {
+    if (!result->rebuild_required) {
+      Check(result->buffered == static_cast<int64_t>(replayer.buffered()));
+    } else {
       Check(replayer.needs_rebuild());
       Check(!replayer.Materialize(kManifest).has_value());
       replayer = jr::Replayer::Rebuild(base, added, options);
