@@ -77,28 +77,126 @@ jr::Replayer AddAll(const std::shared_ptr<const jr::Snapshot>& base,
   return replayer;
 }
 
+// Structured mode (input starting with '!'): every 5 bytes make one entry
+// from a palette of states (references between them, aliases, replaceWith,
+// deletedWith, taint, providers), so that the fuzzer reaches index and
+// operation semantics rather than JSON syntax; 0xFF starts a new batch.
+// Every generated batch is well formed and must be accepted.
+constexpr std::string_view kUrn = "urn:pulumi:dev::proj::";
+
+std::string PaletteUrn(int i) { return std::string(kUrn) + "t:m:R::r" + std::to_string(i); }
+
+std::string PaletteState(int choice, bool with_id) {
+  const int i = choice % 6;
+  std::string r = R"({"urn":")" + PaletteUrn(i) + R"(","custom":true,"type":"t:m:R")";
+  if (with_id) r += R"(,"id":"id-)" + std::to_string(choice) + R"(")";
+  switch (choice / 6 % 8) {
+    case 1: r += R"(,"dependencies":[")" + PaletteUrn(i + 1) + R"("],"propertyDependencies":{"p":[")" + PaletteUrn(i + 2) + R"("],"q":[]})"; break;
+    case 2: r += R"(,"parent":")" + PaletteUrn(i + 1) + R"(")"; break;
+    case 3: r += R"(,"aliases":[")" + std::string(kUrn) + "t:m:Old::r" + std::to_string(i) + R"("])"; break;
+    case 4: r += R"(,"replaceWith":[")" + PaletteUrn(i + 1) + R"("],"deletedWith":")" + PaletteUrn(i + 2) + R"(")"; break;
+    case 5: r += R"(,"taint":true,"viewOf":")" + PaletteUrn(i + 1) + R"(","delete":true)"; break;
+    case 6: r += R"(,"provider":")" + std::string(kUrn) + "pulumi:providers:t::p::" + std::to_string(i) + R"(")"; break;
+    case 7: r += R"(,"parent":")" + std::string(kUrn) + "t:m:Old::r" + std::to_string(i + 1) + R"(","pendingReplacement":true)"; break;
+    default: break;
+  }
+  return r + "}";
+}
+
+std::string PaletteBase(int variant) {
+  std::string d = R"({"version":3,"deployment":{"manifest":{"time":"t","magic":"","version":""},"secrets_providers":{"type":"passphrase","state":{"salt":"s"}},"resources":[)";
+  const int count = variant % 7;
+  for (int i = 0; i < count; ++i) d += (i ? "," : "") + PaletteState(i + 6 * ((variant / 7 + i) % 8), true);
+  d += "]";
+  if (variant % 3 == 1) {
+    d += R"(,"pending_operations":[{"resource":)" + PaletteState(3, false) + R"(,"type":"creating"},{"resource":)" +
+         PaletteState(4, true) + R"(,"type":"deleting"}])";
+  }
+  if (variant % 5 == 2) d += R"(,"extensions":{"ref-1":{"base":true}},"snippets":[{"uuid":"u1","references":{"x":")" + PaletteUrn(1) + R"("}}])";
+  return d + R"(,"metadata":{"m":1}}})";
+}
+
+void Structured(std::string_view input, std::string& base, std::vector<std::string>& bodies) {
+  base = PaletteBase(input.empty() ? 0 : static_cast<uint8_t>(input[0]));
+  if (!input.empty()) input.remove_prefix(1);
+  std::vector<std::string> entries;
+  auto flush = [&] {
+    std::string body = R"({"entries":[)";
+    for (size_t i = 0; i < entries.size(); ++i) body += (i ? "," : "") + entries[i];
+    bodies.push_back(body + "]}");
+    entries.clear();
+  };
+  while (!input.empty()) {
+    const auto b = [&](size_t i) { return i < input.size() ? static_cast<uint8_t>(input[i]) : uint8_t{0}; };
+    if (b(0) == 0xFF) {
+      flush();
+      input.remove_prefix(1);
+      continue;
+    }
+    const int kind = b(0) % 11 == 10 ? 42 : b(0) % 11;
+    const int seq = 1 + b(1) % 40;
+    const int op = b(2) % 10;
+    const uint8_t flags = b(3);
+    const int index = b(4) % 16;
+    const int choice = b(4) / 16 + 16 * (b(0) / 11 % 3);
+    input.remove_prefix(std::min<size_t>(5, input.size()));
+    std::string e = R"({"version":1,"kind":)" + std::to_string(kind) + R"(,"sequenceID":)" + std::to_string(seq) +
+                    R"(,"operationID":)" + std::to_string(op) + R"(,"removeOld":)" +
+                    ((flags & 1) ? std::to_string(index % 8) : "null") + R"(,"removeNew":)" +
+                    ((flags & 2) ? std::to_string(index / 2) : "null");
+    if (flags & 4) e += R"(,"deleteOld":)" + std::to_string(index / 3);
+    if (flags & 8) e += R"(,"deleteNew":)" + std::to_string(index % 5);
+    if (flags & 16) e += R"(,"pendingReplacementOld":)" + std::to_string(index % 7);
+    if (flags & 32) e += R"(,"pendingReplacementNew":)" + std::to_string(index % 6);
+    if (flags & 64) e += R"(,"state":)" + PaletteState(choice, true);
+    if (flags & 128) e += R"(,"operation":{"resource":)" + PaletteState(choice + 1, false) + R"(,"type":"creating"})";
+    if (choice % 5 == 0) e += R"(,"isRefresh":true)";
+    if (choice % 7 == 3) e += R"(,"requiresByteString":true)";
+    switch (kind) {
+      case 5: e += R"(,"newSnapshot":)" + PaletteBase(index * 3 + 1).substr(26, std::string::npos); e.pop_back(); break;
+      case 6: e += R"(,"secretsProvider":{"type":"service","state":{"n":)" + std::to_string(index) + "}}"; break;
+      case 8: e += R"(,"extensionRef":"ref-)" + std::to_string(index % 3) + R"(","extension":{"name":"x","version":"1","value":"QQ=="})"; break;
+      case 9: if (index % 2) e += R"(,"snippets":[{"uuid":"u2","references":{"y":")" + std::string(kUrn) + "t:m:Old::r1" + R"("}}])"; break;
+      default: break;
+    }
+    entries.push_back(e + "}");
+  }
+  flush();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  std::vector<std::string_view> parts;
-  while (true) {
-    size_t nul = input.find('\0');
-    parts.push_back(input.substr(0, nul));
-    if (nul == std::string_view::npos) break;
-    input.remove_prefix(nul + 1);
+  std::vector<std::string> parts;
+  std::string base_text;
+  const bool structured = !input.empty() && input[0] == '!';
+  if (structured) {
+    Structured(input.substr(1), base_text, parts);
+  } else {
+    while (true) {
+      size_t nul = input.find('\0');
+      parts.emplace_back(input.substr(0, nul));
+      if (nul == std::string_view::npos) break;
+      input.remove_prefix(nul + 1);
+    }
+    if (parts.size() > 1) {
+      base_text = parts[0];
+      parts.erase(parts.begin());
+    }
   }
   std::shared_ptr<const jr::Snapshot> base;
-  if (parts.size() > 1) {
-    if (auto parsed = jr::ParseUntypedDeployment(parts[0])) base = *parsed;
-    parts.erase(parts.begin());
+  if (!base_text.empty()) {
+    if (auto parsed = jr::ParseUntypedDeployment(base_text)) base = *parsed;
+    Check(!structured || base != nullptr);
   }
   if (base == nullptr) base = *jr::ParseUntypedDeployment(kEmptyBase);
 
   std::vector<std::vector<jr::Entry>> batches;
   std::vector<jr::Entry> all;
-  for (std::string_view body : parts) {
+  for (const std::string& body : parts) {
     auto batch = jr::ParseBatch(body);
+    Check(!structured || batch.has_value());
     if (!batch) continue;
     for (const jr::Entry& entry : *batch) {
       Check(entry.version == 1);

@@ -175,4 +175,15 @@ seed("write-aliases-snippets", untyped([stack, pet("k", "k-1", "k", parent=old_c
            e(1, 6, 5, state=pet("t", "t-1", "t", taint=True, secret={"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "djE6"}), requiresByteString=True),
            e(42, 7, 0), e(7, 8, 0), e(1, 9, 9, rn=77, deleteNew=78, pendingReplacementNew=79, removeOld=999)))
 write("journal_replay", "invalid-then-valid", "\0" + '{"entries":[{"version":2,"kind":1,"sequenceID":1,"operationID":1}]}' + "\0" + '{"entries":null}' + "\0" + batch(e(0, 1, 1)))
+# Structured mode of journal_replay: '!', a base variant byte, then 5 bytes per
+# entry (0xFF: next batch).
+import random
+rng = random.Random(12)
+for n in range(4):
+    body = bytearray(b"!") + bytes([n * 29 % 256])
+    for i in range(40):
+        body += bytes([rng.randrange(0, 0xFF) for _ in range(5)])
+        if i % 7 == 6:
+            body.append(0xFF)
+    write("journal_replay", "structured-%d" % n, bytes(body))
 print("seeds written under", os.path.join(here, "corpus"))
