@@ -13,7 +13,7 @@ FUZZ_CXX ?= clang++-16
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 
-.PHONY: all deps configure build run test test-release bench clean \
+.PHONY: all deps deps-serve configure configure-server build build-server run test test-release bench clean \
 	configure-asan build-asan test-asan configure-fuzz build-fuzz fuzz fuzz-smoke
 
 all: build
@@ -21,13 +21,28 @@ all: build
 deps:
 	@./scripts/install-deps
 
+deps-serve:
+	@./scripts/install-deps --serve
+
+# The test and benchmark targets are switched on explicitly here and off in
+# configure-server, so that `make run` and `make test` share one build folder
+# (the server's objects are the same either way).
 configure: deps
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > /dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DSTATEHOUSE_BUILD_TESTS=ON -DSTATEHOUSE_BUILD_BENCHMARKS=ON > /dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+configure-server: deps-serve
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DSTATEHOUSE_BUILD_TESTS=OFF -DSTATEHOUSE_BUILD_BENCHMARKS=OFF > /dev/null
+
+# Only the server binary (no test or benchmark targets).
+build-server: configure-server
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target statehouse
+
+run: build-server
 	./$(BUILD_DIR)/statehouse serve --listen $(LISTEN) --data-dir $(DATA_DIR)
 
 # The whole suite: release build, then the same suites under ASan + UBSan,

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/endpoint.h"
+#include "api/openapi_document.h"
 #include "app/wiring.h"
 #include "auth/authorizer.h"
 #include "common/clock.h"
@@ -218,6 +219,20 @@ struct App::Impl {
                   [caps = CapabilitiesJson()](const http::Request&, const auth::Access&)
                       -> Result<http::Response> { return api::JsonOk(caps); });
   }
+
+  // GET /api/openapi/pulumi-spec.json (what `pulumi cloud api` fetches):
+  // public, generated from the route table once every other /api/ route is
+  // registered, so it lists exactly what this server answers (itself too).
+  void RegisterOpenApiRoute() {
+    auto document = std::make_shared<std::string>();
+    router.Add("GET", "/api/openapi/pulumi-spec.json", [document](http::Request&) {
+      return http::Response::Json(200, *document);
+    });
+    std::vector<std::pair<std::string, std::string>> routes;
+    router.ForEachRoute([&](std::string_view method, std::string_view path,
+                            const http::RouteOptions&) { routes.emplace_back(method, path); });
+    *document = api::OpenApiDocument(routes);
+  }
 };
 
 App::App(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
@@ -307,6 +322,7 @@ Result<void> App::Start() {
   s.components.push_back(std::move(audit));
   SH_ASSIGN_OR_RETURN(auto webhooks, WireWebhooks(*s.wiring));
   s.components.push_back(std::move(webhooks));
+  s.RegisterOpenApiRoute();
   // After the components subscribed, so that the bootstrap's events reach them.
   auto boot = s.identity->Bootstrap(c.bootstrap_user, c.bootstrap_token);
   if (!boot) {
@@ -335,6 +351,8 @@ Result<void> App::Start() {
   options.worker_threads = workers;
   options.access_log = c.access_log;
   options.max_body_memory_bytes = c.max_body_memory_bytes;
+  options.rate_limit_per_token = {c.rate_limit_per_token, c.rate_limit_burst};
+  options.rate_limit_per_address = {c.rate_limit_per_address, c.rate_limit_burst};
   s.server = std::make_unique<http::Server>(options, s.router, s.metrics);
   auto listening = s.server->Listen();
   if (!listening) {

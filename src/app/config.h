@@ -25,6 +25,11 @@ struct Config {
   size_t max_body_memory_bytes = 1024ull * 1024 * 1024;
   std::string log_level = "info";
   bool access_log = true;
+  // Requests per minute per access token and per client address (0 = off),
+  // and the burst each may make at once (0 = the per-minute figure).
+  uint32_t rate_limit_per_token = 0;
+  uint32_t rate_limit_per_address = 0;
+  uint32_t rate_limit_burst = 0;
   // Answer journalVersion 1 to CLIs asking for it (shared/spec/journaling.md §2.5).
   bool journaling = true;
 

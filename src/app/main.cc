@@ -68,6 +68,19 @@ int main(int argc, char** argv) {
   serve->add_option("--webhook-retry-base-ms", config.webhook_retry_base_ms,
                     "First retry delay bound (tests)")
       ->group("");
+  serve->add_option("--rate-limit-per-token", config.rate_limit_per_token,
+                    "Requests per minute one access token may make; more get 429 with "
+                    "Retry-After (0 = no limit; update-token calls are never limited)")
+      ->envname("STATEHOUSE_RATE_LIMIT_PER_TOKEN")
+      ->capture_default_str();
+  serve->add_option("--rate-limit-per-address", config.rate_limit_per_address,
+                    "Requests per minute one client address may make (0 = no limit)")
+      ->envname("STATEHOUSE_RATE_LIMIT_PER_ADDRESS")
+      ->capture_default_str();
+  serve->add_option("--rate-limit-burst", config.rate_limit_burst,
+                    "Requests a token or address may make at once (0 = its per-minute limit)")
+      ->envname("STATEHOUSE_RATE_LIMIT_BURST")
+      ->capture_default_str();
   bool no_access_log = false;
   serve->add_flag("--no-access-log", no_access_log, "Do not log one line per request");
   bool no_journaling = false;

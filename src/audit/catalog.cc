@@ -30,6 +30,7 @@ constexpr std::array kCatalog{
     CatalogEntry{"stack-transferred-to-organization", "Stack Transferred to Organization", kO},
     CatalogEntry{"stack-exported", "Stack Exported", kNone},
     CatalogEntry{"stack-imported", "Stack Imported", kNone},
+    CatalogEntry{"stack-rolled-back", "Stack Rolled Back", kS},  // EXT
     CatalogEntry{"stack-tags-updated", "Stack Tags Updated", kNone},  // EXT
     CatalogEntry{"stack-update-started", "Stack Update Started", kNone},
     CatalogEntry{"stack-update-completed", "Stack Update Completed", kNone},
@@ -236,6 +237,11 @@ const std::map<std::string_view, Describer>& Describers() {
          std::string version = Field(e, "version");
          if (version.empty()) return fmt::format("Imported stack {}", StackOf(e));
          return fmt::format("Imported stack {} as version {}", StackOf(e), version);
+       }},
+      {"stack-rolled-back",
+       [](const events::DomainEvent& e) {
+         return fmt::format("Rolled back stack {} to version {} as version {}", StackOf(e),
+                            Field(e, "fromVersion"), Field(e, "version"));
        }},
       {"stack-tags-updated", &DescribeTags},
       {"stack-update-started",

@@ -41,6 +41,7 @@ const std::vector<std::string> kContractKinds = {"user-login",
                                                  "stack-transferred-to-organization",
                                                  "stack-exported",
                                                  "stack-imported",
+                                                 "stack-rolled-back",
                                                  "stack-tags-updated",
                                                  "stack-update-started",
                                                  "stack-update-completed",
@@ -158,6 +159,8 @@ TEST(AuditCatalogTest, DescriptionsReadLikeTheSpecExamples) {
             "Exported version 4 of stack project1/dev");
   EXPECT_EQ(Describe(StackEvent("stack-imported", {{"version", "5"}})),
             "Imported stack project1/dev as version 5");
+  EXPECT_EQ(Describe(StackEvent("stack-rolled-back", {{"version", "6"}, {"fromVersion", "2"}})),
+            "Rolled back stack project1/dev to version 2 as version 6");
   EXPECT_EQ(Describe(Event("member-role-changed", "bob", {{"role", "admin"}})),
             "Changed organization role for \"bob\" to admin");
   // Older publishers name the new role "to".

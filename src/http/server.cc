@@ -404,6 +404,14 @@ struct Server::Impl {
   std::shared_ptr<BodyBudget> budget;
   std::shared_ptr<std::atomic<uint64_t>> budget_rejections =
       std::make_shared<std::atomic<uint64_t>>(0);
+  RateLimiter token_limiter{options.rate_limit_per_token};
+  RateLimiter address_limiter{options.rate_limit_per_address};
+  // Refusals by token, by address; shared with the metrics source.
+  std::shared_ptr<std::array<std::atomic<uint64_t>, 2>> rate_limited =
+      std::make_shared<std::array<std::atomic<uint64_t>, 2>>();
+  // 429 when `head` is over a rate limit (see ServerOptions), else nullopt.
+  std::optional<Response> RateLimited(std::string_view authorization,
+                                      const std::string& address);
 
   std::mutex mu;
   std::condition_variable cv;
@@ -615,6 +623,13 @@ asio::awaitable<After> Server::Impl::ServeOne(Connection& conn, bool first) {
       early = ErrorResponse(ErrorCode::kInvalidArgument, "Malformed request path");
       break;
   }
+  if (!early && (token_limiter.enabled() || address_limiter.enabled())) {
+    std::string_view authorization;
+    if (auto it = head.find(bhttp::field::authorization); it != head.end()) {
+      authorization = it->value();
+    }
+    early = RateLimited(authorization, conn.remote_address);
+  }
   BodyEncoding encoding = BodyEncoding::kIdentity;
   if (!early) {
     encoding = ParseContentEncoding(head);
@@ -785,8 +800,40 @@ asio::awaitable<After> Server::Impl::Respond(Connection& conn, Exchange& exchang
   co_return after == After::kLingerClose ? After::kLingerClose : After::kClose;
 }
 
+std::optional<Response> Server::Impl::RateLimited(std::string_view authorization,
+                                                  const std::string& address) {
+  if (authorization.starts_with("update-token ")) return std::nullopt;
+  const auto now = std::chrono::steady_clock::now();
+  RateLimiter::Decision decision = address_limiter.Take(address, now);
+  size_t counter = 1;
+  if (decision.allowed && !authorization.empty()) {
+    decision = token_limiter.Take(authorization, now);
+    counter = 0;
+  }
+  if (decision.allowed) return std::nullopt;
+  (*rate_limited)[counter].fetch_add(1, std::memory_order_relaxed);
+  Response response = ErrorResponse(
+      ErrorCode::kTooManyRequests,
+      fmt::format("Too many requests from this {}; retry in {} s",
+                  counter == 0 ? "access token" : "address", decision.retry_after_seconds));
+  response.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
+  response.headers.emplace_back("RateLimit-Limit", std::to_string(decision.limit));
+  response.headers.emplace_back("RateLimit-Remaining", std::to_string(decision.remaining));
+  response.headers.emplace_back("RateLimit-Reset", std::to_string(decision.reset_seconds));
+  return response;
+}
+
 Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {
+  metrics.AddExternalSource([limited = impl_->rate_limited] {
+    return fmt::format(
+        "# HELP statehouse_http_rate_limited_total Requests answered 429 by a rate limit.\n"
+        "# TYPE statehouse_http_rate_limited_total counter\n"
+        "statehouse_http_rate_limited_total{{key=\"token\"}} {}\n"
+        "statehouse_http_rate_limited_total{{key=\"address\"}} {}\n",
+        (*limited)[0].load(std::memory_order_relaxed),
+        (*limited)[1].load(std::memory_order_relaxed));
+  });
   metrics.AddExternalSource([budget = impl_->budget, rejections = impl_->budget_rejections] {
     return fmt::format(
         "# HELP statehouse_http_body_memory_bytes Request body bytes held in memory (in_use, "

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "http/metrics.h"
+#include "http/rate_limiter.h"
 #include "http/router.h"
 
 namespace statehouse::http {
@@ -39,6 +40,15 @@ struct ServerOptions {
   size_t max_gzip_ratio = 200;
   size_t gzip_ratio_slack_bytes = size_t{64} << 20;
   bool access_log = true;
+  // Request rate limits, per access token (the Authorization header) and per
+  // client address; each off when per_minute is 0. A request over either
+  // limit gets 429 with Retry-After and RateLimit-Limit/-Remaining/-Reset
+  // before its body is read. Calls made with an update's lease
+  // ("Authorization: update-token …") are never limited, so a running update
+  // is not starved. /metrics counts refusals in
+  // statehouse_http_rate_limited_total{key="token"|"address"}.
+  RateLimiter::Limit rate_limit_per_token;
+  RateLimiter::Limit rate_limit_per_address;
 };
 
 // The HTTP/1.1 server (Boost.Beast). Reads each request head first, picks the

@@ -307,18 +307,26 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
       state_options);
 
   // Journal entries (shared/spec/journaling.md §3): 204 like the checkpoint
-  // calls (any 2xx will do for the CLI). The path segment is always
-  // `update`, whatever the kind of the update.
-  api::AddRoute(
-      router, authorizer, "PATCH",
-      api::Path(api::kUpdatePath,
-                "/api/stacks/{org}/{project}/{stack}/update/{updateID}/journalentries"),
-      Need::kUpdateToken,
-      [&service](const Request& request, const Access& access) -> Result<Response> {
-        SH_TRY(service.PatchJournalEntries(access, request.body));
-        return Response::NoContent();
-      },
-      state_options);
+  // calls (any 2xx will do for the CLI). The CLI always sends the segment
+  // `update`, whatever the kind of the update; the OpenAPI file also lists
+  // the other kinds, accepted as aliases.
+  for (std::string_view path :
+       {api::Path(api::kUpdatePath,
+                  "/api/stacks/{org}/{project}/{stack}/update/{updateID}/journalentries"),
+        api::Path(api::kStackPath,
+                  "/api/stacks/{org}/{project}/{stack}/preview/{updateID}/journalentries"),
+        api::Path(api::kStackPath,
+                  "/api/stacks/{org}/{project}/{stack}/refresh/{updateID}/journalentries"),
+        api::Path(api::kStackPath,
+                  "/api/stacks/{org}/{project}/{stack}/destroy/{updateID}/journalentries")}) {
+    api::AddRoute(
+        router, authorizer, "PATCH", path, Need::kUpdateToken,
+        [&service](const Request& request, const Access& access) -> Result<Response> {
+          SH_TRY(service.PatchJournalEntries(access, request.body));
+          return Response::NoContent();
+        },
+        state_options);
+  }
 
   api::AddRoute(
       router, authorizer, "POST",
@@ -328,6 +336,20 @@ void RegisterRoutes(http::Router& router, auth::Authorizer& authorizer, UpdateSe
         return api::JsonOk(json::Serialize(bj::object{{"updateId", id}}));
       },
       state_options);
+
+  // Statehouse's own: {"version": N} makes version N's state current again.
+  api::AddRoute(
+      router, authorizer, "POST",
+      api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/rollback"),
+      Need::kStackAdmin,
+      [&service](const Request& request, const Access& access) -> Result<Response> {
+        SH_ASSIGN_OR_RETURN(auto body, json::ParseObject(request.body));
+        SH_ASSIGN_OR_RETURN(auto version, json::OptionalInt(body, "version"));
+        if (!version) return Fail(Error::InvalidArgument("'version' is required"));
+        SH_ASSIGN_OR_RETURN(auto update, service.Rollback(access, *version));
+        return api::JsonOk(
+            json::Serialize(bj::object{{"updateId", update.id}, {"version", update.version}}));
+      });
 
   api::AddRoute(router, authorizer, "GET",
                 api::Path(api::kStackPath, "/api/stacks/{org}/{project}/{stack}/export"),

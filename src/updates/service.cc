@@ -1,6 +1,7 @@
 #include "auth/event.h"
 #include "updates/service.h"
 
+#include <functional>
 #include <future>
 
 #include <fmt/format.h>
@@ -486,38 +487,75 @@ Result<std::string> UpdateService::Import(const auth::Access& access, std::strin
     return Fail(Error::InvalidArgument(fmt::format(
         "Invalid deployment: unsupported 'version' {} (at most 4)", summary.version)));
   }
+  SH_ASSIGN_OR_RETURN(auto recorded,
+                      RecordState(access, "", [&]() -> Result<std::pair<std::string, int64_t>> {
+                        return std::pair{std::move(text), summary.resource_count};
+                      }));
+  return recorded.id;
+}
+
+Result<UpdateRecord> UpdateService::Rollback(const auth::Access& access, int64_t version) {
+  const storage::StackRecord& stack = *access.stack;
+  if (version < 1 || version > stack.version) {
+    return Fail(Error::NotFound(fmt::format("Version {} of stack '{}/{}/{}' not found", version,
+                                            stack.org_name, stack.project, stack.name)));
+  }
+  return RecordState(
+      access, fmt::format("Rollback to version {}", version),
+      [&]() -> Result<std::pair<std::string, int64_t>> {
+        SH_ASSIGN_OR_RETURN(auto state, store_.GetStateAtVersion(stack.id, version));
+        if (!state) state = std::string(kEmptyDeployment);
+        SH_ASSIGN_OR_RETURN(auto summary, json::InspectUntypedDeployment(*state));
+        return std::pair{std::move(*state), summary.resource_count};
+      },
+      version);
+}
+
+Result<UpdateRecord> UpdateService::RecordState(
+    const auth::Access& access, std::string message,
+    const std::function<Result<std::pair<std::string, int64_t>>()>& read_state,
+    std::optional<int64_t> rolled_back_to) {
   UpdateRecord update;
   update.id = random_.Uuid();
   update.stack_id = access.stack->id;
   update.kind = "import";
+  update.message = std::move(message);
+  if (rolled_back_to) {
+    update.environment_json = boost::json::serialize(
+        boost::json::object{{"statehouse.rollbackToVersion", std::to_string(*rolled_back_to)}});
+  }
   update.requested_by = access.principal.user.id;
   update.requested_by_login = access.principal.user.login;
   update.requested_by_name = access.principal.user.name;
   update.created = clock_.NowSeconds();
-  // The lease is never handed out: the import ends within this call.
+  // The lease is never handed out: the update ends within this call.
   const std::string lease_hash = crypto::Sha256Hex(random_.Hex(32));
-  auto imported = store_.RunInTransaction([&]() -> Result<void> {
+  UpdateRecord finished;
+  auto recorded = store_.RunInTransaction([&]() -> Result<void> {
     const int64_t now = clock_.NowSeconds();
     SH_TRY(store_.CreateUpdate(update));
     SH_ASSIGN_OR_RETURN(auto started,
                         store_.StartUpdate(update.id, lease_hash, now + kLeaseSeconds, now));
     SH_TRY(events_.Publish(UpdateEvent(access, "stack-update-started", started)));
-    SH_TRY(store_.PutCheckpoint(update.id, 0, 0, "", text, summary.resource_count));
-    SH_ASSIGN_OR_RETURN(auto finished,
-                        store_.FinishUpdate(update.id, UpdateStatus::kRunning,
-                                            UpdateStatus::kSucceeded, now));
+    // Read after the start: no checkpoint of another update can land now.
+    SH_ASSIGN_OR_RETURN(auto state, read_state());
+    SH_TRY(store_.PutCheckpoint(update.id, 0, 0, "", state.first, state.second));
+    SH_ASSIGN_OR_RETURN(finished, store_.FinishUpdate(update.id, UpdateStatus::kRunning,
+                                                      UpdateStatus::kSucceeded, now));
     SH_TRY(PublishEnd(access, finished));
-    events::DomainEvent event = auth::NewEvent(access, "stack-imported", now);
+    events::DomainEvent event =
+        auth::NewEvent(access, rolled_back_to ? "stack-rolled-back" : "stack-imported", now);
     event.fields = {{"version", std::to_string(finished.version)}};
+    if (rolled_back_to) event.fields["fromVersion"] = std::to_string(*rolled_back_to);
     return events_.Publish(event);
   });
-  if (!imported) {
-    if (imported.error().code == ErrorCode::kConflict) {
-      return Fail(StackConflict(access, imported.error().message));
+  if (!recorded) {
+    if (recorded.error().code == ErrorCode::kConflict) {
+      return Fail(StackConflict(access, recorded.error().message));
     }
-    return Fail(std::move(imported).error());
+    return Fail(std::move(recorded).error());
   }
-  return update.id;
+  return finished;
 }
 
 Result<std::string> UpdateService::Export(const auth::Access& access,

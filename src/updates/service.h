@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "auth/authorizer.h"
@@ -146,6 +148,16 @@ class UpdateService {
   // while another update of the stack is running.
   Result<std::string> Import(const auth::Access& access, std::string_view body);
 
+  // POST …/rollback: the stack's state as of the end of `version` becomes its
+  // current deployment and next version, byte for byte, through an update of
+  // kind "import" (the API's update kinds have no rollback) whose message is
+  // "Rollback to version N" and whose environment names N under
+  // "statehouse.rollbackToVersion". Returns that update. kNotFound unless
+  // 1 <= version <= the stack's version; kConflict (409) while another
+  // update of the stack is running. Publishes stack-update-started,
+  // stack-update-completed and stack-rolled-back (fields version, fromVersion).
+  Result<storage::UpdateRecord> Rollback(const auth::Access& access, int64_t version);
+
   // The stack's current deployment text (kEmptyDeployment when it has none),
   // or the one as of the end of `version` (kNotFound unless 1 <= version <=
   // the stack's version).
@@ -218,6 +230,13 @@ class UpdateService {
   // stack-update-completed with its result and, when its engine events say
   // anything about them, its resourceChanges (a JSON object text).
   Result<void> PublishEnd(const auth::Access& access, const storage::UpdateRecord& update);
+  // Import and Rollback: an update of kind "import" that starts, stores the
+  // (text, resource count) `read_state` answers (called inside the
+  // transaction, after the start) and succeeds in one transaction.
+  Result<storage::UpdateRecord> RecordState(
+      const auth::Access& access, std::string message,
+      const std::function<Result<std::pair<std::string, int64_t>>()>& read_state,
+      std::optional<int64_t> rolled_back_to = std::nullopt);
 
   storage::Store& store_;
   const Clock& clock_;

@@ -206,15 +206,6 @@ TEST_F(BadInputTest, OversizedBodyIs413) {
   EXPECT_EQ(admin.Get("/api/user").status, 200);
 }
 
-// Inflating a bomb up to the 512 MiB cap takes the server well under a second
-// in a release build; under ASan (make test-asan) it takes several. The
-// bound is there to show the server stops at the cap, not to time it.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr auto kBombAnswerBound = std::chrono::seconds(30);
-#else
-constexpr auto kBombAnswerBound = std::chrono::seconds(5);
-#endif
-
 TEST_F(BadInputTest, GzipBodies) {
   HttpClient admin = AdminClient();
   std::string project = UniqueName("gz-proj");
@@ -232,11 +223,9 @@ TEST_F(BadInputTest, GzipBodies) {
     SCOPED_TRACE(path);
     std::string bomb = GzipZeros(size);
     ASSERT_LT(bomb.size(), 2u << 20);
-    auto start = std::chrono::steady_clock::now();
-    HttpResponse r = admin.Post(path, bomb, gz);
-    auto elapsed = std::chrono::steady_clock::now() - start;
-    ExpectJsonError(r, 413);
-    EXPECT_LT(elapsed, kBombAnswerBound);
+    // Memory held while inflating is bounded by MemoryTest; how long the
+    // server takes to reach the cap is not a unit-test concern.
+    ExpectJsonError(admin.Post(path, bomb, gz), 413);
     ExpectHealthy();
   }
 

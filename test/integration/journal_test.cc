@@ -73,6 +73,14 @@ TEST_F(JournalTest, FirstUpJournaledEndToEnd) {
   // A re-sent batch is acknowledged and changes nothing.
   ASSERT_EQ(d.Lease("PATCH", u, "journalentries", jx::Batch({3, 4})).status, 204);
   EXPECT_EQ(jx::Mismatch(d.Export().body, jx::MidDeployment()), "");
+  // So is one sent to a path alias the OpenAPI file lists (…/refresh/{id}/…).
+  HttpClient lease(server().base_url());
+  lease.set_gzip_body(true);
+  HttpResponse aliased =
+      lease.Request("PATCH", d.path() + "/refresh/" + u.id + "/journalentries",
+                    jx::Batch({3, 4}), {{"Authorization", "update-token " + u.token}});
+  EXPECT_EQ(aliased.status, 204) << aliased;
+  EXPECT_EQ(jx::Mismatch(d.Export().body, jx::MidDeployment()), "");
 
   // Malformed bodies: 400 with a JSON error; nothing stored.
   for (std::string_view bad :
