@@ -11,7 +11,7 @@ def write(target, name, data):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data if isinstance(data, bytes) else data.encode())
 
-for target in ("http_request", "gzip_inflate", "delta", "deployment_inspect", "json_body"):
+for target in ("http_request", "gzip_inflate", "delta", "deployment_inspect", "json_body", "journal_replay"):
     shutil.rmtree(os.path.join(here, "corpus", target), ignore_errors=True)
 
 deployment = ('{"version":3,"deployment":{"manifest":{"time":"2026-08-21T10:00:00Z","magic":"m",'
@@ -99,4 +99,91 @@ bodies = {
 for name, body in bodies.items():
     write("json_body", name, json.dumps(body, separators=(",", ":")))
 write("json_body", "escapes", '{"stackName":"d\\u00e9v\\n","tags":{"\\ud83d\\ude00":""},"x":[1e400,-0,1.5e-7]}')
+
+# journal_replay: "<base>\0<batch>\0<batch>…" (no NUL: one batch over an empty
+# stack), the entries of shared/spec/journaling.md §9 and of the journal flow
+# integration tests (test/integration/journal_flow.h).
+S = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
+P = "urn:pulumi:dev::proj::pulumi:providers:random::default_4_16_0"
+PREF = P + "::prov-1"
+SECRETS = {"type": "service", "state": {"url": "https://pulumi.example.com", "owner": "alice", "project": "proj", "stack": "dev"}}
+def urn(name): return "urn:pulumi:dev::proj::random:index/randomPet:RandomPet::" + name
+def pet(name, id_, tag, **extra):
+    r = {"urn": urn(name), "custom": True, "id": id_, "type": "random:index/randomPet:RandomPet", "parent": S,
+         "provider": PREF, "inputs": {"tag": tag}, "outputs": {"id": id_, "tag": tag}}
+    r.update(extra)
+    return r
+def goal(name, tag):
+    return {"urn": urn(name), "custom": True, "type": "random:index/randomPet:RandomPet", "parent": S,
+            "provider": PREF, "inputs": {"tag": tag}}
+stack = {"urn": S, "custom": False, "type": "pulumi:pulumi:Stack"}
+prov = {"urn": P, "custom": True, "id": "prov-1", "type": "pulumi:providers:random", "inputs": {"version": "4.16.0"}, "outputs": {"version": "4.16.0"}}
+def e(kind, seq, op, ro=None, rn=None, **rest):
+    d = {"version": 1, "kind": kind, "sequenceID": seq, "operationID": op, "removeOld": ro, "removeNew": rn}
+    d.update(rest)
+    return d
+def opr(res, t): return {"resource": res, "type": t}
+def batch(*entries): return json.dumps({"entries": list(entries)}, separators=(",", ":"))
+def untyped(resources, pending=(), **extra):
+    d = {"manifest": {"time": "2026-12-03T00:00:00Z", "magic": "", "version": ""}, "secrets_providers": SECRETS,
+         "resources": list(resources), "metadata": {}}
+    if pending: d["pending_operations"] = list(pending)
+    d.update(extra)
+    return json.dumps({"version": 3, "deployment": d}, separators=(",", ":"))
+def seed(name, base, *batches):
+    parts = ([base] if base is not None else []) + list(batches)
+    write("journal_replay", name, "\0".join(parts))
+
+a, c, d = pet("a", "a-1", "a1"), pet("c", "c-1", "c1"), pet("d", "d-1", "d1")
+b = pet("b", "b-1", "b1", dependencies=[urn("a")])
+s1 = dict(stack, outputs={"petName": "v1"})
+seed("first-up", None, batch(e(6, 1, 0, secretsProvider=SECRETS), e(0, 2, 1, operation=opr(stack, "creating")),
+     e(1, 3, 1, state=stack), e(0, 4, 2, operation=opr(prov, "creating")), e(1, 5, 2, state=prov),
+     e(0, 6, 3, operation=opr(goal("a", "a1"), "creating")), e(1, 7, 3, state=a), e(4, 8, 4, rn=1, state=s1)))
+seed("first-up-out-of-order", untyped([]), batch(e(6, 1, 0, secretsProvider=SECRETS)),
+     batch(e(1, 9, 4, state=c)), batch(e(0, 7, 4, operation=opr(goal("c", "c1"), "creating")), e(0, 6, 3)),
+     batch(e(1, 8, 3, state=a), e(1, 8, 3, state=d)), batch(e(1, 3, 1, state=stack)))
+base2 = untyped([s1, prov, a, c, d, b])
+a2, c2, b2 = pet("a", "a-1", "a2"), pet("c", "c-2", "c1"), pet("b", "b-2", "b2", dependencies=[urn("a"), urn("c")])
+seed("replacements", base2,
+     batch(e(6, 1, 0, secretsProvider=SECRETS), e(0, 2, 1), e(1, 3, 1, 0, state=s1), e(0, 4, 2), e(1, 5, 2, 1, state=prov)),
+     batch(e(0, 6, 3, operation=opr(a2, "updating")), e(1, 7, 3, 2, state=a2), e(0, 8, 4, operation=opr(goal("c", "c1"), "creating"))),
+     batch(e(1, 9, 4, deleteOld=3, state=c2), e(0, 10, 6, operation=opr(b, "deleting")), e(1, 11, 6, pendingReplacementOld=5)),
+     batch(e(0, 12, 7, operation=opr(goal("b", "b2"), "creating")), e(1, 13, 7, 5, state=b2), e(1, 15, 9, 4), e(1, 17, 10, 3)),
+     batch(e(4, 18, 11, rn=1, state=dict(stack, outputs={"petName": "v2"})), e(1, 19, 12, deleteNew=4, pendingReplacementNew=3)))
+base3 = untyped([s1, prov, a2, c2, b2])
+seed("refresh", base3, batch(e(6, 1, 0, secretsProvider=SECRETS), *[e(0, i + 2, i + 1) for i in range(5)]),
+     batch(e(3, 7, 1, 0, state=s1, isRefresh=True), e(3, 8, 2, 1, state=prov, isRefresh=True),
+           e(3, 9, 3, 2, state=dict(a2, outputs={"drift": True}), isRefresh=True)),
+     batch(e(3, 10, 4, 3, isRefresh=True), e(3, 11, 5, 4, state=b2, isRefresh=True), e(7, 12, 0)),
+     batch(e(0, 13, 6), e(1, 14, 6, 0, state=s1), e(1, 15, 7, 2, state=pet("x", "x-2", "x", replaceWith=[urn("c")]))))
+seed("failures-cancel", untyped([s1, prov, a2], [opr(goal("f", "f1"), "creating"), opr(a2, "updating")]),
+     batch(e(6, 1, 0, secretsProvider=SECRETS), e(0, 2, 3, operation=opr(a2, "updating")), e(2, 3, 3, 2, state=a2, deleteOld=1)),
+     batch(e(0, 4, 4, operation=opr(goal("e", "e1"), "importing")), e(2, 5, 4, state=pet("e", "e-1", "e1")), e(0, 6, 5, operation=opr(goal("g", "g1"), "reading"))))
+old_c = "urn:pulumi:dev::proj::my:comp:Old::c"
+seed("write-aliases-snippets", untyped([stack, pet("k", "k-1", "k", parent=old_c), {"urn": old_c, "custom": False, "type": "my:comp:Old", "parent": S}],
+                                       extensions={"base-ref": "QUJD"}),
+     batch(e(6, 1, 0, secretsProvider={"type": "passphrase", "state": {"salt": "v1:abc"}}),
+           e(5, 2, 0, newSnapshot={"manifest": {"time": "2019-01-01T00:00:00Z", "magic": "", "version": ""},
+                                   "resources": [prov, stack, {"urn": old_c, "custom": False, "type": "my:comp:Old", "parent": S},
+                                                 pet("k", "k-1", "k", parent=old_c)], "metadata": {}})),
+     batch(e(1, 3, 1, 2, state={"urn": "urn:pulumi:dev::proj::my:comp:New::c", "custom": False, "type": "my:comp:New",
+                                "parent": S, "aliases": [old_c]}),
+           e(8, 4, 4, extensionRef="ref-1", extension={"name": "myext", "version": "1.0.0", "value": "SGVsbG8="}),
+           e(9, 5, 0, snippets=[{"uuid": "5b0e", "name": "logs", "type": "aws:s3/bucket:Bucket", "code": "x",
+                                 "descriptor": {"name": "aws", "version": "7.0.0"}, "references": {"vpc": old_c}}]),
+           e(1, 6, 5, state=pet("t", "t-1", "t", taint=True, secret={"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "djE6"}), requiresByteString=True),
+           e(42, 7, 0), e(7, 8, 0), e(1, 9, 9, rn=77, deleteNew=78, pendingReplacementNew=79, removeOld=999)))
+write("journal_replay", "invalid-then-valid", "\0" + '{"entries":[{"version":2,"kind":1,"sequenceID":1,"operationID":1}]}' + "\0" + '{"entries":null}' + "\0" + batch(e(0, 1, 1)))
+# Structured mode of journal_replay: '!', a base variant byte, then 5 bytes per
+# entry (0xFF: next batch).
+import random
+rng = random.Random(12)
+for n in range(4):
+    body = bytearray(b"!") + bytes([n * 29 % 256])
+    for i in range(40):
+        body += bytes([rng.randrange(0, 0xFF) for _ in range(5)])
+        if i % 7 == 6:
+            body.append(0xFF)
+    write("journal_replay", "structured-%d" % n, bytes(body))
 print("seeds written under", os.path.join(here, "corpus"))
