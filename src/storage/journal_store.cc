@@ -26,6 +26,14 @@ SH_QUERY(kListJournalEntries,
          "SELECT sequence_id, entry FROM journal_entries WHERE update_id = $1"
          " ORDER BY sequence_id");
 SH_QUERY(kCountJournalEntries, "SELECT COUNT(*) FROM journal_entries WHERE update_id = $1");
+// The figures row is always there; entries above $2 join it (none: one row
+// with NULL entry columns).
+SH_QUERY(kJournalTail,
+         "SELECT t.n, t.m, e.sequence_id, e.entry FROM"
+         " (SELECT COUNT(*) AS n, COALESCE(MAX(sequence_id), 0) AS m FROM journal_entries"
+         "  WHERE update_id = $1) t"
+         " LEFT JOIN journal_entries e ON e.update_id = $1 AND e.sequence_id > $2"
+         " ORDER BY e.sequence_id");
 SH_QUERY(kDeleteJournalEntries, "DELETE FROM journal_entries WHERE update_id = $1");
 
 }  // namespace
@@ -81,6 +89,22 @@ Result<int64_t> SqlStore::CountJournalEntries(const std::string& update_id) {
     SH_ASSIGN_OR_RETURN(auto rows, s.Query(kCountJournalEntries, Params().Text(update_id)));
     if (!rows.Next()) return int64_t{0};
     return rows.Int(0);
+  });
+}
+
+Result<JournalTail> SqlStore::ReadJournalTail(const std::string& update_id,
+                                              int64_t after_sequence) {
+  return engine_->Single([&](Session& s) -> Result<JournalTail> {
+    SH_ASSIGN_OR_RETURN(auto rows,
+                        s.Query(kJournalTail, Params().Text(update_id).Int(after_sequence)));
+    JournalTail tail;
+    while (rows.Next()) {
+      tail.count = rows.Int(0);
+      tail.max_sequence = rows.Int(1);
+      const int64_t sequence = rows.Int(2);
+      if (sequence > after_sequence) tail.entries.push_back({sequence, rows.Text(3)});
+    }
+    return tail;
   });
 }
 
