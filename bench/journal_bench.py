@@ -10,7 +10,9 @@ Parts (BENCH_PARTS, comma separated, default all):
   ack    100-entry batches on a 5,000-resource (~25 MB) stack: ACK latency
          without and with the update's fold held; export mid-update vs a plain
          export of the same stored state; complete.
-  up     a replayed 1,000-resource `pulumi up`, journaled vs delta checkpoints.
+  up     a replayed 1,000-resource `pulumi up`, journaled vs delta checkpoints
+         (up-journal, up-delta: one of them; run each on a fresh server so that
+         neither counts the other's background writes).
 
 Usage: journal_bench.py BASE_URL TOKEN SERVER_PID DATA_DIR
 """
@@ -56,6 +58,25 @@ def db_io():
             except OSError:
                 pass
     return total
+
+
+DB_URL = os.environ.get("BENCH_DB_URL", "")
+
+
+def wal_lsn():
+    """PostgreSQL only: the current WAL position (None on SQLite)."""
+    if not DB_URL:
+        return None
+    import subprocess
+    return subprocess.run(["psql", "-qAt", DB_URL, "-c", "SELECT pg_current_wal_lsn()"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def wal_bytes(lsn0, lsn1):
+    import subprocess
+    return int(subprocess.run(["psql", "-qAt", DB_URL, "-c",
+                               f"SELECT pg_wal_lsn_diff('{lsn1}', '{lsn0}')"],
+                              check=True, capture_output=True, text=True).stdout.strip().split(".")[0])
 
 
 def db_du():
@@ -149,11 +170,14 @@ def bench_ack():
     no_fold, with_fold = [], []
     nbatches = min(ACK_BATCHES, 100)  # 50 resource updates per batch, 5,000 resources
     first_export = None
+    cpu = {"start": cb.proc_io()["cpu"]}
     for b in range(nbatches):
         if b == nbatches // 2:
             # One export mid-update: the server builds the update's fold.
+            cpu["no_fold"] = cb.proc_io()["cpu"] - cpu["start"]
             first_export, payload = get_export(path)
             assert resources_of(payload) == 5000
+            cpu["start"] = cb.proc_io()["cpu"]
         while len(pending) < 100:
             i = op
             op += 1
@@ -165,12 +189,13 @@ def bench_ack():
         dt, _ = call_gz("PATCH", f"{path}/update/{uid}/journalentries", batch(pending[:100]), lease)
         pending = pending[100:]
         (no_fold if first_export is None else with_fold).append(dt)
+    cpu["with_fold"] = cb.proc_io()["cpu"] - cpu["start"]
     mid = []
     payload = b""
     for _ in range(EXPORTS):
         dt, payload = get_export(path)
         mid.append(dt)
-    assert resources_of(payload) == 5000 and b'"j1' in payload
+    assert resources_of(payload) == 5000 and payload.count(b'-j1"') >= 5000
     t0 = time.perf_counter()
     cb.call("POST", f"{path}/update/{uid}/complete", '{"status":"succeeded"}', lease)
     complete = time.perf_counter() - t0
@@ -183,9 +208,12 @@ def bench_ack():
     print(f"journal ACK, 100-entry batches (50 updated resources each) on a {len(text) / 1e6:.1f} MB / "
           f"5000-resource stack, {len(no_fold) + len(with_fold)} batches:")
     print(f"  no fold held:    n={len(no_fold)} p50 {cb.ms(p(no_fold, .5))}  p99 {cb.ms(p(no_fold, .99))}  "
-          f"max {cb.ms(max(no_fold))}")
+          f"max {cb.ms(max(no_fold))}; server CPU {cb.ms(cpu['no_fold'] / len(no_fold))}/batch")
     print(f"  fold held (folds each batch): n={len(with_fold)} p50 {cb.ms(p(with_fold, .5))}  "
-          f"p99 {cb.ms(p(with_fold, .99))}  max {cb.ms(max(with_fold))}")
+          f"p99 {cb.ms(p(with_fold, .99))}  max {cb.ms(max(with_fold))}; "
+          f"server CPU {cb.ms(cpu['with_fold'] / len(with_fold))}/batch")
+    slow = sorted(enumerate(no_fold + with_fold), key=lambda x: -x[1])[:5]
+    print("  slowest batches (index: ms): " + ", ".join(f"{i}: {d * 1000:.1f}" for i, d in slow))
     print(f"export mid-update ({len(payload) / 1e6:.1f} MB): first (builds the fold from base + "
           f"{(nbatches // 2) * 100} entries) {cb.ms(first_export)}; then {EXPORTS} with the fold: "
           f"p50 {cb.ms(p(mid, .5))}  max {cb.ms(max(mid))}")
@@ -199,7 +227,7 @@ def bench_up(journal):
     stack = "jup1000" if journal else "dup1000"
     path = cb.new_stack(stack)
     get_export(path)  # the preview
-    io0, du0, w0 = cb.proc_io(), db_du(), db_io()
+    io0, du0, w0, lsn0 = cb.proc_io(), db_du(), db_io(), wal_lsn()
     t0 = time.perf_counter()
     uid, lease = start_update(path, journal)
     get_export(path)  # the CLI loads its base
@@ -256,7 +284,7 @@ def bench_up(journal):
     cb.call("POST", f"{path}/update/{uid}/complete", '{"status":"succeeded"}', lease)
     total = time.perf_counter() - t0
     time.sleep(0.5)
-    io1, du1, w1 = cb.proc_io(), db_du(), db_io()
+    io1, du1, w1, lsn1 = cb.proc_io(), db_du(), db_io(), wal_lsn()
     _, final = get_export(path)
     assert resources_of(final) == 1000
     label = "journaled" if journal else "delta checkpoints"
@@ -272,10 +300,18 @@ def bench_up(journal):
           f"(block write_bytes{', server + PostgreSQL cluster' if DB_DIR else ''}) "
           f"{(w1 - w0) / 1e6:.1f} MB = {(w1 - w0) / steps / 1e3:.1f} KB/step; "
           f"database dir growth {(du1 - du0) / 1e6:.1f} MB")
+    if lsn0:
+        wal = wal_bytes(lsn0, lsn1)
+        print(f"  PostgreSQL WAL generated {wal / 1e6:.1f} MB = {wal / steps / 1e3:.1f} KB/step")
 
 
+if "idle" in PARTS:  # baseline: what the engine writes with no requests
+    w0 = db_io()
+    time.sleep(float(os.environ.get("BENCH_IDLE_SECONDS", "8")))
+    print(f"idle {os.environ.get('BENCH_IDLE_SECONDS', '8')} s: written to disk {(db_io() - w0) / 1e6:.1f} MB")
 if "ack" in PARTS:
     bench_ack()
-if "up" in PARTS:
+if "up" in PARTS or "up-journal" in PARTS:
     bench_up(journal=True)
+if "up" in PARTS or "up-delta" in PARTS:
     bench_up(journal=False)

@@ -5,7 +5,7 @@
 # journaled vs with delta checkpoints. Starts a fresh server on a temp data
 # dir (BENCH_BACKEND=postgres: on a fresh PostgreSQL cluster, see lib.sh).
 # Usage: bench/run-journal-bench.sh [build-dir]
-#   BENCH_PARTS=ack,up selects the parts.
+#   BENCH_PARTS=ack,up (or up-journal, up-delta) selects the parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -15,5 +15,5 @@ bench_start_server "./$build/statehouse"
 db_dir=""
 [ "${BENCH_BACKEND:-sqlite}" = postgres ] && db_dir="$pgdir/data"
 echo "== engine: ${BENCH_BACKEND:-sqlite}"
-BENCH_DB_DIR="$db_dir" python3 bench/journal_bench.py "http://127.0.0.1:$port" "$token" "$pid" "$data"
+BENCH_DB_URL="${bench_database:-}" BENCH_DB_DIR="$db_dir" python3 bench/journal_bench.py "http://127.0.0.1:$port" "$token" "$pid" "$data"
 echo "RSS after the run: $(awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status")"
