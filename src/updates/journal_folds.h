@@ -53,7 +53,7 @@ namespace statehouse::updates {
 
 struct JournalFoldOptions {
   size_t max_folds = 8;
-  size_t max_base_bytes = size_t{512} << 20;
+  size_t max_base_bytes = size_t{256} << 20;
   int64_t idle_seconds = 600;
   std::chrono::milliseconds lock_wait{2000};
 };
