@@ -83,11 +83,10 @@ std::shared_ptr<JournalFolds::Fold> JournalFolds::FindOrCreate(const std::string
   if (!slot) slot = std::make_shared<Fold>(update_id);
   slot->last_used = clock_.NowSeconds();
   slot->stamp = ++stamp_;
-  std::shared_ptr<Fold> fold = slot;
-  Evict();
-  return fold;
+  return slot;
 }
 
+// Drops idle folds, then the least recently used ones over the caps.
 void JournalFolds::Evict() {
   const int64_t now = clock_.NowSeconds();
   size_t bytes = 0;
@@ -190,13 +189,14 @@ Result<std::optional<journal::Materialized>> JournalFolds::Materialize(
   }
   if (!current) {
     auto built = Rebuild(*fold, base);
+    std::lock_guard<std::mutex> map_lock(map_mu_);
     if (!built || !*built) {
-      lock.unlock();
-      std::lock_guard<std::mutex> map_lock(map_mu_);
+      // Nothing to hold (an update without entries yet): the fold goes.
       if (auto it = folds_.find(update_id); it != folds_.end() && it->second == fold) folds_.erase(it);
       if (!built) return Fail(std::move(built).error());
       return Out();
     }
+    Evict();  // only a fold that holds something makes room
   }
   {
     std::lock_guard<std::mutex> stats_lock(map_mu_);

@@ -259,7 +259,7 @@ Result<std::optional<UpdateRecord>> UpdateService::End(const std::string& update
       case Ending::kAllowed:
         break;
     }
-    if (before.status == UpdateStatus::kRunning && !before.dry_run) {
+    if (before.status == UpdateStatus::kRunning && !before.dry_run && !before.has_checkpoint) {
       // A journaled update's replay becomes its final checkpoint (§6.3).
       SH_ASSIGN_OR_RETURN(auto replayed, ReplayJournal(before));
       if (replayed) {

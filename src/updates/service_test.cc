@@ -715,6 +715,14 @@ TEST_F(UpdateServiceTest, FoldsAreEvictedWhenIdleOrOverTheCap) {
   }
   EXPECT_EQ(folds.size(), 2u);
   EXPECT_EQ(folds.stats().evictions, 1u);
+  // An update without entries holds no fold and makes no room for one.
+  auto [empty, empty_grant] = Begin();
+  auto nothing = folds.Materialize(empty, base, manifest);
+  ASSERT_TRUE(nothing);
+  EXPECT_FALSE(*nothing);
+  EXPECT_EQ(folds.size(), 2u);
+  EXPECT_EQ(folds.stats().evictions, 1u);
+  ASSERT_TRUE(service_->Complete(*LeaseAccess(empty, empty_grant.token), "succeeded"));
   // The evicted one is rebuilt when read again; nothing stale.
   ASSERT_TRUE(folds.Materialize(ids[0], base, manifest));
   EXPECT_EQ(folds.stats().rebuilds, 4u);
