@@ -27,6 +27,15 @@ struct JournalEntryRecord {
   std::string raw;
 };
 
+// The stored entries of an update above a sequence, with the count and
+// highest sequence of all its stored entries, read in one statement (one
+// snapshot).
+struct JournalTail {
+  int64_t count = 0;         // entries stored
+  int64_t max_sequence = 0;  // highest stored sequence_id (0 when none)
+  std::vector<JournalEntryRecord> entries;  // sequence_id > after, ascending
+};
+
 class JournalStore {
  public:
   virtual ~JournalStore() = default;
@@ -44,6 +53,11 @@ class JournalStore {
       const std::string& update_id) = 0;
   // How many entries of the update are stored (0 for an unknown update).
   virtual Result<int64_t> CountJournalEntries(const std::string& update_id) = 0;
+  // The entries above `after_sequence` and the figures of all of them (see
+  // JournalTail); INT64_MAX reads only the figures. Empty for an unknown
+  // update.
+  virtual Result<JournalTail> ReadJournalTail(const std::string& update_id,
+                                              int64_t after_sequence) = 0;
   // Deletes every entry of the update (nothing to do is not an error).
   // Returns how many were deleted.
   virtual Result<int64_t> DeleteJournalEntries(const std::string& update_id) = 0;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,6 +114,33 @@ TEST_P(JournalStoreConformanceTest, BatchIsAtomicInsideARolledBackTransaction) {
   });
   EXPECT_FALSE(result.has_value());
   EXPECT_TRUE(List("up-1").empty());
+}
+
+TEST_P(JournalStoreConformanceTest, TailReadsEntriesAboveASequenceWithTheFiguresOfAll) {
+  const std::string e1 = Raw(1), e2 = Raw(2, "two"), e5 = Raw(5), other = Raw(9);
+  SH_ASSERT_OK(store_->AppendJournalEntries("up-1", std::vector<NewJournalEntry>{{5, e5}, {1, e1}, {2, e2}}));
+  SH_ASSERT_OK(store_->AppendJournalEntries("up-2", std::vector<NewJournalEntry>{{9, other}}));
+  auto all = store_->ReadJournalTail("up-1", 0);
+  SH_ASSERT_OK(all);
+  EXPECT_EQ(all->count, 3);
+  EXPECT_EQ(all->max_sequence, 5);
+  EXPECT_EQ(Sequences(all->entries), (std::vector<int64_t>{1, 2, 5}));
+  EXPECT_EQ(all->entries[1].raw, e2);
+  auto above = store_->ReadJournalTail("up-1", 2);
+  SH_ASSERT_OK(above);
+  EXPECT_EQ(above->count, 3);
+  EXPECT_EQ(above->max_sequence, 5);
+  EXPECT_EQ(Sequences(above->entries), (std::vector<int64_t>{5}));
+  auto figures = store_->ReadJournalTail("up-1", INT64_MAX);
+  SH_ASSERT_OK(figures);
+  EXPECT_EQ(figures->count, 3);
+  EXPECT_EQ(figures->max_sequence, 5);
+  EXPECT_TRUE(figures->entries.empty());
+  auto none = store_->ReadJournalTail("nope", 0);
+  SH_ASSERT_OK(none);
+  EXPECT_EQ(none->count, 0);
+  EXPECT_EQ(none->max_sequence, 0);
+  EXPECT_TRUE(none->entries.empty());
 }
 
 TEST_P(JournalStoreConformanceTest, DeleteDropsOnlyThatUpdate) {

@@ -220,6 +220,8 @@ class SqlStore final : public Store {
   Result<std::vector<JournalEntryRecord>> ListJournalEntries(
       const std::string& update_id) override;
   Result<int64_t> CountJournalEntries(const std::string& update_id) override;
+  Result<JournalTail> ReadJournalTail(const std::string& update_id,
+                                      int64_t after_sequence) override;
   Result<int64_t> DeleteJournalEntries(const std::string& update_id) override;
 
   // AuditStore (audit_store.cc)

@@ -179,8 +179,10 @@ Result<LeaseGrant> UpdateService::Start(
   const std::string lease_hash = crypto::Sha256Hex(grant.token);
   const int64_t now = clock_.NowSeconds();
   grant.expires = now + kLeaseSeconds;
+  std::string lapsed_journal;
   auto started = storage::InTransaction<UpdateRecord>(store_, [&]() -> Result<UpdateRecord> {
-    SH_TRY(FinalizeLapsedJournal(*access.stack, update.id, now));
+    lapsed_journal.clear();
+    SH_TRY(FinalizeLapsedJournal(*access.stack, update.id, now, &lapsed_journal));
     SH_ASSIGN_OR_RETURN(auto record, store_.StartUpdate(update.id, lease_hash, grant.expires, now));
     if (tags) SH_TRY(store_.ReplaceTags(access.stack->id, *tags));
     SH_TRY(events_.Publish(UpdateEvent(access, "stack-update-started", record)));
@@ -192,6 +194,7 @@ Result<LeaseGrant> UpdateService::Start(
     }
     return Fail(std::move(started).error());
   }
+  if (!lapsed_journal.empty()) CompactJournal(lapsed_journal);
   grant.version = started->version;
   grant.journal_version = journaling_ && journal_version >= 1 && !started->dry_run ? 1 : 0;
   return grant;
@@ -220,29 +223,34 @@ Result<void> UpdateService::Complete(const auth::Access& access, std::string_vie
     return Fail(Error::InvalidArgument(
         "Invalid field 'status': must be 'succeeded', 'failed' or 'cancelled'"));
   }
+  bool journaled = false;
   SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
-    SH_ASSIGN_OR_RETURN(auto ended, End(access.update_id, target));
+    SH_ASSIGN_OR_RETURN(auto ended, End(access.update_id, target, &journaled));
     if (!ended) return {};  // a repeated completion
     return PublishEnd(access, *ended);
   }));
   ForgetText(access.update_id);
+  if (journaled) CompactJournal(access.update_id);
   return {};
 }
 
 Result<void> UpdateService::Cancel(const auth::Access& access, const std::string& update_id) {
+  bool journaled = false;
   SH_TRY(store_.RunInTransaction([&]() -> Result<void> {
     SH_ASSIGN_OR_RETURN(auto update, Get(access, update_id));
-    SH_ASSIGN_OR_RETURN(auto ended, End(update.id, UpdateStatus::kCancelled));
+    SH_ASSIGN_OR_RETURN(auto ended, End(update.id, UpdateStatus::kCancelled, &journaled));
     if (!ended) return {};  // already cancelled
     return PublishEnd(access, *ended);
   }));
   ForgetText(update_id);
+  if (journaled) CompactJournal(update_id);
   return {};
 }
 
 Result<std::optional<UpdateRecord>> UpdateService::End(const std::string& update_id,
-                                                       UpdateStatus target) {
+                                                       UpdateStatus target, bool* journaled) {
   for (int attempt = 1;; ++attempt) {
+    if (journaled != nullptr) *journaled = false;
     SH_ASSIGN_OR_RETURN(auto before, store_.GetUpdate(update_id));
     switch (EndingOf(before.status, target)) {
       case Ending::kAlready:
@@ -252,12 +260,13 @@ Result<std::optional<UpdateRecord>> UpdateService::End(const std::string& update
       case Ending::kAllowed:
         break;
     }
-    if (before.status == UpdateStatus::kRunning && !before.dry_run) {
+    if (before.status == UpdateStatus::kRunning && !before.dry_run && !before.has_checkpoint) {
       // A journaled update's replay becomes its final checkpoint (§6.3).
       SH_ASSIGN_OR_RETURN(auto replayed, ReplayJournal(before));
       if (replayed) {
         SH_TRY(store_.PutCheckpoint(update_id, before.last_sequence, before.last_sequence, "",
                                     replayed->text, replayed->resource_count));
+        if (journaled != nullptr) *journaled = true;
       }
     }
     auto after = store_.FinishUpdate(update_id, before.status, target, clock_.NowSeconds());
@@ -296,12 +305,20 @@ Result<void> UpdateService::PatchJournalEntries(const auth::Access& access,
   std::vector<storage::NewJournalEntry> rows;
   rows.reserve(entries.size());
   for (const journal::Entry& entry : entries) rows.push_back({entry.sequence_id, entry.raw});
-  SH_TRY(store_.AppendJournalEntries(update.id, rows));
+  SH_ASSIGN_OR_RETURN(const int64_t stored, store_.AppendJournalEntries(update.id, rows));
+  folds_.Acknowledged(update.id, entries, stored);
   return {};
 }
 
+void UpdateService::CompactJournal(const std::string& update_id) {
+  folds_.Forget(update_id);
+  // The final version is committed; the entries are only a copy of it now.
+  (void)store_.DeleteJournalEntries(update_id);
+}
+
 Result<void> UpdateService::FinalizeLapsedJournal(const storage::StackRecord& stack,
-                                                  const std::string& starting, int64_t now) {
+                                                  const std::string& starting, int64_t now,
+                                                  std::string* finalised) {
   if (stack.active_update.empty() || stack.active_update == starting) return {};
   auto lapsed = store_.GetUpdate(stack.active_update);
   if (!lapsed) {
@@ -314,32 +331,15 @@ Result<void> UpdateService::FinalizeLapsedJournal(const storage::StackRecord& st
   }
   SH_ASSIGN_OR_RETURN(auto replayed, ReplayJournal(*lapsed));
   if (!replayed) return {};
-  return store_.PutCheckpoint(lapsed->id, lapsed->last_sequence, lapsed->last_sequence, "",
-                              replayed->text, replayed->resource_count);
+  SH_TRY(store_.PutCheckpoint(lapsed->id, lapsed->last_sequence, lapsed->last_sequence, "",
+                              replayed->text, replayed->resource_count));
+  *finalised = lapsed->id;
+  return {};
 }
 
 Result<std::optional<UpdateService::Replayed>> UpdateService::ReplayJournal(
     const UpdateRecord& update) {
   using Out = std::optional<Replayed>;
-  SH_ASSIGN_OR_RETURN(auto stored, store_.ListJournalEntries(update.id));
-  if (stored.empty()) return Out();
-  SH_ASSIGN_OR_RETURN(auto base_text, store_.GetCurrentState(update.stack_id));
-  auto base = journal::ParseUntypedDeployment(base_text ? std::string_view(*base_text)
-                                                        : kEmptyDeployment);
-  if (!base) {
-    return Fail(Error::Internal("cannot read the journal's base deployment: " +
-                                base.error().message));
-  }
-  std::vector<journal::Entry> entries;
-  entries.reserve(stored.size());
-  for (const auto& row : stored) {
-    auto entry = journal::ParseEntry(row.raw);
-    if (!entry) {
-      return Fail(Error::Internal("cannot read a stored journal entry: " + entry.error().message));
-    }
-    entries.push_back(std::move(*entry));
-  }
-  journal::Replayer replayer = journal::Replayer::Rebuild(*base, entries);
   journal::ManifestInfo manifest{json::Rfc3339(clock_.NowSeconds()), "v3.0.0-statehouse"};
   boost::system::error_code ec;
   boost::json::value environment = boost::json::parse(update.environment_json, ec);
@@ -349,8 +349,14 @@ Result<std::optional<UpdateService::Replayed>> UpdateService::ReplayJournal(
       manifest.version = std::string(v->as_string());
     }
   }
-  SH_ASSIGN_OR_RETURN(auto materialized, replayer.Materialize(manifest));
-  return Out(Replayed{std::move(materialized.untyped), materialized.resource_count});
+  // The base: the stack's current deployment, unchanged while the update runs.
+  auto base = [&]() -> Result<std::string> {
+    SH_ASSIGN_OR_RETURN(auto text, store_.GetCurrentState(update.stack_id));
+    return text ? std::move(*text) : std::string(kEmptyDeployment);
+  };
+  SH_ASSIGN_OR_RETURN(auto materialized, folds_.Materialize(update.id, base, manifest));
+  if (!materialized) return Out();
+  return Out(Replayed{std::move(materialized->untyped), materialized->resource_count});
 }
 
 Result<void> UpdateService::PatchCheckpoint(const auth::Access& access, std::string_view body) {

@@ -18,6 +18,7 @@
 #include "events/domain_event.h"
 #include "storage/store.h"
 #include "updates/compactor.h"
+#include "updates/journal_folds.h"
 #include "updates/lifecycle.h"
 
 namespace statehouse::updates {
@@ -89,6 +90,7 @@ class UpdateService {
         random_(random),
         events_(events),
         policy_(policy),
+        folds_(store, clock),
         compactor_(store, policy.quiet, policy.max_deltas) {}
 
   // Creates a not-started update on access.stack; returns its id.
@@ -148,6 +150,13 @@ class UpdateService {
   // (§2.5); off by default.
   void SetJournaling(bool enabled) { journaling_ = enabled; }
   bool journaling() const { return journaling_; }
+  // The in-process folds of running journaled updates (journal_folds.h):
+  // export mid-update and finalisation materialise from them; each
+  // acknowledged batch is folded into its update's fold when one is held.
+  // Once an update's replay is stored as its final version, its journal
+  // entries are deleted (after the commit; a failed deletion is not an
+  // error of the request and leaves them for diagnosis).
+  JournalFolds& journal_folds() { return folds_; }
 
   // `pulumi stack import`: stores `body` (the decompressed UntypedDeployment)
   // byte for byte as the stack's new current deployment and next version,
@@ -226,14 +235,21 @@ class UpdateService {
   // Before `starting` starts on `stack`: when the stack's active update is a
   // journaled one whose lease lapsed (the store is about to end it as
   // failed), stores its replay as its final checkpoint (§6.3, lease expiry).
+  // Sets `*finalised` to the lapsed update's id when it did so.
   Result<void> FinalizeLapsedJournal(const storage::StackRecord& stack,
-                                     const std::string& starting, int64_t now);
+                                     const std::string& starting, int64_t now,
+                                     std::string* finalised);
+  // After the commit that stored a journaled update's final version: drops
+  // its fold and deletes its journal entries (errors ignored).
+  void CompactJournal(const std::string& update_id);
   // Ends update `update_id` with `target` if the lifecycle allows it from
   // its current status (re-read when it changes meanwhile): the ended
   // record, or nullopt when it already had `target`. kConflict "The update
   // is not in progress" when the transition is forbidden.
+  // `*journaled` is set when the journal replay was stored as its final version.
   Result<std::optional<storage::UpdateRecord>> End(const std::string& update_id,
-                                                   storage::UpdateStatus target);
+                                                   storage::UpdateStatus target,
+                                                   bool* journaled = nullptr);
   // An event of `kind` about `update` with its updateID, kind, dryRun and
   // version fields.
   events::DomainEvent UpdateEvent(const auth::Access& access, std::string kind,
@@ -256,6 +272,7 @@ class UpdateService {
   events::EventSink& events_;
   CompactionPolicy policy_;
   bool journaling_ = false;
+  JournalFolds folds_;
 
   std::mutex cache_mu_;
   std::map<std::string, CachedText> cache_;  // by update id; at most kCachedTexts entries

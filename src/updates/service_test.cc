@@ -618,5 +618,137 @@ TEST_F(UpdateServiceTest, JournalEntriesAreRejectedWhereTheyDoNotBelong) {
   EXPECT_EQ(journal.error().code, ErrorCode::kConflict);
 }
 
+
+// ---------------------------------------------------------------------------
+// Journal folds (journal_folds.h) and compaction.
+
+TEST_F(UpdateServiceTest, AFoldThatMissedAnotherReplicasBatchesIsNeverServed) {
+  // Two replicas (two services, each with its own folds) on one store.
+  UpdateService other(*store_, clock_, random_, events_, CompactionPolicy{2, 10.0});
+  auto [id, grant] = Begin();
+  auto lease = LeaseAccess(id, grant.token);
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({1, 2})));
+  ASSERT_TRUE(service_->Export(StackAccess(), std::nullopt));  // builds this replica's fold
+  EXPECT_EQ(service_->journal_folds().stats().rebuilds, 1u);
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({3, 4})));
+  EXPECT_EQ(service_->journal_folds().stats().acknowledged, 1u);  // folded on acknowledgement
+  // The other replica stores 5 and 6: this replica's fold is stale now.
+  ASSERT_TRUE(other.PatchJournalEntries(*lease, jx::Batch({5})));
+  ASSERT_TRUE(other.PatchJournalEntries(*lease, jx::Batch({6})));
+  EXPECT_EQ(other.journal_folds().size(), 0u);  // acknowledgements create no fold
+  auto mid = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(mid) << mid.error().message;
+  EXPECT_EQ(jx::Mismatch(*mid, jx::MidDeployment()), "");
+  auto stats = service_->journal_folds().stats();
+  EXPECT_EQ(stats.catch_ups, 1u);  // folded just 5 and 6
+  EXPECT_EQ(stats.rebuilds, 1u);
+  // Current now: served as it is.
+  auto again = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(jx::Mismatch(*again, jx::MidDeployment()), "");
+  EXPECT_EQ(service_->journal_folds().stats().hits, 1u);
+  EXPECT_EQ(jx::Mismatch(*other.Export(StackAccess(), std::nullopt), jx::MidDeployment()), "");
+
+  // A batch the other replica stored first (a retry landing elsewhere) is not
+  // folded from the request, and the fold still ends up current.
+  ASSERT_TRUE(other.PatchJournalEntries(*lease, jx::Batch({7})));
+  ASSERT_TRUE(service_->PatchJournalEntries(*lease, jx::Batch({7, 8})));
+  EXPECT_EQ(service_->journal_folds().stats().acknowledged, 1u);
+  ASSERT_TRUE(service_->Complete(*lease, "succeeded"));
+  EXPECT_EQ(service_->journal_folds().size(), 0u);  // dropped with the update
+
+  // Compacted: the entries are gone; export and history use the stored version.
+  EXPECT_EQ(*store_->CountJournalEntries(id), 0);
+  auto latest = service_->Export(StackAccess(), std::nullopt);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(jx::Mismatch(*latest, jx::FinalDeployment()), "");
+  EXPECT_EQ(*service_->Export(StackAccess(), 1), *latest);
+  auto history = service_->History(StackAccess(), 0, 0);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->updates.size(), 1u);
+  EXPECT_EQ(history->updates[0].resource_count, 3);
+  EXPECT_EQ(jx::Mismatch(*other.Export(StackAccess(), std::nullopt), jx::FinalDeployment()), "");
+}
+
+TEST_F(UpdateServiceTest, CancelledAndLapsedJournaledUpdatesAreCompacted) {
+  auto [id, grant] = Begin();
+  ASSERT_TRUE(service_->PatchJournalEntries(*LeaseAccess(id, grant.token), jx::Batch({1, 2, 3})));
+  ASSERT_TRUE(service_->Cancel(StackAccess(), id));
+  EXPECT_EQ(*store_->CountJournalEntries(id), 0);
+
+  auto [lapsed, lapsed_grant] = Begin();
+  ASSERT_TRUE(service_->PatchJournalEntries(*LeaseAccess(lapsed, lapsed_grant.token),
+                                            jx::Batch({4, 5})));
+  ASSERT_TRUE(service_->Export(StackAccess(), std::nullopt));
+  EXPECT_EQ(service_->journal_folds().size(), 1u);
+  clock_.Advance(UpdateService::kLeaseSeconds);
+  auto [next, next_grant] = Begin();
+  EXPECT_EQ(*store_->CountJournalEntries(lapsed), 0);
+  EXPECT_EQ(service_->journal_folds().size(), 0u);
+  EXPECT_EQ(next_grant.version, 3);
+  auto v2 = service_->Export(StackAccess(), 2);
+  ASSERT_TRUE(v2);
+  EXPECT_NE(v2->find(jx::kP), std::string::npos);  // the provider created by entry 5
+}
+
+TEST_F(UpdateServiceTest, FoldsAreEvictedWhenIdleOrOverTheCap) {
+  // Three finished updates whose rows hold entries (appended straight to the store).
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto [id, grant] = Begin();
+    ASSERT_TRUE(service_->Complete(*LeaseAccess(id, grant.token), "succeeded"));
+    const auto raw = jx::Entries();
+    std::vector<storage::NewJournalEntry> rows;
+    for (int seq = 1; seq <= 3; ++seq) rows.push_back({seq, raw[static_cast<size_t>(seq - 1)]});
+    ASSERT_TRUE(store_->AppendJournalEntries(id, rows));
+    ids.push_back(id);
+  }
+  JournalFoldOptions options;
+  options.max_folds = 2;
+  options.idle_seconds = 60;
+  JournalFolds folds(*store_, clock_, options);
+  auto base = []() -> Result<std::string> { return std::string(kEmptyDeployment); };
+  const journal::ManifestInfo manifest{"2026-12-03T00:00:00Z", "v3.260.0"};
+  for (const auto& id : ids) {
+    auto m = folds.Materialize(id, base, manifest);
+    ASSERT_TRUE(m) << m.error().message;
+    ASSERT_TRUE(*m);
+    EXPECT_EQ((*m)->resource_count, 1);
+  }
+  EXPECT_EQ(folds.size(), 2u);
+  EXPECT_EQ(folds.stats().evictions, 1u);
+  // An update without entries holds no fold and makes no room for one.
+  auto [empty, empty_grant] = Begin();
+  auto nothing = folds.Materialize(empty, base, manifest);
+  ASSERT_TRUE(nothing);
+  EXPECT_FALSE(*nothing);
+  EXPECT_EQ(folds.size(), 2u);
+  EXPECT_EQ(folds.stats().evictions, 1u);
+  ASSERT_TRUE(service_->Complete(*LeaseAccess(empty, empty_grant.token), "succeeded"));
+  // The evicted one is rebuilt when read again; nothing stale.
+  ASSERT_TRUE(folds.Materialize(ids[0], base, manifest));
+  EXPECT_EQ(folds.stats().rebuilds, 4u);
+  // A second "replica" stores more entries: the held fold catches up.
+  const auto raw = jx::Entries();
+  std::vector<storage::NewJournalEntry> more = {{4, raw[3]}, {5, raw[4]}};
+  ASSERT_TRUE(store_->AppendJournalEntries(ids[0], more));
+  auto caught = folds.Materialize(ids[0], base, manifest);
+  ASSERT_TRUE(caught);
+  EXPECT_EQ((*caught)->resource_count, 2);
+  EXPECT_EQ(folds.stats().catch_ups, 1u);
+  // Deleted entries (compaction elsewhere): nothing to materialise, fold dropped.
+  ASSERT_TRUE(store_->DeleteJournalEntries(ids[0]));
+  auto gone = folds.Materialize(ids[0], base, manifest);
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  EXPECT_EQ(folds.size(), 1u);
+  // Idle folds go when the cache is next used.
+  clock_.Advance(61);
+  ASSERT_TRUE(folds.Materialize(ids[1], base, manifest));
+  EXPECT_EQ(folds.size(), 1u);
+  EXPECT_EQ(folds.stats().evictions, 3u);
+}
+
 }  // namespace
 }  // namespace statehouse::updates
