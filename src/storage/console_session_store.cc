@@ -20,40 +20,37 @@ SH_QUERY(kDeleteExpiredConsoleSessions, "DELETE FROM console_sessions WHERE expi
 }  // namespace
 
 Result<void> SqlStore::CreateConsoleSession(const ConsoleSessionRecord& session) {
-  return engine_->Write([&](Session& s) -> Result<void> {
-    return s.Run(kInsertConsoleSession, Params()
-                                            .Text(session.id)
-                                            .Text(session.session_hash)
-                                            .Text(session.token_id)
-                                            .Text(session.user_id)
-                                            .Int(session.created)
-                                            .Int(session.expires));
+  return engine_->Write([&](Session& s) {
+    return s.Run(kInsertConsoleSession,
+                 Params::Of(session.id, session.session_hash, session.token_id, session.user_id,
+                            session.created, session.expires));
   });
 }
 
 Result<std::optional<ConsoleSessionLookup>> SqlStore::FindConsoleSession(
     const std::string& session_hash, int64_t now) {
-  return engine_->Single([&](Session& s) -> Result<std::optional<ConsoleSessionLookup>> {
-    SH_ASSIGN_OR_RETURN(auto rows,
-                        s.Query(kSelectConsoleSession, Params().Text(session_hash).Int(now)));
-    if (!rows.Next()) return std::nullopt;
-    return ConsoleSessionLookup{ConsoleSessionRecord{rows.Text(0), rows.Text(1), rows.Text(2),
-                                                     rows.Text(3), rows.Int(4), rows.Int(5)},
-                                rows.Text(6)};
-  });
+  SH_ASSIGN_OR_RETURN(auto found, engine_->All(kSelectConsoleSession, Params::Of(session_hash, now),
+                                               [](const Rows& r) {
+                                                 return ConsoleSessionLookup{
+                                                     ConsoleSessionRecord{r.Text(0), r.Text(1),
+                                                                          r.Text(2), r.Text(3),
+                                                                          r.Int(4), r.Int(5)},
+                                                     r.Text(6)};
+                                               }));
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
 }
 
 Result<bool> SqlStore::DeleteConsoleSession(const std::string& session_hash) {
-  return engine_->Write([&](Session& s) -> Result<bool> {
-    SH_ASSIGN_OR_RETURN(int64_t deleted, s.Execute(kDeleteConsoleSession, Params().Text(session_hash)));
-    return deleted > 0;
-  });
+  SH_ASSIGN_OR_RETURN(auto deleted, engine_->Write([&](Session& s) {
+    return s.Execute(kDeleteConsoleSession, Params::Of(session_hash));
+  }));
+  return deleted > 0;
 }
 
 Result<int64_t> SqlStore::DeleteExpiredConsoleSessions(int64_t now) {
-  return engine_->Write([&](Session& s) -> Result<int64_t> {
-    return s.Execute(kDeleteExpiredConsoleSessions, Params().Int(now));
-  });
+  return engine_->Write(
+      [&](Session& s) { return s.Execute(kDeleteExpiredConsoleSessions, Params::Of(now)); });
 }
 
 }  // namespace statehouse::storage

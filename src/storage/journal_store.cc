@@ -1,12 +1,8 @@
-// JournalStore: journal entries stored once per (update, sequence_id)
-// (schema: migration 10, journal).
-//
-// A batch is one transaction of multi-row INSERT ... SELECT FROM (VALUES ...)
-// ... ON CONFLICT DO NOTHING statements (one round trip per kChunk entries,
-// not per entry), rows in ascending sequence order (so two replicas storing
-// overlapping batches of one update never wait on each other's rows in
-// opposite orders); the WHERE also checks that the update exists. The
-// primary key keeps the first committed copy of a sequence.
+// JournalStore (schema: migration 10). A batch is one transaction of
+// multi-row INSERT ... ON CONFLICT DO NOTHING statements (one round trip per
+// kChunk entries), rows in ascending sequence order so that two replicas
+// storing overlapping batches never wait on each other's rows in opposite
+// orders. The primary key keeps the first committed copy of a sequence.
 
 #include <fmt/format.h>
 
@@ -37,10 +33,6 @@ std::string InsertJournalSql(size_t rows) {
   return sql;
 }
 SH_QUERY(kJournalUpdateExists, "SELECT 1 FROM updates WHERE id = $1");
-SH_QUERY(kListJournalEntries,
-         "SELECT sequence_id, entry FROM journal_entries WHERE update_id = $1"
-         " ORDER BY sequence_id");
-SH_QUERY(kCountJournalEntries, "SELECT COUNT(*) FROM journal_entries WHERE update_id = $1");
 // The figures row is always there; entries above $2 join it (none: one row
 // with NULL entry columns).
 SH_QUERY(kJournalTail,
@@ -78,32 +70,12 @@ Result<int64_t> SqlStore::AppendJournalEntries(const std::string& update_id,
       SH_ASSIGN_OR_RETURN(auto inserted, s.QueryDynamic(InsertJournalSql(n), params));
       while (inserted.Next()) ++stored;
     }
+    // None stored: every entry is stored already, or the update is absent.
     if (stored == 0) {
-      // Either every entry is stored already or the update is absent.
-      SH_ASSIGN_OR_RETURN(auto exists, s.Query(kJournalUpdateExists, Params().Text(update_id)));
-      if (!exists.Next()) {
-        return Fail(Error::NotFound(fmt::format("Update '{}' not found", update_id)));
-      }
+      SH_TRY(s.RequireRow(kJournalUpdateExists, Params::Of(update_id),
+                          fmt::format("Update '{}' not found", update_id)));
     }
     return stored;
-  });
-}
-
-Result<std::vector<JournalEntryRecord>> SqlStore::ListJournalEntries(const std::string& update_id) {
-  return engine_->Single([&](Session& s) -> Result<std::vector<JournalEntryRecord>> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kListJournalEntries, Params().Text(update_id)));
-    std::vector<JournalEntryRecord> out;
-    out.reserve(static_cast<size_t>(rows.Count()));
-    while (rows.Next()) out.push_back(JournalEntryRecord{rows.Int(0), rows.Text(1)});
-    return out;
-  });
-}
-
-Result<int64_t> SqlStore::CountJournalEntries(const std::string& update_id) {
-  return engine_->Single([&](Session& s) -> Result<int64_t> {
-    SH_ASSIGN_OR_RETURN(auto rows, s.Query(kCountJournalEntries, Params().Text(update_id)));
-    if (!rows.Next()) return int64_t{0};
-    return rows.Int(0);
   });
 }
 
@@ -111,7 +83,7 @@ Result<JournalTail> SqlStore::ReadJournalTail(const std::string& update_id,
                                               int64_t after_sequence) {
   return engine_->Single([&](Session& s) -> Result<JournalTail> {
     SH_ASSIGN_OR_RETURN(auto rows,
-                        s.Query(kJournalTail, Params().Text(update_id).Int(after_sequence)));
+                        s.Query(kJournalTail, Params::Of(update_id, after_sequence)));
     JournalTail tail;
     while (rows.Next()) {
       tail.count = rows.Int(0);
@@ -124,9 +96,8 @@ Result<JournalTail> SqlStore::ReadJournalTail(const std::string& update_id,
 }
 
 Result<int64_t> SqlStore::DeleteJournalEntries(const std::string& update_id) {
-  return engine_->Write([&](Session& s) -> Result<int64_t> {
-    return s.Execute(kDeleteJournalEntries, Params().Text(update_id));
-  });
+  return engine_->Write(
+      [&](Session& s) { return s.Execute(kDeleteJournalEntries, Params::Of(update_id)); });
 }
 
 }  // namespace statehouse::storage

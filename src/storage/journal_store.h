@@ -47,12 +47,6 @@ class JournalStore {
   // them is stored. kNotFound if the update is absent.
   virtual Result<int64_t> AppendJournalEntries(const std::string& update_id,
                                                std::span<const NewJournalEntry> entries) = 0;
-  // Every stored entry of the update, by ascending sequence_id. Nothing (not
-  // an error) for an unknown update.
-  virtual Result<std::vector<JournalEntryRecord>> ListJournalEntries(
-      const std::string& update_id) = 0;
-  // How many entries of the update are stored (0 for an unknown update).
-  virtual Result<int64_t> CountJournalEntries(const std::string& update_id) = 0;
   // The entries above `after_sequence` and the figures of all of them (see
   // JournalTail); INT64_MAX reads only the figures. Empty for an unknown
   // update.

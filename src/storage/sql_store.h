@@ -217,9 +217,6 @@ class SqlStore final : public Store {
   // JournalStore (journal_store.cc)
   Result<int64_t> AppendJournalEntries(const std::string& update_id,
                                        std::span<const NewJournalEntry> entries) override;
-  Result<std::vector<JournalEntryRecord>> ListJournalEntries(
-      const std::string& update_id) override;
-  Result<int64_t> CountJournalEntries(const std::string& update_id) override;
   Result<JournalTail> ReadJournalTail(const std::string& update_id,
                                       int64_t after_sequence) override;
   Result<int64_t> DeleteJournalEntries(const std::string& update_id) override;

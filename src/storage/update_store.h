@@ -133,13 +133,12 @@ class UpdateStore {
                                              int64_t resource_count) = 0;
 
   // Folds the log up to the delta of `through_sequence` into the base:
-  // `text` (the checkpoint text as of that delta) becomes the base and those
-  // deltas leave the log; later deltas stay, and the checkpoint's text,
-  // sequence and hash do not change, so it needs no lease and may run after
-  // the update ended. It locks neither the stack nor the update, so appends
-  // proceed meanwhile (on PostgreSQL). false, changing nothing, when that
-  // delta is no longer logged (a full save or another compaction came first).
-  // The log figures are recomputed afterwards.
+  // `text` (the checkpoint text as of that delta) becomes the base, those
+  // deltas leave the log, later ones stay. The checkpoint's text, sequence
+  // and hash do not change, so it needs no lease, may run after the update
+  // ended, and locks neither stack nor update (appends go on, on PostgreSQL).
+  // false, changing nothing, when that delta is no longer logged (a full save
+  // or another compaction came first). Log figures are recomputed after.
   virtual Result<bool> CompactCheckpoint(const std::string& update_id, int64_t through_sequence,
                                          const std::string& text) = 0;
 

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <future>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -280,8 +281,9 @@ Result<UpdateRecord> UpdateService::LoadForCheckpoint(const auth::Access& access
   SH_ASSIGN_OR_RETURN(auto update, store_.GetUpdate(access.update_id));
   if (update.dry_run) return Fail(Error::InvalidArgument("A preview does not take checkpoints"));
   if (update.status != UpdateStatus::kRunning) return Fail(NotInProgress());
-  SH_ASSIGN_OR_RETURN(const int64_t journaled, store_.CountJournalEntries(update.id));
-  if (journaled > 0) {
+  SH_ASSIGN_OR_RETURN(const auto journaled,
+                      store_.ReadJournalTail(update.id, std::numeric_limits<int64_t>::max()));
+  if (journaled.count > 0) {
     return Fail(Error::Conflict("The update is journaled: it takes no checkpoints"));
   }
   return update;

@@ -122,7 +122,7 @@ TEST_F(ConcurrencyTest, PipelinedRequestsAreAnsweredInOrder) {
       "GET /api/user HTTP/1.1\r\nHost: x\r\nAuthorization: token " +
       AdminToken() +
       "\r\n\r\n"
-      "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      "GET /api/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   RawReply reply = RawExchange(server().port(), requests, std::chrono::seconds(5), true);
   EXPECT_FALSE(reply.timed_out) << "server did not close after `Connection: close`";
   size_t first = reply.data.find("HTTP/1.1 200");

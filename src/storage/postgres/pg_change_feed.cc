@@ -78,12 +78,8 @@ void ChangeFeed::Loop() {
   bool warned = false;
   while (!stopping_.load()) {
     auto opened = Connection::Open(conninfo_, timeout_ms_);
-    Result<void> listening;
-    if (!opened) {
-      listening = Fail(opened.error());
-    } else {
-      listening = (*opened)->ExecScript(kListenSql);
-    }
+    Result<void> listening =
+        opened ? (*opened)->ExecScript(kListenSql) : Result<void>(Fail(opened.error()));
     if (!listening) {
       {
         std::lock_guard lock(mu_);
