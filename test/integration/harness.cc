@@ -9,11 +9,13 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -826,6 +828,21 @@ json::value DeploymentWithOneResource(std::string_view project, std::string_view
         {"resources", json::array{json::object{
                           {"urn", urn}, {"type", "pulumi:pulumi:Stack"}, {"custom", false}}}}}}};
 }
+
+CommandResult RunBinary(const std::string& args) {
+  CommandResult result;
+  const std::string command = std::string(STATEHOUSE_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string ShellQuote(const std::string& s) { return "'" + s + "'"; }
 
 // ---------------------------------------------------------------- IntegrationTest
 

@@ -265,4 +265,14 @@ std::string StackPath(std::string_view org, std::string_view project, std::strin
 // The deployment used for "stack with resources" cases.
 boost::json::value DeploymentWithOneResource(std::string_view project, std::string_view stack);
 
+// The server binary (STATEHOUSE_BINARY) run once with `args`, already
+// shell-quoted (see ShellQuote), to its end: exit code (-1 when it did not
+// exit normally) and its stdout and stderr together.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunBinary(const std::string& args);
+std::string ShellQuote(const std::string& s);
+
 }  // namespace statehouse::testing

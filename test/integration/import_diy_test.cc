@@ -6,10 +6,7 @@
 // writes nothing.
 
 #include <gtest/gtest.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <filesystem>
 #include <string>
 
@@ -23,25 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult RunBinary(const std::string& args) {
-  CommandResult result;
-  const std::string command = std::string(STATEHOUSE_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 class ImportDiyTest : public ::testing::Test {
  protected:
@@ -52,9 +30,9 @@ class ImportDiyTest : public ::testing::Test {
 
   CommandResult Import(const std::string& from, const std::string& extra = "") {
     std::string store = server_.database_url().empty()
-                            ? "--data-dir " + Quote(server_.data_dir())
-                            : "--database " + Quote(server_.database_url());
-    return RunBinary("import-diy --from " + Quote(from) + " --org admin " + store + " " + extra);
+                            ? "--data-dir " + ShellQuote(server_.data_dir())
+                            : "--database " + ShellQuote(server_.database_url());
+    return RunBinary("import-diy --from " + ShellQuote(from) + " --org admin " + store + " " + extra);
   }
 
   ServerProcess server_;
@@ -170,10 +148,10 @@ TEST_F(ImportDiyTest, LegacyLayoutAndBadInput) {
       << with_project.output;
 
   EXPECT_EQ(Import((root / "missing").string()).exit_code, 1);
-  CommandResult no_org = RunBinary("import-diy --from " + Quote(root.string()) + " --org nosuch " +
+  CommandResult no_org = RunBinary("import-diy --from " + ShellQuote(root.string()) + " --org nosuch " +
                                    (server_.database_url().empty()
-                                        ? "--data-dir " + Quote(server_.data_dir())
-                                        : "--database " + Quote(server_.database_url())));
+                                        ? "--data-dir " + ShellQuote(server_.data_dir())
+                                        : "--database " + ShellQuote(server_.database_url())));
   EXPECT_EQ(no_org.exit_code, 1) << no_org.output;
 }
 

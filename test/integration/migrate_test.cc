@@ -3,10 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <filesystem>
 #include <string>
 
@@ -16,27 +13,6 @@
 
 namespace statehouse::testing {
 namespace {
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs the server binary with `args` (already shell-quoted) and waits.
-CommandResult RunBinary(const std::string& args) {
-  CommandResult result;
-  const std::string command = std::string(STATEHOUSE_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 void ExecSqlite(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
@@ -54,12 +30,12 @@ constexpr char kFutureMigrationSql[] =
 TEST(MigrateTest, SqliteMigrateCreatesTheSchemaThenServeUsesIt) {
   TempDir dir;
   const std::string data = dir.path() + "/data";
-  CommandResult migrated = RunBinary("migrate --data-dir " + Quote(data));
+  CommandResult migrated = RunBinary("migrate --data-dir " + ShellQuote(data));
   ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
   EXPECT_NE(migrated.output.find("sqlite schema at version"), std::string::npos) << migrated.output;
   EXPECT_TRUE(std::filesystem::exists(data + "/statehouse.db"));
   // Idempotent.
-  CommandResult again = RunBinary("migrate --data-dir " + Quote(data));
+  CommandResult again = RunBinary("migrate --data-dir " + ShellQuote(data));
   EXPECT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(again.output, migrated.output);
 }
@@ -67,24 +43,24 @@ TEST(MigrateTest, SqliteMigrateCreatesTheSchemaThenServeUsesIt) {
 TEST(MigrateTest, SqliteServeAndMigrateRefuseANewerSchema) {
   TempDir dir;
   const std::string data = dir.path() + "/data";
-  ASSERT_EQ(RunBinary("migrate --data-dir " + Quote(data)).exit_code, 0);
+  ASSERT_EQ(RunBinary("migrate --data-dir " + ShellQuote(data)).exit_code, 0);
   ExecSqlite(data + "/statehouse.db", kFutureMigrationSql);
   CommandResult serve =
-      RunBinary("serve --listen 127.0.0.1:0 --data-dir " + Quote(data) + " --no-access-log");
+      RunBinary("serve --listen 127.0.0.1:0 --data-dir " + ShellQuote(data) + " --no-access-log");
   EXPECT_EQ(serve.exit_code, 1) << serve.output;
   EXPECT_NE(serve.output.find("9999"), std::string::npos) << serve.output;
-  CommandResult migrate = RunBinary("migrate --data-dir " + Quote(data));
+  CommandResult migrate = RunBinary("migrate --data-dir " + ShellQuote(data));
   EXPECT_EQ(migrate.exit_code, 1) << migrate.output;
 }
 
 TEST(MigrateTest, PostgresMigrateAppliesEveryMigrationOnce) {
   auto url = CreateTestDatabase(TestDatabaseSchema::kEmpty);
   ASSERT_TRUE(url.has_value()) << url.error().message;
-  CommandResult migrated = RunBinary("migrate --database " + Quote(*url));
+  CommandResult migrated = RunBinary("migrate --database " + ShellQuote(*url));
   ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
   EXPECT_NE(migrated.output.find("postgres schema at version"), std::string::npos)
       << migrated.output;
-  CommandResult again = RunBinary("migrate --database " + Quote(*url));
+  CommandResult again = RunBinary("migrate --database " + ShellQuote(*url));
   EXPECT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(again.output, migrated.output);
 
@@ -105,11 +81,11 @@ TEST(MigrateTest, PostgresServeAndMigrateRefuseANewerSchema) {
   EXPECT_EQ(RunSql(*url, kFutureMigrationSql), "");
   TempDir dir;
   CommandResult serve = RunBinary("serve --listen 127.0.0.1:0 --data-dir " +
-                                  Quote(dir.path() + "/data") + " --database " + Quote(*url) +
+                                  ShellQuote(dir.path() + "/data") + " --database " + ShellQuote(*url) +
                                   " --no-access-log");
   EXPECT_EQ(serve.exit_code, 1) << serve.output;
   EXPECT_NE(serve.output.find("9999"), std::string::npos) << serve.output;
-  CommandResult migrate = RunBinary("migrate --database " + Quote(*url));
+  CommandResult migrate = RunBinary("migrate --database " + ShellQuote(*url));
   EXPECT_EQ(migrate.exit_code, 1) << migrate.output;
   (void)DropTestDatabase(*url);
 }
@@ -117,7 +93,7 @@ TEST(MigrateTest, PostgresServeAndMigrateRefuseANewerSchema) {
 TEST(MigrateTest, ServeRefusesADatabaseUrlThatIsNotPostgres) {
   TempDir dir;
   CommandResult serve = RunBinary("serve --listen 127.0.0.1:0 --data-dir " +
-                                  Quote(dir.path() + "/data") + " --database mysql://x/y");
+                                  ShellQuote(dir.path() + "/data") + " --database mysql://x/y");
   EXPECT_EQ(serve.exit_code, 1) << serve.output;
   EXPECT_NE(serve.output.find("PostgreSQL URL"), std::string::npos) << serve.output;
 }
