@@ -432,8 +432,7 @@ std::string IntegrityCheck(const std::string& path, int64_t* page_count = nullpt
   return result;
 }
 
-TEST(DatabaseFaultTest, SqliteFullIs503WithNothingPartialThenNormalOnceThereIsRoom) {
-  if (BackendIsPostgres()) GTEST_SKIP() << "SQLite only";
+TEST(SqliteDatabaseFaultTest, FullIs503WithNothingPartialThenNormalOnceThereIsRoom) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());
   const std::string stack = UniqueName("full");
