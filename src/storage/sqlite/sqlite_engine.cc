@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "storage/engine/connection_pool.h"
@@ -159,9 +162,71 @@ class SqliteSession final : public Session {
 
 using Pool = storage::ConnectionPool<Connection>;
 
+// Copies the write-ahead log back into the database on its own connection
+// and thread, so no committing request pays for it: SQLite's default
+// auto-checkpoint runs inside whichever COMMIT takes the log past 1,000 pages
+// (a ~4 MB copy and fsync, the slow tail of large journal batches). Hooked
+// into every connection with Attach; a hooked connection no longer
+// auto-checkpoints. Checkpoints are PASSIVE: they never block readers or the
+// writer, and what they cannot copy yet is copied by the next one.
+class WalCheckpointer {
+ public:
+  static constexpr int kWakePages = 1000;
+
+  explicit WalCheckpointer(std::unique_ptr<Connection> conn)
+      : conn_(std::move(conn)), thread_([this] { Loop(); }) {}
+  ~WalCheckpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+  // `conn` must be closed before this checkpointer is destroyed.
+  void Attach(Connection& conn) { sqlite3_wal_hook(conn.db(), &WalCheckpointer::OnCommit, this); }
+
+ private:
+  static int OnCommit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= kWakePages) {
+      auto* checkpointer = static_cast<WalCheckpointer*>(self);
+      {
+        std::lock_guard lock(checkpointer->mu_);
+        checkpointer->pending_ = true;
+      }
+      checkpointer->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return pending_ || stop_; });
+      if (stop_) return;
+      pending_ = false;
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<Connection> conn_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool pending_ = false;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 class SqliteEngine final : public Engine {
  public:
-  explicit SqliteEngine(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
+  SqliteEngine(std::unique_ptr<WalCheckpointer> checkpointer, std::unique_ptr<Pool> pool)
+      : checkpointer_(std::move(checkpointer)), pool_(std::move(pool)) {}
 
   Result<void> Run(Mode mode, const SessionFn& fn) override {
     try {
@@ -211,6 +276,7 @@ class SqliteEngine final : public Engine {
   }
 
   QueryTexts texts_;  // before pool_: statements cached by connections point into it
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // before pool_: hooked into its connections
   std::unique_ptr<Pool> pool_;
 };
 
@@ -269,9 +335,13 @@ Result<std::unique_ptr<Engine>> OpenSqliteEngine(const SqliteOptions& options) {
       if (connections.empty()) SH_TRY(sqlite::Migrate(*conn, options.path));  // the first
       connections.push_back(std::move(conn));
     }
+    SH_ASSIGN_OR_RETURN(auto checkpoint_conn, sqlite::Connection::Open(options));
+    auto checkpointer = std::make_unique<sqlite::WalCheckpointer>(std::move(checkpoint_conn));
+    for (auto& conn : connections) checkpointer->Attach(*conn);
     auto pool = std::make_unique<sqlite::Pool>(std::move(connections), options.busy_timeout_ms,
                                                /*single_writer=*/true, "sqlite");
-    return std::unique_ptr<Engine>(std::make_unique<sqlite::SqliteEngine>(std::move(pool)));
+    return std::unique_ptr<Engine>(
+        std::make_unique<sqlite::SqliteEngine>(std::move(checkpointer), std::move(pool)));
   } catch (const std::exception& e) {
     return Fail(sqlite::Unexpected(e));
   }

@@ -12,11 +12,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "storage/migrations.h"
+#include "storage/sqlite/sqlite_engine.h"
 
 namespace statehouse::storage {
 namespace {
@@ -293,6 +296,28 @@ TEST_F(SqliteStoreTest, EnforcesForeignKeys) {
   auto lookup = store->GetOrgByName("ghost");
   ASSERT_FALSE(lookup.has_value());
   EXPECT_EQ(lookup.error().code, ErrorCode::kNotFound);
+}
+
+// The log is copied into the database file by the engine's checkpointer, so
+// the file grows without a further commit (and the log cannot grow forever).
+TEST_F(SqliteStoreTest, CheckpointsTheLogIntoTheDatabaseFile) {
+  auto engine = OpenSqliteEngine(Options());
+  ASSERT_TRUE(engine.has_value()) << engine.error().detail;
+  const std::string body(256 * 1024, 'x');
+  for (int i = 0; i < 24; ++i) {  // 6 MB, past the checkpointer's 1,000 pages
+    auto written = (*engine)->Run(Engine::Mode::kWrite, [&](Session& session) -> Result<void> {
+      if (i == 0) SH_TRY(session.QueryDynamic("CREATE TABLE filler (body TEXT)", Params()));
+      SH_TRY(session.QueryDynamic("INSERT INTO filler (body) VALUES ($1)", Params().Text(body)));
+      return {};
+    });
+    ASSERT_TRUE(written.has_value()) << written.error().detail;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::filesystem::file_size(path_) < 4u * 1024 * 1024 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GE(std::filesystem::file_size(path_), 4u * 1024 * 1024);
 }
 
 }  // namespace
